@@ -1,0 +1,154 @@
+// Storage contracts. Two small interfaces so that later drivers (PostgreSQL for metadata, Azure
+// Blob Storage for bytes, several stateless Cove nodes) can pass the SAME conformance suite
+// (test/conformance/*). Nothing here mentions SQLite, files or paths: keep it that way.
+//
+// BlobStore holds content-addressed bytes (layers, configs) and in-progress uploads.
+// MetadataStore holds records: ARM resources (generic JSON documents keyed by resource id),
+// registry content (repositories, tags, manifests, blob links, upload sessions) and the audit log.
+
+import type { Readable } from "node:stream";
+
+/** "sha256:<64 hex>" or "sha512:<128 hex>", already validated by domain/digest.ts. */
+export type Digest = string;
+
+export interface BlobInfo {
+  digest: Digest;
+  size: number;
+}
+
+export interface BlobStore {
+  /** Size of a committed blob, or undefined when absent. */
+  stat(digest: Digest): Promise<BlobInfo | undefined>;
+  /** Stream a committed blob, optionally a byte range [start, end] inclusive. Throws BLOB_UNKNOWN if absent. */
+  read(digest: Digest, range?: { start: number; end: number }): Promise<Readable>;
+  /** Remove a committed blob's bytes (callers check no registry links it any more). */
+  remove(digest: Digest): Promise<void>;
+
+  /** Start an upload; returns its id. Temporary bytes live until commit, cancel or expiry. */
+  createUpload(id: string): Promise<void>;
+  /**
+   * Append `data` at byte `offset` (must equal the current size, else RangeMismatch).
+   * Streams with back-pressure; returns the new size. Crash-safe: after kill -9 the size
+   * reported by uploadSize() covers only bytes durably written.
+   */
+  appendUpload(id: string, offset: number, data: Readable, maxBytes?: number): Promise<number>;
+  /** Current size of an upload, or undefined when the upload does not exist. */
+  uploadSize(id: string): Promise<number | undefined>;
+  /**
+   * Verify that the upload's bytes hash to `digest`, make them durable and move them into
+   * place atomically. Throws DIGEST_INVALID (upload kept) when the hash differs. Idempotent when
+   * the blob already exists. Removes the upload.
+   */
+  commitUpload(id: string, digest: Digest): Promise<BlobInfo>;
+  /** Drop an upload's bytes. No error when it does not exist. */
+  cancelUpload(id: string): Promise<void>;
+  /** Upload ids whose bytes were last written before `olderThan` (epoch ms). */
+  listStaleUploads(olderThan: number): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** A stored ARM resource: the full JSON body as the API returns it. */
+export interface ResourceRecord {
+  /** Resource id as first written (case preserved); lookups are case-insensitive. */
+  id: string;
+  /** ARM type, e.g. "Microsoft.ContainerRegistry/registries". */
+  type: string;
+  body: Record<string, unknown>;
+}
+
+export interface ManifestRecord {
+  registry: string; // registry resource id, lower-cased
+  repository: string;
+  digest: Digest;
+  mediaType: string;
+  size: number;
+  body: Buffer;
+  /** Digest of the manifest this one refers to (OCI `subject`), for the referrers API. */
+  subject?: Digest;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+  /** Blobs and child manifests this manifest references (for existence checks and GC). */
+  blobRefs: Digest[];
+  manifestRefs: Digest[];
+  createdAt: string; // ISO time
+}
+
+export interface TagRecord {
+  registry: string;
+  repository: string;
+  tag: string;
+  digest: Digest;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface UploadRecord {
+  id: string;
+  registry: string;
+  repository: string;
+  createdAt: string;
+  /** Epoch ms after which the session is expired and reclaimed. */
+  expiresAt: number;
+}
+
+export interface AuditRecord {
+  seq: number;
+  time: string;
+  /** sha256 hex of the previous record's hash + this record's canonical JSON: the hash chain. */
+  hash: string;
+  event: Record<string, unknown>;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** The value to pass as `last` for the next page, when there is one. */
+  next?: string;
+}
+
+export interface MetadataStore {
+  // ARM resources: generic documents, so control-plane resource types need no schema changes.
+  getResource(id: string): Promise<ResourceRecord | undefined>;
+  putResource(rec: ResourceRecord): Promise<void>;
+  /** Deletes the resource and (when `recursive`) every resource whose id starts with `id + "/"`. */
+  deleteResource(id: string, recursive?: boolean): Promise<boolean>;
+  /** Resources of `type` (case-insensitive) whose id starts with `underId` (case-insensitive), ordered by id. */
+  listResources(filter: { type?: string; underId?: string }): Promise<ResourceRecord[]>;
+
+  // Registry content. `registry` is always the registry's lower-cased resource id.
+  linkBlob(registry: string, repository: string, digest: Digest, size: number): Promise<void>;
+  /** Size when `digest` is linked to the repository, else undefined. */
+  getBlobLink(registry: string, repository: string, digest: Digest): Promise<number | undefined>;
+  unlinkBlob(registry: string, repository: string, digest: Digest): Promise<boolean>;
+  /** Number of links to `digest` across all registries and repositories (for reclaiming bytes). */
+  countBlobLinks(digest: Digest): Promise<number>;
+
+  putManifest(m: ManifestRecord, tag?: string): Promise<void>;
+  getManifest(registry: string, repository: string, digest: Digest): Promise<ManifestRecord | undefined>;
+  deleteManifest(registry: string, repository: string, digest: Digest): Promise<boolean>;
+  listManifests(registry: string, repository: string): Promise<ManifestRecord[]>;
+  /** Manifests in the repository whose `subject` is `digest`. */
+  listReferrers(registry: string, repository: string, digest: Digest): Promise<ManifestRecord[]>;
+
+  getTag(registry: string, repository: string, tag: string): Promise<TagRecord | undefined>;
+  putTag(t: TagRecord): Promise<void>;
+  deleteTag(registry: string, repository: string, tag: string): Promise<boolean>;
+  /** Tags in lexical order, after `last`, at most `n`. */
+  listTags(registry: string, repository: string, n?: number, last?: string): Promise<Page<TagRecord>>;
+  /** Repositories (with at least one manifest) in lexical order, after `last`, at most `n`. */
+  listRepositories(registry: string, n?: number, last?: string): Promise<Page<string>>;
+  /** Deletes every tag, manifest and blob link of a repository. */
+  deleteRepository(registry: string, repository: string): Promise<boolean>;
+  /** Deletes all content of a registry (when the registry resource is deleted). */
+  deleteRegistryContent(registry: string): Promise<void>;
+
+  createUpload(u: UploadRecord): Promise<void>;
+  getUpload(id: string): Promise<UploadRecord | undefined>;
+  deleteUpload(id: string): Promise<void>;
+  listExpiredUploads(now: number): Promise<UploadRecord[]>;
+
+  /** Appends one event to the hash-chained audit log and returns the stored record. */
+  appendAudit(event: Record<string, unknown>): Promise<AuditRecord>;
+  readAudit(afterSeq?: number, limit?: number): Promise<AuditRecord[]>;
+
+  close(): Promise<void>;
+}
