@@ -1,0 +1,135 @@
+// Loads, merges and validates configuration. Every problem is reported with the key (and its
+// source) named, all at once, so `cove config verify` can list them together.
+import { readFile } from "node:fs/promises";
+import { isIP } from "node:net";
+import { parse as parseYaml } from "yaml";
+import { FIELDS, envName, type CoveConfig, type Field } from "./schema.js";
+
+export class ConfigError extends Error {
+  constructor(readonly errors: string[]) {
+    super("invalid configuration:\n  " + errors.join("\n  "));
+    this.name = "ConfigError";
+  }
+}
+
+const MAX_CONFIG_BYTES = 256 * 1024;
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function parseHostPort(v: string): { host: string; port: number } | undefined {
+  const m = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(v);
+  if (!m) return undefined;
+  const host = m[1].replace(/^\[|\]$/g, "");
+  const port = Number(m[2]);
+  if (!isIP(host) && host !== "localhost") return undefined;
+  if (port < 1 || port > 65535) return undefined;
+  return { host, port };
+}
+
+function convert(f: Field, raw: unknown, source: string, errors: string[]): unknown {
+  const fail = (why: string) => { errors.push(`${f.key} (${source}): ${why}`); return undefined; };
+  const str = typeof raw === "string" ? raw.trim() : raw;
+  switch (f.kind) {
+    case "path":
+    case "string":
+      if (typeof str !== "string" || str === "") return fail("must be a non-empty string");
+      if (str.length > 4096 || str.includes("\0")) return fail("is not a usable path");
+      return str;
+    case "port":
+    case "number": {
+      const n = typeof str === "number" ? str : typeof str === "string" && /^\d+$/.test(str) ? Number(str) : NaN;
+      if (!Number.isInteger(n)) return fail(`must be a whole number, got ${JSON.stringify(raw)}`);
+      if (f.kind === "port" && (n < 1 || n > 65535)) return fail(`must be a port between 1 and 65535, got ${n}`);
+      if (f.kind === "number" && (n < 0 || n > 1e9)) return fail(`must be between 0 and 1000000000, got ${n}`);
+      return n;
+    }
+    case "hostPort": {
+      if (typeof str !== "string") return fail("must be a string HOST:PORT");
+      return parseHostPort(str) ?? fail(`must be IP:PORT (for example 127.0.0.1:8443), got ${JSON.stringify(str)}`);
+    }
+    case "ip":
+      if (typeof str !== "string" || !isIP(str)) return fail(`must be an IP address, got ${JSON.stringify(raw)}`);
+      return str;
+    case "suffix":
+      if (typeof str !== "string" || !/^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(str))
+        return fail(`must be a lower-case DNS name such as cove.test, got ${JSON.stringify(raw)}`);
+      return str;
+    case "ipList": {
+      const list = typeof str === "string" ? str.split(",").map((s) => s.trim()).filter(Boolean) : str;
+      if (!Array.isArray(list) || list.some((x) => typeof x !== "string" || !isIP(x))) return fail("must be a list of IP addresses");
+      return list;
+    }
+    case "logLevel":
+      if (typeof str !== "string" || !LOG_LEVELS.includes(str)) return fail(`must be one of ${LOG_LEVELS.join(", ")}`);
+      return str;
+  }
+}
+
+/** Reads a YAML (or JSON) config file into a plain object; errors name the file. */
+export async function readConfigFile(path: string): Promise<{ values: Record<string, unknown>; errors: string[] }> {
+  let text: string;
+  try {
+    const buf = await readFile(path);
+    if (buf.length > MAX_CONFIG_BYTES) return { values: {}, errors: [`${path}: larger than ${MAX_CONFIG_BYTES} bytes`] };
+    text = buf.toString("utf8");
+  } catch (e) {
+    return { values: {}, errors: [`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`] };
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: 50 });
+  } catch (e) {
+    return { values: {}, errors: [`${path}: not valid YAML/JSON: ${(e as Error).message.split("\n")[0]}`] };
+  }
+  if (doc === null || doc === undefined) return { values: {}, errors: [] };
+  if (typeof doc !== "object" || Array.isArray(doc)) return { values: {}, errors: [`${path}: must be a mapping of keys to values`] };
+  const known = new Set(FIELDS.map((f) => f.key as string));
+  const errors = Object.keys(doc).filter((k) => !known.has(k)).map((k) => `${path}: unknown key "${k}"`);
+  return { values: doc as Record<string, unknown>, errors };
+}
+
+export interface ConfigSources {
+  flags?: Record<string, string | undefined>;
+  env?: NodeJS.ProcessEnv;
+  file?: string;
+}
+
+/** Merges flag > env > file > default and validates everything. Throws ConfigError listing every problem. */
+export async function loadConfig(src: ConfigSources): Promise<CoveConfig> {
+  const flags = src.flags ?? {};
+  const env = src.env ?? {};
+  const errors: string[] = [];
+  const known = new Set(FIELDS.map((f) => f.key as string));
+  for (const k of Object.keys(flags)) if (flags[k] !== undefined && k !== "config" && !known.has(k)) errors.push(`unknown option "${k}"`);
+  const filePath = flags.config ?? env.COVE_CONFIG ?? src.file;
+  let fileValues: Record<string, unknown> = {};
+  if (filePath) {
+    const r = await readConfigFile(filePath);
+    fileValues = r.values;
+    errors.push(...r.errors);
+  }
+  const out: Record<string, unknown> = {};
+  for (const f of FIELDS) {
+    let raw: unknown;
+    let source = "default";
+    if (flags[f.key] !== undefined) { raw = flags[f.key]; source = "flag"; }
+    else if (env[envName(f.key)] !== undefined) { raw = env[envName(f.key)]; source = envName(f.key); }
+    else if (f.key in fileValues) { raw = fileValues[f.key]; source = filePath ?? "file"; }
+    else raw = f.default;
+    if (raw === undefined) continue;
+    const v = convert(f, raw, source, errors);
+    if (v !== undefined) out[f.key] = v;
+  }
+  if ((out.tlsCertFile === undefined) !== (out.tlsKeyFile === undefined)) errors.push("tlsCertFile and tlsKeyFile must be given together");
+  if (errors.length) throw new ConfigError(errors);
+  return out as unknown as CoveConfig;
+}
+
+export async function verifyConfigFile(path: string): Promise<{ ok: true } | { ok: false; errors: string[] }> {
+  try {
+    await loadConfig({ file: path, env: {} });
+    return { ok: true };
+  } catch (e) {
+    if (e instanceof ConfigError) return { ok: false, errors: e.errors };
+    throw e;
+  }
+}

@@ -1,0 +1,127 @@
+// THE request pipeline, in order (house style habit 3). A reader answers "what happens to a
+// request" from this file alone:
+//
+//   1. listener        which socket accepted it (management or registry; local address from the socket)
+//   2. client address  from the socket; X-Forwarded-For only from configured trusted proxies
+//   3. network policy  (issue 4: public endpoint rules and private endpoints; today every address is allowed)
+//   4. authentication  management: bearer token from Cove's identity provider;
+//                      registry: done by the data plane's route table through RegistryAuth, because
+//                      the 401 challenge must name the route's scope
+//   5. authorization   inside each surface, from role assignments, visible where routes are declared
+//   6. handler         returns a value; nothing writes to the socket but respond()
+//   7. error mapping   one mapper per surface: OCI errors on the registry, ARM errors on management
+//   8. audit + log     denied data-plane requests are audited (rate-limited); one access log line each
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { HandlerResult, ListenerInfo, RequestContext } from "./types.js";
+import type { Principal } from "../auth/types.js";
+import type { RegistryView } from "../domain/registry.js";
+import { clientAddress } from "./client-address.js";
+import { respond } from "./respond.js";
+
+export type RouteFn = (ctx: RequestContext) => Promise<HandlerResult | undefined>;
+
+export interface PipelineDeps {
+  log: Logger;
+  trustedProxies: ReadonlySet<string>;
+  management: {
+    /** Unauthenticated routes (identity provider, discovery, /healthz): tried first. */
+    open: RouteFn[];
+    /** Authenticated routes (ARM API, service principals): tried in order after step 4. */
+    secured: RouteFn[];
+    verifyToken(token: string): Promise<Principal | undefined>;
+    mapError(err: unknown, ctx: RequestContext): HandlerResult;
+  };
+  registry: {
+    byHost(host: string): RegistryView | undefined;
+    handle(ctx: RequestContext, registry: RegistryView): Promise<HandlerResult>;
+    mapError(err: unknown, ctx: RequestContext): HandlerResult;
+    unknownHost(ctx: RequestContext): HandlerResult;
+  };
+  /** Called for every data-plane 401/403 answer; the audit module rate-limits. */
+  onDenied?(ctx: RequestContext, status: number, registry?: RegistryView): void;
+}
+
+function buildContext(req: IncomingMessage, listener: ListenerInfo, trusted: ReadonlySet<string>): RequestContext {
+  const rawUrl = req.url ?? "/";
+  const q = rawUrl.indexOf("?");
+  const rawPath = (q < 0 ? rawUrl : rawUrl.slice(0, q)).replace(/\/{2,}/g, "/");
+  const hostHeader = (req.headers.host ?? "").toLowerCase();
+  return {
+    req,
+    method: (req.method ?? "GET").toUpperCase(),
+    rawUrl,
+    rawPath,
+    query: new URLSearchParams(q < 0 ? "" : rawUrl.slice(q + 1)),
+    headers: req.headers,
+    host: hostHeader.startsWith("[") ? hostHeader.replace(/^\[([^\]]*)\].*$/, "$1") : hostHeader.replace(/:\d*$/, ""),
+    clientIp: clientAddress(req, trusted),
+    listener,
+    requestId: randomUUID(),
+  };
+}
+
+function bearer(ctx: RequestContext): string | undefined {
+  const h = ctx.headers.authorization;
+  const m = typeof h === "string" ? /^Bearer\s+(\S{1,16384})\s*$/i.exec(h) : null;
+  return m?.[1];
+}
+
+async function managementRequest(deps: PipelineDeps, ctx: RequestContext): Promise<HandlerResult> {
+  const m = deps.management;
+  try {
+    for (const route of m.open) {
+      const r = await route(ctx);
+      if (r) return r;
+    }
+    const token = bearer(ctx);
+    if (token) ctx.principal = await m.verifyToken(token);
+    for (const route of m.secured) {
+      const r = await route(ctx);
+      if (r) return r;
+    }
+    return m.mapError(Object.assign(new Error("not found"), { code: "NotFound" }), ctx);
+  } catch (err) {
+    return m.mapError(err, ctx);
+  }
+}
+
+async function registryRequest(deps: PipelineDeps, ctx: RequestContext): Promise<{ result: HandlerResult; registry?: RegistryView }> {
+  const r = deps.registry;
+  const registry = r.byHost(ctx.host);
+  if (!registry) return { result: r.unknownHost(ctx) };
+  try {
+    return { result: await r.handle(ctx, registry), registry };
+  } catch (err) {
+    return { result: r.mapError(err, ctx), registry };
+  }
+}
+
+export function createRequestHandler(deps: PipelineDeps, listener: ListenerInfo) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = process.hrtime.bigint();
+    const ctx = buildContext(req, listener, deps.trustedProxies);
+    let result: HandlerResult;
+    let registry: RegistryView | undefined;
+    if (listener.kind === "management") {
+      result = await managementRequest(deps, ctx);
+    } else {
+      ({ result, registry } = await registryRequest(deps, ctx));
+      if ((result.status === 401 || result.status === 403) && deps.onDenied) deps.onDenied(ctx, result.status, registry);
+    }
+    result.headers = { "x-ms-request-id": ctx.requestId, ...(result.headers ?? {}) };
+    try {
+      await respond(res, ctx.method, result);
+    } catch (err) {
+      deps.log.warn({ requestId: ctx.requestId, err: (err as Error).message }, "response aborted");
+      res.destroy();
+    }
+    // An unread request body (an error answered early) must not leave the socket half-read.
+    if (!req.complete) req.resume();
+    deps.log.debug({
+      requestId: ctx.requestId, listener: listener.kind, method: ctx.method, path: ctx.rawPath,
+      status: result.status, client: ctx.clientIp, ms: Number(process.hrtime.bigint() - started) / 1e6,
+    }, "request");
+  };
+}

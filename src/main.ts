@@ -1,0 +1,209 @@
+// Composition root (house style): load config -> open stores -> identity and access -> planes ->
+// listeners. Nothing here decides anything; it only connects the parts and owns their life-cycle.
+import { mkdir, writeFile, access as fsAccess, readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:https";
+import type { Socket } from "node:net";
+import { join, resolve } from "node:path";
+import { pino, type Logger } from "pino";
+import { loadConfig, type CoveConfig } from "./config/index.js";
+import { openStores } from "./storage/open.js";
+import { RegistryIndex } from "./storage/registry-index.js";
+import { openLocalCa, type LocalCa } from "./tls/local-ca.js";
+import { createIdentityProvider } from "./auth/identity-provider.js";
+import { createAccessControl } from "./auth/access-control.js";
+import { createRegistryAuth } from "./data-plane/registry-auth.js";
+import { createDataPlane } from "./data-plane/index.js";
+import { ociErrorResult } from "./data-plane/errors.js";
+import { createManagementApi } from "./control-plane/index.js";
+import { armErrorResult } from "./control-plane/errors.js";
+import { createIdentityRoutes } from "./control-plane/identity-routes.js";
+import { createServicePrincipalRoutes } from "./control-plane/service-principal-routes.js";
+import { createRequestHandler, type PipelineDeps } from "./http/pipeline.js";
+import type { HandlerResult, ListenerInfo } from "./http/types.js";
+import { createDenialAuditor } from "./audit/denials.js";
+
+export interface Credentials {
+  tenantId: string;
+  subscriptionId: string;
+  clientId: string;
+  clientSecret: string;
+  authorityHost: string;
+  managementEndpoint: string;
+  registryPort: number;
+  dnsAddress: string;
+  caCertPath: string;
+}
+
+function hostPort(h: { host: string; port: number }): string {
+  return h.host.includes(":") ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try { await fsAccess(p); return true; } catch { return false; }
+}
+
+/** Names every server certificate must cover: listen addresses, login servers, data endpoints. */
+function certificateNames(cfg: CoveConfig, index: RegistryIndex): string[] {
+  const names = ["localhost", cfg.managementListen.host, cfg.publicAddress];
+  for (const r of index.all()) {
+    names.push(`${r.name.toLowerCase()}.${cfg.loginServerSuffix}`);
+    if (r.location) names.push(`${r.name.toLowerCase()}.${r.location.toLowerCase()}.data.${cfg.loginServerSuffix}`);
+  }
+  return names;
+}
+
+export interface RunningCove {
+  config: CoveConfig;
+  credentials: Credentials;
+  stop(): Promise<void>;
+}
+
+/** Starts every listener; resolves once all of them accept connections. */
+export async function start(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): Promise<RunningCove> {
+  const cfg = await loadConfig({ flags, env });
+  const log: Logger = pino({ level: cfg.logLevel, base: { service: "cove" }, redact: ["req.headers.authorization", "*.password", "*.clientSecret", "*.secret"] });
+  const dataDir = resolve(cfg.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+
+  const { blobs, meta } = await openStores(dataDir);
+  const managementEndpoint = `https://${hostPort(cfg.managementListen)}`;
+  const idp = await createIdentityProvider({ meta, dataDir, issuer: managementEndpoint });
+  const access = createAccessControl(meta);
+
+  let ca: LocalCa | undefined;
+  let caCertPath: string;
+  if (cfg.tlsCertFile && cfg.tlsKeyFile) {
+    caCertPath = resolve(cfg.tlsCertFile);
+  } else {
+    ca = await openLocalCa(dataDir);
+    caCertPath = ca.certPath;
+  }
+
+  const credPath = join(dataDir, "credentials.json");
+  let credentials: Credentials;
+  if (await exists(credPath)) {
+    credentials = JSON.parse(await readFile(credPath, "utf8")) as Credentials;
+  } else {
+    const boot = await idp.bootstrap();
+    credentials = {
+      tenantId: boot.tenantId,
+      subscriptionId: boot.subscriptionId,
+      clientId: boot.clientId,
+      clientSecret: boot.clientSecret,
+      authorityHost: managementEndpoint,
+      managementEndpoint,
+      registryPort: cfg.registryPort,
+      dnsAddress: hostPort(cfg.dnsListen),
+      caCertPath,
+    };
+    await writeFile(credPath, JSON.stringify(credentials, null, 2) + "\n", { mode: 0o600 });
+    log.info({ path: credPath }, "first start: wrote bootstrap credentials");
+  }
+
+  const index = new RegistryIndex(meta, cfg.loginServerSuffix);
+  await index.refresh();
+
+  const servers: Server[] = [];
+  const sockets = new Set<Socket>();
+  async function tlsMaterial(): Promise<{ cert: string | Buffer; key: string | Buffer }> {
+    if (ca) return ca.issue(certificateNames(cfg, index));
+    return { cert: await readFile(cfg.tlsCertFile!), key: await readFile(cfg.tlsKeyFile!) };
+  }
+  async function refreshRegistries(): Promise<void> {
+    await index.refresh();
+    if (!ca) return;
+    const material = await tlsMaterial();
+    for (const s of servers) s.setSecureContext(material);
+  }
+
+  const registryAuth = createRegistryAuth({ meta, idp, access, log });
+  const dataPlane = createDataPlane({ meta, blobs, auth: registryAuth, log, uploadTtlMs: cfg.uploadTtlMinutes * 60_000 });
+  const arm = createManagementApi({
+    meta, access, log,
+    tenantId: credentials.tenantId,
+    subscriptionId: credentials.subscriptionId,
+    loginServerSuffix: cfg.loginServerSuffix,
+    registryPort: cfg.registryPort,
+    onRegistriesChanged: refreshRegistries,
+  });
+  const denials = createDenialAuditor(meta, log);
+
+  const health = async (ctx: { method: string; rawPath: string }): Promise<HandlerResult | undefined> =>
+    ctx.method === "GET" && ctx.rawPath === "/healthz" ? { status: 200, body: { status: "ok" } } : undefined;
+
+  const deps: PipelineDeps = {
+    log,
+    trustedProxies: new Set(cfg.trustedProxies),
+    management: {
+      open: [health, createIdentityRoutes(idp)],
+      secured: [createServicePrincipalRoutes(idp, access), arm.handle],
+      verifyToken: (t) => idp.verifyAccessToken(t),
+      mapError: armErrorResult,
+    },
+    registry: {
+      byHost: (h) => index.byHost(h),
+      handle: (ctx, registry) => dataPlane.handle(ctx, registry),
+      mapError: ociErrorResult,
+      unknownHost: (ctx) => ({
+        status: 404,
+        headers: { "Docker-Distribution-API-Version": "registry/2.0" },
+        body: { errors: [{ code: "NAME_UNKNOWN", message: `no registry is served at host '${ctx.host}'` }] },
+      }),
+    },
+    onDenied: (ctx, status, registry) => denials.record(ctx, status, registry),
+  };
+
+  const material = await tlsMaterial();
+  async function listen(info: ListenerInfo): Promise<void> {
+    const server = createServer({ ...material, requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 30_000 }, createRequestHandler(deps, info));
+    server.on("connection", (s: Socket) => { sockets.add(s); s.on("close", () => sockets.delete(s)); });
+    server.on("tlsClientError", (err) => log.debug({ err: err.message, listener: info.kind }, "TLS handshake failed"));
+    await new Promise<void>((ok, fail) => {
+      server.once("error", fail);
+      server.listen(info.port, info.address, () => { server.off("error", fail); ok(); });
+    });
+    servers.push(server);
+  }
+  await listen({ kind: "management", address: cfg.managementListen.host, port: cfg.managementListen.port });
+  await listen({ kind: "registry", address: cfg.publicAddress, port: cfg.registryPort });
+
+  const sweeper = setInterval(() => {
+    dataPlane.sweep().then((n) => n && log.info({ reclaimed: n }, "expired upload sessions reclaimed"), (e) => log.warn({ err: String(e) }, "upload sweep failed"));
+  }, 60_000);
+  sweeper.unref();
+
+  log.info({
+    management: managementEndpoint,
+    registry: `https://${hostPort({ host: cfg.publicAddress, port: cfg.registryPort })}`,
+    dataDir,
+  }, "cove is serving");
+
+  let stopping: Promise<void> | undefined;
+  async function stop(): Promise<void> {
+    stopping ??= (async () => {
+      clearInterval(sweeper);
+      const closed = Promise.all(servers.map((s) => new Promise<void>((ok) => s.close(() => ok()))));
+      for (const s of servers) s.closeIdleConnections();
+      const grace = new Promise<void>((ok) => setTimeout(ok, cfg.shutdownGraceSeconds * 1000).unref());
+      await Promise.race([closed, grace]);
+      for (const s of sockets) s.destroy();
+      await closed;
+      await denials.flush();
+      await meta.close();
+      await blobs.close();
+      log.info("stopped");
+    })();
+    return stopping;
+  }
+  return { config: cfg, credentials, stop };
+}
+
+/** `cove serve`: start, then stop cleanly on SIGTERM/SIGINT. */
+export async function serve(flags: Record<string, string | undefined>): Promise<void> {
+  const running = await start(flags);
+  const onSignal = (sig: string) => {
+    running.stop().then(() => process.exit(0), (e) => { console.error(`stop after ${sig} failed: ${String(e)}`); process.exit(1); });
+  };
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
+}

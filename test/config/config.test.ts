@@ -1,0 +1,87 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, writeFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, verifyConfigFile, ConfigError, FIELDS } from "../../src/config/index.js";
+
+async function withFile(text: string | Buffer, fn: (path: string) => Promise<void>) {
+  const dir = await mkdtemp(join(tmpdir(), "cove-config-"));
+  const path = join(dir, "cove.yaml");
+  await writeFile(path, text);
+  try { await fn(path); } finally { await rm(dir, { recursive: true, force: true }); }
+}
+
+test("the commented example file loads and equals the defaults", async () => {
+  const fromFile = await loadConfig({ file: "cove.example.yaml", env: {} });
+  const defaults = await loadConfig({ env: {} });
+  assert.deepEqual(fromFile, defaults);
+  assert.deepEqual(fromFile.managementListen, { host: "127.0.0.1", port: 8443 });
+  assert.equal(fromFile.registryPort, 8444);
+  assert.equal(fromFile.loginServerSuffix, "cove.test");
+});
+
+test("every schema key is documented in the example file", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const text = await readFile("cove.example.yaml", "utf8");
+  for (const f of FIELDS) assert.match(text, new RegExp(`^#? ?${f.key}:`, "m"), `${f.key} missing from cove.example.yaml`);
+});
+
+test("flag beats environment beats file beats default", async () => {
+  await withFile("registryPort: 9001\nloginServerSuffix: from.file\n", async (path) => {
+    const c = await loadConfig({ file: path, env: { COVE_REGISTRY_PORT: "9002", COVE_LOGIN_SERVER_SUFFIX: "from.env" }, flags: { registryPort: "9003" } });
+    assert.equal(c.registryPort, 9003);
+    assert.equal(c.loginServerSuffix, "from.env");
+  });
+});
+
+test("unknown keys are errors that name the key", async () => {
+  await withFile("registryPort: 9001\nregistyPort: 9002\n", async (path) => {
+    const r = await verifyConfigFile(path);
+    assert.equal(r.ok, false);
+    assert.ok(!r.ok && r.errors.some((e) => e.includes('unknown key "registyPort"')), JSON.stringify(r));
+  });
+});
+
+test("malformed, wrong-typed and hostile values are each reported", async () => {
+  const cases: Array<[string, string]> = [
+    ["registryPort: 70000\n", "registryPort"],
+    ["registryPort: abc\n", "registryPort"],
+    ["managementListen: 127.0.0.1\n", "managementListen"],
+    ["managementListen: evil.example:443\n", "managementListen"],
+    ["publicAddress: 999.1.1.1\n", "publicAddress"],
+    ["loginServerSuffix: 'UPPER..case'\n", "loginServerSuffix"],
+    ["trustedProxies: [not-an-ip]\n", "trustedProxies"],
+    ["logLevel: loud\n", "logLevel"],
+    ["tlsCertFile: /x.crt\n", "tlsKeyFile"],
+    ["- a\n- list\n", "mapping"],
+    ["key: [unclosed\n", "not valid YAML"],
+  ];
+  for (const [text, expected] of cases) {
+    await withFile(text, async (path) => {
+      const r = await verifyConfigFile(path);
+      assert.equal(r.ok, false, text);
+      assert.ok(!r.ok && r.errors.some((e) => e.includes(expected)), `${text} -> ${JSON.stringify(r)}`);
+    });
+  }
+});
+
+test("an oversized config file is refused without parsing it", async () => {
+  await withFile(Buffer.alloc(300 * 1024, 0x61), async (path) => {
+    const r = await verifyConfigFile(path);
+    assert.ok(!r.ok && r.errors[0].includes("larger than"));
+  });
+});
+
+test("a missing file is an error naming the file", async () => {
+  const r = await verifyConfigFile("/nonexistent/cove.yaml");
+  assert.ok(!r.ok && r.errors[0].includes("/nonexistent/cove.yaml") && r.errors[0].includes("ENOENT"));
+});
+
+test("environment values are validated like file values", async () => {
+  await assert.rejects(loadConfig({ env: { COVE_REGISTRY_PORT: "0" } }), (e: unknown) => e instanceof ConfigError && e.errors[0].includes("COVE_REGISTRY_PORT"));
+});
+
+test("unknown flags are errors", async () => {
+  await assert.rejects(loadConfig({ env: {}, flags: { registryPrt: "1" } }), /unknown option "registryPrt"/);
+});

@@ -1,0 +1,91 @@
+// Starts a real Cove for end-to-end tests: real TLS listeners on loopback, a fresh data dir,
+// ports picked free by the kernel. In-process by default (fast); `spawnCove` runs `cove serve` as a
+// child process for the tests that must kill it.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { start, type Credentials } from "../../src/main.js";
+
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once("error", fail);
+    s.listen(0, host, () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+export interface TestCove {
+  dataDir: string;
+  credentials: Credentials;
+  ca: string;
+  managementUrl: string;
+  registryPort: number;
+  suffix: string;
+  stop(): Promise<void>;
+}
+
+export async function startCove(extra: Record<string, string> = {}): Promise<TestCove> {
+  const dataDir = await mkdtemp(join(tmpdir(), "cove-test-"));
+  const mport = await freePort();
+  const rport = await freePort();
+  const flags = {
+    dataDir,
+    managementListen: `127.0.0.1:${mport}`,
+    registryPort: String(rport),
+    logLevel: process.env.COVE_TEST_LOG ?? "silent",
+    shutdownGraceSeconds: "2",
+    ...extra,
+  };
+  const running = await start(flags, {});
+  const ca = await readFile(running.credentials.caCertPath, "utf8");
+  return {
+    dataDir,
+    credentials: running.credentials,
+    ca,
+    managementUrl: running.credentials.managementEndpoint,
+    registryPort: rport,
+    suffix: running.config.loginServerSuffix,
+    async stop() {
+      await running.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SpawnedCove {
+  child: ChildProcess;
+  credentials: Credentials;
+  waitExit(): Promise<number | null>;
+}
+
+/** Runs `node bin/cove.js serve` and waits until credentials.json exists and /healthz answers. */
+export async function spawnCove(dataDir: string, mport: number, rport: number, env: NodeJS.ProcessEnv = {}): Promise<SpawnedCove> {
+  const child = spawn(process.execPath, ["bin/cove.js", "serve", "--data-dir", dataDir, "--management-listen", `127.0.0.1:${mport}`, "--registry-port", String(rport)], {
+    env: { ...process.env, COVE_LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const exited = new Promise<number | null>((ok) => child.once("exit", (code) => ok(code)));
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`cove serve exited with ${child.exitCode}`);
+    try {
+      const credentials = JSON.parse(await readFile(join(dataDir, "credentials.json"), "utf8")) as Credentials;
+      const ca = await readFile(credentials.caCertPath);
+      const ok = await new Promise<boolean>((resolve) => {
+        import("node:https").then(({ get }) => {
+          const req = get({ host: "127.0.0.1", port: mport, path: "/healthz", ca }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+          req.on("error", () => resolve(false));
+        });
+      });
+      if (ok) return { child, credentials, waitExit: () => exited };
+    } catch { /* not ready yet */ }
+    await sleep(50);
+  }
+  child.kill("SIGKILL");
+  throw new Error("cove serve did not become ready within 10 s");
+}
