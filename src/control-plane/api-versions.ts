@@ -1,0 +1,69 @@
+// Which api-versions each resource provider accepts, and how an unknown one is refused.
+// Sources (checked, not guessed): the SDKs in node_modules (@azure/arm-containerregistry 12 sends
+// 2025-11-01; @azure/arm-resources 6.1 sends 2025-03-01; @azure/arm-authorization 9 sends 2022-04-01
+// for roleAssignments/roleDefinitions, 2015-07-01 and 2020-10-01 for its other groups), the real
+// az 2.45 (reference/az-cli.md: subscriptions 2019-11-01, resources 2021-04-01, ACR
+// 2022-02-01-preview, metadata 2015-01-01), and the ACR GA folders of reference/acr-networking.md 1.1.
+//
+// As Azure: ARM's own types (subscriptions, resource groups, generic resources) answer an unknown
+// version with InvalidApiVersionParameter; types served by a resource provider answer with
+// NoRegisteredProviderFound. Both messages list the supported versions, newest first.
+
+import { armError } from "./errors.js";
+
+export type ProviderKey = "Microsoft.Resources" | "Microsoft.ContainerRegistry" | "Microsoft.Authorization" | "metadata";
+
+const RESOURCES = [
+  "2025-04-01", "2025-03-01", "2024-11-01", "2024-08-01", "2024-07-01", "2024-03-01", "2023-07-01",
+  "2022-12-01", "2022-09-01", "2022-06-01", "2022-05-01", "2022-01-01", "2021-04-01", "2021-01-01",
+  "2020-10-01", "2020-09-01", "2020-08-01", "2020-07-01", "2020-06-01", "2020-05-01", "2020-01-01",
+  "2019-11-01", "2019-10-01", "2019-09-01", "2019-08-01", "2019-07-01", "2019-06-01", "2019-05-10",
+  "2019-05-01", "2019-03-01", "2018-11-01", "2018-09-01", "2018-08-01", "2018-07-01", "2018-06-01",
+  "2018-05-01", "2018-02-01", "2018-01-01", "2017-12-01", "2017-08-01", "2017-06-01", "2017-05-10",
+  "2017-05-01", "2017-03-01", "2016-09-01", "2016-07-01", "2016-06-01", "2016-02-01", "2015-11-01",
+  "2015-01-01", "2014-04-01",
+];
+
+const CONTAINER_REGISTRY = [
+  // GA (acr-networking.md 1.1)
+  "2025-11-01", "2025-04-01", "2023-07-01", "2022-12-01", "2021-09-01", "2019-05-01", "2017-10-01", "2017-03-01",
+  // previews the CLI and SDKs have sent (az 2.45: 2022-02-01-preview; newer az: 2026-01-01-preview)
+  "2026-01-01-preview", "2025-05-01-preview", "2025-03-01-preview", "2024-11-01-preview", "2023-11-01-preview",
+  "2023-08-01-preview", "2023-06-01-preview", "2023-01-01-preview", "2022-02-01-preview", "2021-12-01-preview",
+  "2021-08-01-preview", "2021-06-01-preview", "2020-11-01-preview", "2019-12-01-preview",
+];
+
+const AUTHORIZATION = [
+  "2022-05-01-preview", "2022-04-01", "2022-01-01-preview", "2021-04-01-preview", "2020-10-01-preview",
+  "2020-10-01", "2020-08-01-preview", "2020-04-01-preview", "2020-03-01-preview", "2018-09-01-preview",
+  "2018-07-01", "2018-01-01-preview", "2017-05-01", "2016-07-01", "2015-07-01",
+];
+
+const METADATA = ["2022-09-01", "2020-06-01", "2019-05-01", "2018-01-01", "2015-01-01"];
+
+export const API_VERSIONS: Record<ProviderKey, readonly string[]> = {
+  "Microsoft.Resources": RESOURCES,
+  "Microsoft.ContainerRegistry": CONTAINER_REGISTRY,
+  "Microsoft.Authorization": AUTHORIZATION,
+  metadata: METADATA,
+};
+
+/**
+ * Throws the catalogued error when `apiVersion` is missing or not accepted for `provider`.
+ * `type` is the short resource type Azure names in NoRegisteredProviderFound (e.g. "registries").
+ */
+export function checkApiVersion(provider: ProviderKey, type: string, apiVersion: string | null): string {
+  if (apiVersion === null || apiVersion === "") throw armError("MissingApiVersionParameter");
+  const supported = API_VERSIONS[provider];
+  if (supported.includes(apiVersion)) return apiVersion;
+  if (provider === "Microsoft.Resources" || provider === "metadata") {
+    throw armError("InvalidApiVersionParameter", { apiVersion, supported: supported.join(",") });
+  }
+  throw armError("NoRegisteredProviderFound", {
+    location: "global",
+    apiVersion,
+    type,
+    supported: supported.join(", "),
+    locations: "global",
+  });
+}
