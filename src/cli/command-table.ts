@@ -1,0 +1,14 @@
+// The `cove` command table: every command group, one file each under commands/. index.ts builds
+// the parser from this list; adding a group means adding its file here.
+import type { CommandSpec, GroupSpec } from "./command.js";
+import * as serve from "./commands/serve.js";
+import * as login from "./commands/login.js";
+import * as group from "./commands/group.js";
+import * as acr from "./commands/acr.js";
+import * as adSp from "./commands/ad-sp.js";
+import * as role from "./commands/role.js";
+
+const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [serve, login, group, acr, adSp, role];
+
+export const GROUPS: readonly GroupSpec[] = FILES.flatMap((f) => f.groups);
+export const COMMANDS: readonly CommandSpec[] = FILES.flatMap((f) => f.commands);

@@ -1,0 +1,102 @@
+// `cove role assignment create|list|delete` through @azure/arm-authorization. --assignee takes
+// an appId or an objectId (resolved through Cove's service principal endpoint, as az resolves
+// through Graph); --role takes a name or an id. Listings add principalName and
+// roleDefinitionName, as az does.
+import { randomUUID } from "node:crypto";
+import type { RoleAssignment } from "@azure/arm-authorization";
+import type { CommandSpec, GroupSpec } from "../command.js";
+import { usageError } from "../errors.js";
+import { parseNonEmpty, parseScope } from "../flags.js";
+import { resolveRoleDefinitionId, roleNames } from "../role-definitions.js";
+import { listServicePrincipals, resolveServicePrincipal } from "../service-principals.js";
+import type { Session } from "../session.js";
+
+export const groups: GroupSpec[] = [
+  { name: "role", summary: "Manage role-based access control." },
+  { name: "role assignment", summary: "Manage role assignments." },
+];
+
+const same = (a: string | undefined, b: string | undefined) => (a ?? "").toLowerCase() === (b ?? "").toLowerCase();
+const guidOf = (id: string | undefined) => id?.split("/").pop()?.toLowerCase() ?? "";
+
+interface Filter { assignee?: string; role?: string; scope?: string; all?: boolean }
+
+/** Assignments matching the filters; without --all and --scope only those made at the subscription itself, as az. */
+async function matching(s: Session, f: Filter): Promise<RoleAssignment[]> {
+  const principalId = f.assignee ? (await resolveServicePrincipal(s, f.assignee)).objectId : undefined;
+  const roleId = f.role ? await resolveRoleDefinitionId(s, f.scope ?? s.subscriptionScope, f.role) : undefined;
+  const scope = f.all ? undefined : f.scope ?? (f.assignee ? undefined : s.subscriptionScope);
+  const out: RoleAssignment[] = [];
+  for await (const a of s.authorization().roleAssignments.listForSubscription()) {
+    if (principalId && !same(a.principalId, principalId)) continue;
+    if (roleId && guidOf(a.roleDefinitionId) !== guidOf(roleId)) continue;
+    if (scope && !same(a.scope, scope)) continue;
+    out.push(a);
+  }
+  return out;
+}
+
+async function enrich(s: Session, list: RoleAssignment[]): Promise<Record<string, unknown>[]> {
+  const names = await roleNames(s);
+  const sps = new Map<string, string>((await listServicePrincipals(s)).map((sp) => [String(sp.objectId).toLowerCase(), sp.appId]));
+  return list.map((a) => ({
+    ...a,
+    principalName: sps.get((a.principalId ?? "").toLowerCase()) ?? "",
+    roleDefinitionName: names.get(guidOf(a.roleDefinitionId)) ?? "",
+  }));
+}
+
+const table = (a: any) => ({ Principal: a.principalName, Role: a.roleDefinitionName, Scope: a.scope });
+
+export const commands: CommandSpec[] = [
+  {
+    name: "role assignment create",
+    summary: "Grant a role to a service principal at a scope.",
+    options: [
+      { flags: "--assignee <id>", description: "appId or objectId of the service principal.", parse: parseNonEmpty, required: true },
+      { flags: "--role <role>", description: "Role name (e.g. AcrPull) or role definition id.", parse: parseNonEmpty, required: true },
+      { flags: "--scope <scope>", description: "Scope, e.g. /subscriptions/<id>/resourceGroups/<group>.", parse: parseScope, required: true },
+    ],
+    async run(opts, ctx) {
+      const s = await ctx.session();
+      const sp = await resolveServicePrincipal(s, opts.assignee);
+      const roleDefinitionId = await resolveRoleDefinitionId(s, opts.scope, opts.role);
+      return s.authorization().roleAssignments.create(opts.scope, randomUUID(), { roleDefinitionId, principalId: sp.objectId, principalType: "ServicePrincipal" });
+    },
+  },
+  {
+    name: "role assignment list",
+    summary: "List role assignments (at the subscription itself unless --scope, --assignee or --all).",
+    options: [
+      { flags: "--assignee <id>", description: "appId or objectId of the service principal.", parse: parseNonEmpty },
+      { flags: "--role <role>", description: "Role name or id.", parse: parseNonEmpty },
+      { flags: "--scope <scope>", description: "Only assignments made at exactly this scope.", parse: parseScope },
+      { flags: "--all", description: "Assignments at every scope of the subscription." },
+    ],
+    table,
+    async run(opts, ctx) {
+      const s = await ctx.session();
+      return enrich(s, await matching(s, opts));
+    },
+  },
+  {
+    name: "role assignment delete",
+    summary: "Delete role assignments by id, or those matching --assignee/--role/--scope.",
+    options: [
+      { flags: "--ids <id...>", description: "Full ids of role assignments.", parse: (v: string, prev: unknown) => [...((prev as string[] | undefined) ?? []), parseScope(v)] },
+      { flags: "--assignee <id>", description: "appId or objectId of the service principal.", parse: parseNonEmpty },
+      { flags: "--role <role>", description: "Role name or id.", parse: parseNonEmpty },
+      { flags: "--scope <scope>", description: "Scope of the assignments.", parse: parseScope },
+    ],
+    async run(opts, ctx) {
+      const byFilter = opts.assignee !== undefined || opts.role !== undefined || opts.scope !== undefined;
+      if (opts.ids && byFilter) throw usageError("--ids cannot be combined with --assignee, --role or --scope.");
+      if (!opts.ids && !byFilter) throw usageError("Please provide --ids, or at least one of --assignee, --role and --scope.");
+      const s = await ctx.session();
+      const ids: string[] = opts.ids ?? (await matching(s, { ...opts, all: opts.scope === undefined })).map((a) => a.id!);
+      if (ids.length === 0) ctx.warn("No matched assignments were found to delete");
+      for (const id of ids) await s.authorization().roleAssignments.deleteById(id);
+      return undefined;
+    },
+  },
+];

@@ -1,0 +1,73 @@
+// The login profile: what `cove login` verified and later commands use. One JSON file,
+// `$COVE_CONFIG_DIR/profile.json` (default `~/.cove/profile.json`), mode 0600 in a 0700
+// directory, written to a temporary file and renamed so a crash never leaves half a profile.
+// It holds a client secret, so it is never printed (`cove account show` leaves it out).
+import { mkdir, readFile, rename, rm, writeFile, chmod } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+
+export interface Profile {
+  managementEndpoint: string;
+  authorityHost: string;
+  tenantId: string;
+  subscriptionId: string;
+  clientId: string;
+  clientSecret: string;
+  /** Absolute path of the CA certificate that signed the server's certificate, when not trusted system-wide. */
+  caCertPath?: string;
+}
+
+export function configDir(env: Record<string, string | undefined>): string {
+  return env.COVE_CONFIG_DIR || join(env.HOME || homedir(), ".cove");
+}
+
+export function profilePath(env: Record<string, string | undefined>): string {
+  return join(configDir(env), "profile.json");
+}
+
+const REQUIRED: (keyof Profile)[] = ["managementEndpoint", "authorityHost", "tenantId", "subscriptionId", "clientId", "clientSecret"];
+
+/** The stored profile, or undefined when not logged in (no file, or a file that is not a profile). */
+export async function loadProfile(env: Record<string, string | undefined>): Promise<Profile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(profilePath(env), "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+  let p: Record<string, unknown>;
+  try { p = JSON.parse(text); } catch { return undefined; }
+  if (!p || typeof p !== "object" || !REQUIRED.every((k) => typeof p[k] === "string" && p[k] !== "")) return undefined;
+  return p as unknown as Profile;
+}
+
+export async function saveProfile(env: Record<string, string | undefined>, profile: Profile): Promise<string> {
+  const dir = configDir(env);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const path = profilePath(env);
+  const tmp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    await writeFile(tmp, JSON.stringify(profile, null, 2) + "\n", { mode: 0o600, flag: "wx" });
+    // writeFile's mode is filtered by the umask; 0600 must hold whatever the umask is.
+    await chmod(tmp, 0o600);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  return path;
+}
+
+/** Removes the profile; false when there was none. */
+export async function removeProfile(env: Record<string, string | undefined>): Promise<boolean> {
+  const path = profilePath(env);
+  try {
+    await rm(path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw e;
+  }
+}
