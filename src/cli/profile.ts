@@ -1,5 +1,5 @@
 // The login profile: what `cove login` verified and later commands use. One JSON file,
-// `$COVE_CONFIG_DIR/profile.json` (default `~/.cove/profile.json`), mode 0600 in a 0700
+// `$COVE_CONFIG_DIR/profile.json` (default `~/.config/cove/profile.json`, apart from any data dir), mode 0600 in a 0700
 // directory, written to a temporary file and renamed so a crash never leaves half a profile.
 // It holds a client secret, so it is never printed (`cove account show` leaves it out).
 import { mkdir, readFile, rename, rm, writeFile, chmod } from "node:fs/promises";
@@ -19,7 +19,7 @@ export interface Profile {
 }
 
 export function configDir(env: Record<string, string | undefined>): string {
-  return env.COVE_CONFIG_DIR || join(env.HOME || homedir(), ".cove");
+  return env.COVE_CONFIG_DIR || join(env.HOME || homedir(), ".config", "cove");
 }
 
 export function profilePath(env: Record<string, string | undefined>): string {
