@@ -27,7 +27,7 @@ export interface BlobStore {
   /** Start an upload; returns its id. Temporary bytes live until commit, cancel or expiry. */
   createUpload(id: string): Promise<void>;
   /**
-   * Append `data` at byte `offset` (must equal the current size, else RangeMismatch).
+   * Append `data` at byte `offset` (must equal the current size, else RANGE_INVALID).
    * Streams with back-pressure; returns the new size. Crash-safe: after kill -9 the size
    * reported by uploadSize() covers only bytes durably written.
    */

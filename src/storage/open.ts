@@ -1,0 +1,34 @@
+// Opens the embedded stores in a data directory. The composition root (main.ts), the CLI and the
+// tests all go through here, so the layout below is decided in exactly one place.
+//
+//   <dataDir>/                      created 0700 when missing
+//   ├── cove.db                     SQLite metadata (WAL, synchronous=FULL)
+//   ├── cove.db-wal, cove.db-shm    SQLite's write-ahead log, while open
+//   ├── blobs/
+//   │   ├── sha256/<2 hex>/<64 hex>     committed, verified blob bytes (immutable)
+//   │   └── sha512/<2 hex>/<128 hex>
+//   └── uploads/<upload id>         bytes of an upload in progress; on commit this very file is
+//                                   renamed into blobs/ (same filesystem, so the rename is atomic)
+//
+// Why it is crash-safe: see the header of fs-blob-store.ts and docs/storage.md.
+
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { FsBlobStore } from "./fs-blob-store.js";
+import { SqliteMetadataStore } from "./sqlite-metadata-store.js";
+import type { BlobStore, MetadataStore } from "./types.js";
+
+export const METADATA_FILE = "cove.db";
+
+export async function openStores(dataDir: string): Promise<{ blobs: BlobStore; meta: MetadataStore }> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const blobs = await FsBlobStore.open(dataDir);
+  let meta: MetadataStore;
+  try {
+    meta = SqliteMetadataStore.open(join(dataDir, METADATA_FILE));
+  } catch (e) {
+    await blobs.close();
+    throw e;
+  }
+  return { blobs, meta };
+}
