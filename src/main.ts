@@ -116,7 +116,9 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     for (const s of servers) s.setSecureContext(material);
   }
 
-  const registryAuth = createRegistryAuth({ meta, idp, access, log });
+  // Logins, token issues and service-principal changes are audited (DESIGN.md section 2, face 4).
+  const audit = async (event: Record<string, unknown>) => { await meta.appendAudit(event); };
+  const registryAuth = createRegistryAuth({ meta, idp, access, log, audit });
   const dataPlane = createDataPlane({ meta, blobs, auth: registryAuth, log, uploadTtlMs: cfg.uploadTtlMinutes * 60_000 });
   const arm = createManagementApi({
     meta, access, log,
@@ -135,8 +137,8 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     log,
     trustedProxies: new Set(cfg.trustedProxies),
     management: {
-      open: [health, createIdentityRoutes(idp)],
-      secured: [createServicePrincipalRoutes(idp, access), arm.handle],
+      open: [health, createIdentityRoutes(idp, { audit })],
+      secured: [createServicePrincipalRoutes(idp, access, { audit }), arm.handle],
       verifyToken: (t) => idp.verifyAccessToken(t),
       mapError: armErrorResult,
     },

@@ -5,7 +5,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdtemp, mkdir, writeFile, rm } from "node:fs/promises";
+import { mkdir, writeFile, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startCove, type TestCove } from "../support/cove.js";
@@ -22,7 +23,9 @@ let sp: { appId: string; password: string };
 before(async () => {
   if (skip) return;
   cove = await startCove();
-  work = await mkdtemp(join(tmpdir(), "cove-podman-"));
+  // podman names an image pulled from an OCI layout after its path, and names must be lower-case.
+  work = join(tmpdir(), "cove-podman-" + randomBytes(6).toString("hex"));
+  await mkdir(work);
   const reg = await createRegistry(cove, "podman-rg", "podmanreg");
   loginServer = reg.loginServer;
   const p = await createServicePrincipal(cove, "podman-pusher");
