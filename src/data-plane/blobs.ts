@@ -1,0 +1,72 @@
+// Blob GET / HEAD / DELETE (OCI dist-spec v1.1 end-2, end-10). A blob is visible in a repository
+// only when it is linked there (MetadataStore.getBlobLink): the bytes are shared across the
+// repositories of a registry, never across registries, and the link is what scopes them.
+import type { HandlerResult } from "../http/types.js";
+import { DomainError } from "../domain/errors.js";
+import type { DataPlaneDeps } from "./deps.js";
+import type { OciRequest } from "./router.js";
+import { parseRangeHeader } from "./range.js";
+import { toOciError } from "./errors.js";
+
+export function blobHandlers(d: DataPlaneDeps) {
+  async function linkedSize(r: OciRequest): Promise<number> {
+    const size = await d.meta.getBlobLink(r.registry.key, r.params.name!, r.params.digest!);
+    // OCI dist-spec: if the blob is not found in the registry, the response MUST be 404.
+    if (size === undefined) throw new DomainError("BLOB_UNKNOWN", "blob unknown to the repository", { digest: r.params.digest });
+    return size;
+  }
+
+  async function getBlob(r: OciRequest): Promise<HandlerResult> {
+    const digest = r.params.digest!;
+    const size = await linkedSize(r);
+    const base = {
+      "Content-Type": "application/octet-stream",
+      "Docker-Content-Digest": digest,
+      ETag: `"${digest}"`,
+      "Accept-Ranges": "bytes",
+      // Content is immutable by digest: caches may keep it.
+      "Cache-Control": "max-age=31536000",
+    };
+    let range;
+    try {
+      range = parseRangeHeader(headerValue(r.ctx.headers.range), size);
+    } catch (e) {
+      // RFC 9110 15.5.17: a 416 carries `Content-Range: bytes */<size>`.
+      const { result } = toOciError(e, r.ctx.method);
+      return { ...result, headers: { ...result.headers, "Content-Range": `bytes */${size}` } };
+    }
+    const head = r.ctx.method === "HEAD";
+    if (range) {
+      const length = range.end - range.start + 1;
+      return {
+        status: 206,
+        headers: { ...base, "Content-Length": length, "Content-Range": `bytes ${range.start}-${range.end}/${size}` },
+        body: head ? undefined : await d.blobs.read(digest, range),
+      };
+    }
+    // @azure/container-registry needs Content-Length on blob GET ("Expected property contentLength").
+    return {
+      status: 200,
+      headers: { ...base, "Content-Length": size },
+      body: head || size === 0 ? undefined : await d.blobs.read(digest),
+    };
+  }
+
+  async function deleteBlob(r: OciRequest): Promise<HandlerResult> {
+    const { name, digest } = r.params as Required<Pick<typeof r.params, "name" | "digest">>;
+    await d.locks.run(digest, async () => {
+      const removed = await d.meta.unlinkBlob(r.registry.key, name, digest);
+      if (!removed) throw new DomainError("BLOB_UNKNOWN", "blob unknown to the repository", { digest });
+      // Bytes go when no repository of any registry links them any more.
+      if ((await d.meta.countBlobLinks(digest)) === 0) await d.blobs.remove(digest);
+    });
+    // OCI dist-spec end-10: success MUST be 202 Accepted.
+    return { status: 202, headers: { "Content-Length": 0, "Docker-Content-Digest": digest } };
+  }
+
+  return { getBlob, deleteBlob };
+}
+
+export function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

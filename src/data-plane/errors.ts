@@ -1,0 +1,85 @@
+// The OCI data plane's one error catalogue and its one mapper (house style habit 2, after
+// distribution's `errcode`): handlers and domain code throw DomainError(code), this file alone
+// turns a code into a status and the body `{"errors":[{"code","message","detail"}]}` of the OCI
+// dist-spec "Error Codes" section. docs/errors.md lists every entry; a test keeps them in sync.
+//
+// Keys are domain codes. Most keys are also the wire code; two keys exist only because the same
+// wire code needs a different status in one situation (the catalogue stays one code -> one status):
+//   MANIFEST_TOO_BIG -> SIZE_INVALID with 413 (OCI dist-spec v1.1: a registry rejecting a
+//                       manifest for its size SHOULD answer 413 Payload Too Large);
+//   ROUTE_UNKNOWN    -> UNSUPPORTED with 404 (a path that is not part of the API at all).
+import { isDomainError } from "../domain/errors.js";
+import type { HandlerResult } from "../http/types.js";
+
+export interface CatalogueEntry {
+  /** The code on the wire, as the OCI dist-spec (or distribution, for TAG_INVALID) spells it. */
+  code: string;
+  status: number;
+  message: string;
+}
+
+const entry = (code: string, status: number, message: string): CatalogueEntry => ({ code, status, message });
+
+export const OCI_ERRORS = {
+  BLOB_UNKNOWN: entry("BLOB_UNKNOWN", 404, "blob unknown to registry"),
+  BLOB_UPLOAD_INVALID: entry("BLOB_UPLOAD_INVALID", 400, "blob upload invalid"),
+  BLOB_UPLOAD_UNKNOWN: entry("BLOB_UPLOAD_UNKNOWN", 404, "blob upload unknown to registry"),
+  DIGEST_INVALID: entry("DIGEST_INVALID", 400, "provided digest is invalid or did not match uploaded content"),
+  MANIFEST_BLOB_UNKNOWN: entry("MANIFEST_BLOB_UNKNOWN", 404, "manifest references a blob unknown to the repository"),
+  MANIFEST_INVALID: entry("MANIFEST_INVALID", 400, "manifest invalid"),
+  MANIFEST_UNKNOWN: entry("MANIFEST_UNKNOWN", 404, "manifest unknown to the repository"),
+  MANIFEST_TOO_BIG: entry("SIZE_INVALID", 413, "manifest is larger than the registry accepts"),
+  NAME_INVALID: entry("NAME_INVALID", 400, "invalid repository name"),
+  NAME_UNKNOWN: entry("NAME_UNKNOWN", 404, "repository name not known to registry"),
+  SIZE_INVALID: entry("SIZE_INVALID", 400, "provided length did not match content length"),
+  TAG_INVALID: entry("TAG_INVALID", 400, "invalid tag"),
+  RANGE_INVALID: entry("RANGE_INVALID", 416, "requested range is not satisfiable or does not follow on"),
+  UNAUTHORIZED: entry("UNAUTHORIZED", 401, "authentication required"),
+  DENIED: entry("DENIED", 403, "requested access to the resource is denied"),
+  UNSUPPORTED: entry("UNSUPPORTED", 405, "the operation is unsupported"),
+  ROUTE_UNKNOWN: entry("UNSUPPORTED", 404, "the requested path is not part of the registry API"),
+  TOOMANYREQUESTS: entry("TOOMANYREQUESTS", 429, "too many requests"),
+  UNKNOWN: entry("UNKNOWN", 500, "unknown error"),
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type OciErrorKey = keyof typeof OCI_ERRORS;
+
+export function catalogueEntry(code: string): CatalogueEntry | undefined {
+  return Object.prototype.hasOwnProperty.call(OCI_ERRORS, code) ? OCI_ERRORS[code as OciErrorKey] : undefined;
+}
+
+export interface OciErrorBody {
+  errors: { code: string; message: string; detail?: unknown }[];
+}
+
+/**
+ * Maps anything a handler threw to the OCI error response. Unknown DomainError codes and
+ * non-domain errors become UNKNOWN/500 and are returned with `unexpected: true` so the caller
+ * logs them (their text never reaches the client).
+ */
+export function toOciError(err: unknown, method: string): { result: HandlerResult; unexpected: boolean } {
+  const known = isDomainError(err) ? catalogueEntry(err.code) : undefined;
+  const e = known ?? OCI_ERRORS.UNKNOWN;
+  let detail: unknown = undefined;
+  if (known && isDomainError(err)) {
+    const base = err.detail && typeof err.detail === "object" && !Array.isArray(err.detail) ? { ...(err.detail as object) } : err.detail;
+    // The domain message says which rule failed; keep it beside the structured detail.
+    detail = err.message && err.message !== e.message && (base === undefined || typeof base === "object")
+      ? { ...((base as object | undefined) ?? {}), reason: err.message }
+      : base;
+  }
+  const body: OciErrorBody = { errors: [{ code: e.code, message: e.message, ...(detail === undefined ? {} : { detail }) }] };
+  const headers: Record<string, string> = { "Content-Type": "application/json; charset=utf-8" };
+  // HEAD responses carry no body (RFC 9110); the status alone tells the client.
+  const result: HandlerResult = method === "HEAD" ? { status: e.status, headers: {} } : { status: e.status, headers, body };
+  return { result, unexpected: !known };
+}
+
+/**
+ * The pipeline's mapper for errors raised outside the data plane's own handling (e.g. a failure
+ * in a step before `handle`): the same catalogue, plus the API version header.
+ */
+export function ociErrorResult(err: unknown, ctx: { method: string }): HandlerResult {
+  const { result } = toOciError(err, ctx.method);
+  return { ...result, headers: { ...result.headers, "Docker-Distribution-API-Version": "registry/2.0" } };
+}
