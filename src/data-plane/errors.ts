@@ -34,10 +34,14 @@ export const OCI_ERRORS = {
   SIZE_INVALID: entry("SIZE_INVALID", 400, "provided length did not match content length"),
   TAG_INVALID: entry("TAG_INVALID", 400, "invalid tag"),
   RANGE_INVALID: entry("RANGE_INVALID", 416, "requested range is not satisfiable or does not follow on"),
-  UNAUTHORIZED: entry("UNAUTHORIZED", 401, "authentication required"),
+  // ACR's wording (acr-networking.md 4.1), which docker and az print verbatim.
+  UNAUTHORIZED: entry("UNAUTHORIZED", 401, "authentication required, visit https://aka.ms/acr/authorization for more information."),
   DENIED: entry("DENIED", 403, "requested access to the resource is denied"),
   UNSUPPORTED: entry("UNSUPPORTED", 405, "the operation is unsupported"),
   ROUTE_UNKNOWN: entry("UNSUPPORTED", 404, "the requested path is not part of the registry API"),
+  // A malformed, oversized or unsupported token request (bad form, unknown grant_type, missing
+  // field, `service` naming another registry): OCI's UNSUPPORTED ("an invalid set of parameters"), 400.
+  TOKEN_REQUEST_INVALID: entry("UNSUPPORTED", 400, "the token request is malformed or not supported"),
   TOOMANYREQUESTS: entry("TOOMANYREQUESTS", 429, "too many requests"),
   UNKNOWN: entry("UNKNOWN", 500, "unknown error"),
 } as const satisfies Record<string, CatalogueEntry>;
