@@ -60,7 +60,7 @@ async function main() {
       `http: {addr: 127.0.0.1:${peerPort}, tls: {certificate: ${join(work, "peer.crt")}, key: ${join(work, "peer.key")}}}`,
       "",
     ].join("\n"));
-    const peer = spawn("docker-registry", ["serve", join(work, "peer.yml")], { stdio: ["ignore", "ignore", "inherit"] });
+    const peer = spawn("docker-registry", ["serve", join(work, "peer.yml")], { stdio: "ignore" });
     children.push(peer);
     const peerCerts = join(work, "peer-certs");
     await mkdir(peerCerts);

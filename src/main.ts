@@ -185,9 +185,15 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     stopping ??= (async () => {
       clearInterval(sweeper);
       const closed = Promise.all(servers.map((s) => new Promise<void>((ok) => s.close(() => ok()))));
+      // Keep-alive connections go idle as their last request finishes: close each as soon as it does,
+      // rather than waiting for the keep-alive timeout.
+      const reaper = setInterval(() => { for (const s of servers) s.closeIdleConnections(); }, 50);
       for (const s of servers) s.closeIdleConnections();
-      const grace = new Promise<void>((ok) => setTimeout(ok, cfg.shutdownGraceSeconds * 1000).unref());
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((ok) => { timer = setTimeout(ok, cfg.shutdownGraceSeconds * 1000); });
       await Promise.race([closed, grace]);
+      clearInterval(reaper);
+      clearTimeout(timer);
       for (const s of sockets) s.destroy();
       await closed;
       await denials.flush();

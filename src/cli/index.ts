@@ -11,7 +11,9 @@ import { EXIT_OK, EXIT_USAGE } from "./exit-codes.js";
 import { MAX_ARG_LENGTH, choice } from "./flags.js";
 import { OUTPUT_FORMATS, checkQuery, formatOutput, type OutputFormat } from "./output.js";
 import { loadProfile } from "./profile.js";
-import { createSession, type Session } from "./session.js";
+// session.ts loads the Azure SDKs (~25 MB); it is imported only when a command needs a session,
+// so `cove serve` does not carry them.
+import type { Session } from "./session.js";
 
 export type { CliIo } from "./command.js";
 export { EXIT_CODES, EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_AUTH } from "./exit-codes.js";
@@ -112,6 +114,7 @@ export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}): Promise
       const profile = await loadProfile(io.env);
       if (!profile) throw notLoggedIn();
       debug(`management endpoint ${profile.managementEndpoint}, tenant ${profile.tenantId}, subscription ${profile.subscriptionId}, client ${profile.clientId}`);
+      const { createSession } = await import("./session.js");
       session = createSession(profile, debugOn ? debug : undefined);
       return session;
     },

@@ -62,14 +62,19 @@ export interface SpawnedCove {
   child: ChildProcess;
   credentials: Credentials;
   waitExit(): Promise<number | null>;
+  /** Everything the server wrote to stdout and stderr so far (only with `capture`). */
+  output(): string;
 }
 
 /** Runs `node bin/cove.js serve` and waits until credentials.json exists and /healthz answers. */
-export async function spawnCove(dataDir: string, mport: number, rport: number, env: NodeJS.ProcessEnv = {}): Promise<SpawnedCove> {
+export async function spawnCove(dataDir: string, mport: number, rport: number, env: NodeJS.ProcessEnv = {}, capture = false): Promise<SpawnedCove> {
   const child = spawn(process.execPath, ["bin/cove.js", "serve", "--data-dir", dataDir, "--management-listen", `127.0.0.1:${mport}`, "--registry-port", String(rport)], {
     env: { ...process.env, COVE_LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", capture ? "pipe" : "inherit", capture ? "pipe" : "inherit"],
   });
+  let out = "";
+  child.stdout?.on("data", (c) => (out += c));
+  child.stderr?.on("data", (c) => (out += c));
   const exited = new Promise<number | null>((ok) => child.once("exit", (code) => ok(code)));
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`cove serve exited with ${child.exitCode}`);
@@ -82,7 +87,7 @@ export async function spawnCove(dataDir: string, mport: number, rport: number, e
           req.on("error", () => resolve(false));
         });
       });
-      if (ok) return { child, credentials, waitExit: () => exited };
+      if (ok) return { child, credentials, waitExit: () => exited, output: () => out };
     } catch { /* not ready yet */ }
     await sleep(50);
   }

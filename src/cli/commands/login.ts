@@ -8,7 +8,6 @@ import { CliError, notLoggedIn, usageError } from "../errors.js";
 import { EXIT_AUTH } from "../exit-codes.js";
 import { parseHttpsUrl, parseNonEmpty } from "../flags.js";
 import { loadProfile, removeProfile, saveProfile, type Profile } from "../profile.js";
-import { createSession } from "../session.js";
 
 export const groups: GroupSpec[] = [{ name: "account", summary: "The account `cove login` stored." }];
 
@@ -98,6 +97,7 @@ export const commands: CommandSpec[] = [
         profile.subscriptionId = opts.subscription;
       }
 
+      const { createSession } = await import("../session.js");
       const session = createSession(profile, ctx.debug);
       await session.probe(); // a clear error for "not running" and "CA not trusted"
       await session.token(); // proves the credentials (exit 4 when refused)

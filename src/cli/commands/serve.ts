@@ -3,8 +3,10 @@
 // (and because main.ts, the composition root, sits above cli/ in the import order).
 import type { CommandSpec, GroupSpec } from "../command.js";
 import { CliError } from "../errors.js";
-import { EXIT_ERROR } from "../exit-codes.js";
-import { parseDnsSuffix, parseHostPort, parseIp, parsePort } from "../flags.js";
+import { EXIT_ERROR, EXIT_USAGE } from "../exit-codes.js";
+import { ConfigError, FIELDS } from "../../config/index.js";
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
 
 export const groups: GroupSpec[] = [{ name: "config", summary: "Check Cove configuration files." }];
 
@@ -13,26 +15,24 @@ export const commands: CommandSpec[] = [
     name: "serve",
     summary: "Run Cove: management endpoint, identity provider and registry data plane. Each flag is also COVE_<NAME> and a config file key.",
     printsResult: false,
+    // One flag per key of the config schema (config/schema.ts), so flags, COVE_* variables and
+    // config file keys can never disagree; loadConfig validates them all in one place.
     options: [
-      { flags: "--data-dir <dir>", description: "Data directory (default ./.cove)." },
-      { flags: "--management-listen <host:port>", description: "HTTPS address of the management endpoint (default 127.0.0.1:8443).", parse: parseHostPort },
-      { flags: "--registry-port <port>", description: "Port of the registry data plane (default 8444).", parse: (v) => String(parsePort(v)) },
-      { flags: "--public-address <ip>", description: "IP address of the public registry endpoint (default 127.0.0.1).", parse: parseIp },
-      { flags: "--login-server-suffix <suffix>", description: "DNS suffix of login servers (default cove.test).", parse: parseDnsSuffix },
+      ...FIELDS.map((f) => ({ flags: `--${kebab(f.key)} <value>`, description: f.doc })),
       { flags: "--config <file>", description: "Configuration file (strict: unknown keys are errors)." },
     ],
     async run(opts) {
-      const flags: Record<string, string | undefined> = {
-        dataDir: opts.dataDir,
-        managementListen: opts.managementListen,
-        registryPort: opts.registryPort,
-        publicAddress: opts.publicAddress,
-        loginServerSuffix: opts.loginServerSuffix,
-        config: opts.config,
-      };
-      for (const k of Object.keys(flags)) if (flags[k] === undefined) delete flags[k];
+      const flags: Record<string, string | undefined> = {};
+      for (const key of [...FIELDS.map((f) => f.key as string), "config"]) {
+        if (opts[key] !== undefined) flags[key] = String(opts[key]);
+      }
       const { serve } = await import("../../main.js");
-      await serve(flags);
+      try {
+        await serve(flags);
+      } catch (e) {
+        if (e instanceof ConfigError) throw new CliError(e.message, EXIT_USAGE);
+        throw e;
+      }
       return undefined;
     },
   },
