@@ -14,8 +14,7 @@ import { createAccessControl } from "./auth/access-control.js";
 import { createRegistryAuth } from "./data-plane/registry-auth.js";
 import { createDataPlane } from "./data-plane/index.js";
 import { ociErrorResult } from "./data-plane/errors.js";
-import { createManagementApi } from "./control-plane/index.js";
-import { armErrorResult } from "./control-plane/errors.js";
+import { createManagementApi, mapArmError } from "./control-plane/index.js";
 import { createIdentityRoutes } from "./control-plane/identity-routes.js";
 import { createServicePrincipalRoutes } from "./control-plane/service-principal-routes.js";
 import { createRequestHandler, type PipelineDeps } from "./http/pipeline.js";
@@ -140,7 +139,7 @@ export async function start(flags: Record<string, string | undefined>, env: Node
       open: [health, createIdentityRoutes(idp, { audit })],
       secured: [createServicePrincipalRoutes(idp, access, { audit }), arm.handle],
       verifyToken: (t) => idp.verifyAccessToken(t),
-      mapError: armErrorResult,
+      mapError: (err, ctx) => mapArmError(err, ctx, { log }),
     },
     registry: {
       byHost: (h) => index.byHost(h),

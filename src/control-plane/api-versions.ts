@@ -11,7 +11,7 @@
 
 import { armError } from "./errors.js";
 
-export type ProviderKey = "Microsoft.Resources" | "Microsoft.ContainerRegistry" | "Microsoft.Authorization" | "metadata";
+export type ProviderKey = "Microsoft.Resources" | "Microsoft.ContainerRegistry" | "Microsoft.Authorization" | "Microsoft.Network" | "Microsoft.Network/privateDnsZones" | "metadata";
 
 const RESOURCES = [
   "2025-04-01", "2025-03-01", "2024-11-01", "2024-08-01", "2024-07-01", "2024-03-01", "2023-07-01",
@@ -39,12 +39,28 @@ const AUTHORIZATION = [
   "2018-07-01", "2018-01-01-preview", "2017-05-01", "2016-07-01", "2015-07-01",
 ];
 
+// Microsoft.Network (virtual networks, subnets, peerings, private endpoints, NICs, zone groups):
+// @azure/arm-network 36 sends 2025-05-01 (azure-sdk-clients.md section 0.4); az 2.45 bundles
+// azure-mgmt-network 23.0.0b1; the rest are the GA versions of recent years.
+const NETWORK = [
+  "2025-05-01", "2025-03-01", "2025-01-01", "2024-10-01", "2024-07-01", "2024-05-01", "2024-03-01", "2024-01-01",
+  "2023-11-01", "2023-09-01", "2023-06-01", "2023-05-01", "2023-04-01", "2023-02-01", "2022-11-01", "2022-09-01",
+  "2022-07-01", "2022-05-01", "2022-01-01", "2021-08-01", "2021-05-01", "2021-03-01", "2021-02-01", "2020-11-01",
+  "2020-08-01", "2020-07-01", "2020-06-01", "2020-05-01", "2020-04-01", "2020-03-01",
+];
+
+// Microsoft.Network/privateDnsZones: @azure/arm-privatedns 3.2 sends 2020-06-01; resolutionPolicy
+// on links needs 2024-06-01 (acr-networking.md 2.4).
+const PRIVATE_DNS = ["2024-06-01", "2020-06-01", "2020-01-01", "2018-09-01"];
+
 const METADATA = ["2022-09-01", "2020-06-01", "2019-05-01", "2018-01-01", "2015-01-01"];
 
 export const API_VERSIONS: Record<ProviderKey, readonly string[]> = {
   "Microsoft.Resources": RESOURCES,
   "Microsoft.ContainerRegistry": CONTAINER_REGISTRY,
   "Microsoft.Authorization": AUTHORIZATION,
+  "Microsoft.Network": NETWORK,
+  "Microsoft.Network/privateDnsZones": PRIVATE_DNS,
   metadata: METADATA,
 };
 

@@ -16,6 +16,8 @@ import {
 } from "./registries.js";
 import { ROLE_DEF_READ, getRoleDefinition, listRoleDefinitions } from "./role-definitions.js";
 import { RA_DELETE, RA_READ, RA_WRITE, authScope, deleteRoleAssignment, getRoleAssignment, listRoleAssignments, putRoleAssignment } from "./role-assignments.js";
+import { NETWORK_ROUTES } from "./routes-network.js";
+import { PRIVATE_DNS_ROUTES } from "./routes-private-dns.js";
 
 const SUB = "/subscriptions/{subscriptionId}";
 const RG = `${SUB}/resourcegroups/{resourceGroupName}`;
@@ -62,7 +64,12 @@ export const ROUTES: Route[] = [
   route("PUT", `${AUTHZ}/roleAssignments/{roleAssignmentName}`, AZ, "roleAssignments", requires(RA_WRITE, authScope), { audit: true, body: true }, putRoleAssignment),
   route("GET", `${AUTHZ}/roleAssignments/{roleAssignmentName}`, AZ, "roleAssignments", requires(RA_READ, authScope), {}, getRoleAssignment),
   route("DELETE", `${AUTHZ}/roleAssignments/{roleAssignmentName}`, AZ, "roleAssignments", requires(RA_DELETE, authScope), { audit: true }, deleteRoleAssignment),
+
+  // Private networking (issue 3): virtual networks, private endpoints, private link on the
+  // registry side, and private DNS, each in its own table.
+  ...NETWORK_ROUTES,
+  ...PRIVATE_DNS_ROUTES,
 ];
 
 /** Namespaces Cove serves: an unknown one is InvalidResourceNamespace, a known one with an unknown type InvalidResourceType. */
-export const KNOWN_NAMESPACES = [R, ACR, AZ];
+export const KNOWN_NAMESPACES = [R, ACR, AZ, "Microsoft.Network"];
