@@ -17,6 +17,7 @@ import { ociErrorResult } from "./data-plane/errors.js";
 import { createManagementApi, mapArmError } from "./control-plane/index.js";
 import { createIdentityRoutes } from "./control-plane/identity-routes.js";
 import { createServicePrincipalRoutes } from "./control-plane/service-principal-routes.js";
+import { createAuditRoutes } from "./control-plane/audit-routes.js";
 import { createRequestHandler, type PipelineDeps } from "./http/pipeline.js";
 import type { HandlerResult, ListenerInfo } from "./http/types.js";
 import { createDenialAuditor } from "./audit/denials.js";
@@ -137,7 +138,7 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     trustedProxies: new Set(cfg.trustedProxies),
     management: {
       open: [health, createIdentityRoutes(idp, { audit })],
-      secured: [createServicePrincipalRoutes(idp, access, { audit }), arm.handle],
+      secured: [createServicePrincipalRoutes(idp, access, { audit }), createAuditRoutes(meta, access, credentials.subscriptionId), arm.handle],
       verifyToken: (t) => idp.verifyAccessToken(t),
       mapError: (err, ctx) => mapArmError(err, ctx, { log }),
     },
