@@ -7,8 +7,15 @@ import * as group from "./commands/group.js";
 import * as acr from "./commands/acr.js";
 import * as adSp from "./commands/ad-sp.js";
 import * as role from "./commands/role.js";
+import * as acrPrivateLink from "./commands/acr-private-link.js";
+import * as networkVnet from "./commands/network-vnet.js";
+import * as networkPrivateEndpoint from "./commands/network-private-endpoint.js";
+import * as networkPrivateDns from "./commands/network-private-dns.js";
 
-const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [serve, login, group, acr, adSp, role];
+const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [
+  serve, login, group, acr, adSp, role,
+  acrPrivateLink, networkVnet, networkPrivateEndpoint, networkPrivateDns,
+];
 
 export const GROUPS: readonly GroupSpec[] = FILES.flatMap((f) => f.groups);
 export const COMMANDS: readonly CommandSpec[] = FILES.flatMap((f) => f.commands);
