@@ -80,6 +80,36 @@ export const ARM_ERRORS = {
     message: "Network rules are not supported for the SKU {sku}. Network rules require the Premium SKU. For more information, please visit https://aka.ms/acr/firewall.",
   },
   FeatureNotSupportedForSku: { status: 400, message: "The feature '{feature}' is not supported for the SKU {sku}. It requires the {required} SKU." },
+  // --- Microsoft.Network (virtual networks, private endpoints) and private link on the registry ---
+  InvalidAddressPrefixFormat: { status: 400, message: "The address prefix '{prefix}' of resource {id} is not a valid IPv4 prefix in CIDR notation, for example 10.0.0.0/24." },
+  InvalidCIDRNotation: { status: 400, message: "The address prefix {prefix} in resource {id} has an invalid CIDR notation. For the given prefix length, the address prefix should be {canonical}." },
+  NetcfgSubnetRangeOutsideVnet: { status: 400, message: "Subnet '{subnet}' is not valid because its IP address range is outside the IP address range of virtual network '{vnet}'." },
+  NetcfgSubnetRangesOverlap: { status: 400, message: "Subnet '{subnet}' is not valid because its IP address range overlaps with that of an existing subnet in virtual network '{vnet}'." },
+  VnetAddressSpacesOverlap: { status: 400, message: "Cannot create or update peering {peering}. Virtual networks {vnet} and {remote} cannot be peered because their address spaces overlap. Overlapping address prefixes: {prefixes}" },
+  InUseSubnetCannotBeDeleted: { status: 400, message: "Subnet {subnet} is in use by {user} and cannot be deleted. In order to delete the subnet, delete all the resources within the subnet. See aka.ms/deletesubnet." },
+  InvalidResourceReference: { status: 400, message: "Resource {ref} referenced by resource {id} was not found. Please make sure that the referenced resource exists, and that both resources are in the same region." },
+  LinkedAuthorizationFailed: { status: 403, message: "The client '{clientId}' with object id '{objectId}' has permission to perform action '{action}' on scope '{scope}'; however, it does not have permission to perform action(s) '{linkedAction}' on the linked scope(s) '{linkedScope}' (respectively) or the linked scope(s) are invalid." },
+  PrivateEndpointIpConfigurationMissingMemberNamesRequiredByFps: { status: 400, message: "Private Endpoint {id} contains static ipconfigurations: [{given}] and its missing these membernames/groupids requested by Private Link service [{missing}]. Private Endpoint needs to be reconfigured with missing memberNames." },
+  PrivateIPAddressNotInSubnet: { status: 400, message: "IP configuration {config} private IP address {ip} does not belong to the subnet {subnet}." },
+  PrivateIPAddressIsReserved: { status: 400, message: "IP configuration {config} private IP address {ip} is reserved in subnet {subnet}: the first four addresses and the last address of a subnet are reserved." },
+  PrivateIPAddressInUse: { status: 400, message: "IP configuration {config} is using the private IP address {ip} which is already allocated to resource {owner}." },
+  SubnetIsFull: { status: 400, message: "Subnet {subnet} with address prefix {prefix} does not have enough capacity for {count} IP addresses." },
+  PrivateEndpointConnectionLimitReached: { status: 400, message: "The registry {registry} already has {limit} private endpoint connections, the maximum a registry supports." },
+  PrivateEndpointConnectionStateTransitionNotAllowed: { status: 400, message: "The private endpoint connection '{name}' cannot change from '{from}' to '{to}'. {reason}" },
+  // --- Microsoft.Network/privateDnsZones (zones, record sets, links) and private DNS zone groups ---
+  ParentResourceNotFound: { status: 404, message: "Can not perform requested operation on nested resource. Parent resource '{name}' not found." },
+  LocationNotAvailableForResourceType: {
+    status: 400,
+    message: "The provided location '{location}' is not available for resource type '{type}'. List of available regions for the resource type is '{available}'.",
+  },
+  BadRequest: { status: 400, message: "{reason}" },
+  PreconditionFailed: { status: 412, message: "{reason}" },
+  CannotDeleteResource: {
+    status: 409,
+    message: "Cannot delete resource while nested resources exist. Some existing nested resource IDs include: '{ids}'. Please delete all nested resources before deleting this resource.",
+  },
+  Conflict: { status: 409, message: "Private zone '{zone}' is already linked to the virtual network '{vnet}'." },
+  InvalidPrivateDnsZoneIds: { status: 400, message: "Private Dns Zone group {id} has invalid private dns zone ids {ids}." },
   // --- Microsoft.Authorization ---
   RoleDefinitionDoesNotExist: { status: 404, message: "The specified role definition with ID '{id}' does not exist." },
   RoleAssignmentNotFound: { status: 404, message: "The role assignment '{name}' is not found." },
@@ -87,6 +117,8 @@ export const ARM_ERRORS = {
   RoleAssignmentUpdateNotPermitted: { status: 409, message: "Tenant ID, application ID, principal ID, and scope are not allowed to be updated." },
   InvalidRoleAssignmentId: { status: 400, message: "The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID." },
   InvalidPrincipalId: { status: 400, message: "A valid principal ID must be provided for role assignment." },
+  RoleDefinitionWithSameNameExists: { status: 409, message: "A custom role with the same name already exists in this directory." },
+  RoleDefinitionHasAssignments: { status: 409, message: "There are existing role assignments referencing role '{name}'. Delete them before deleting the role definition." },
   // --- anything else ---
   InternalServerError: { status: 500, message: "The server encountered an internal error. Please retry the request." },
 } as const satisfies Record<string, ArmCatalogueEntry>;

@@ -12,7 +12,9 @@
 //   9. error mapping               errors.ts, the one ARM catalogue
 //  10. audit                       one event per write attempt, with its outcome (no secrets)
 
+import { createHash } from "node:crypto";
 import type { HandlerResult, RequestContext } from "../http/types.js";
+import { canonicalJson } from "../audit/chain.js";
 import type { ArmCall, ArmResult, ManagementApiDeps } from "./arm-types.js";
 import { checkApiVersion } from "./api-versions.js";
 import { demand } from "./authorize.js";
@@ -69,11 +71,23 @@ export function createManagementApi(deps: ManagementApiDeps): ManagementApi {
     return run;
   }
 
+  // The stored body of the addressed resource before a write, digested inside the serialised section.
+  const beforeDigests = new WeakMap<RequestContext, string | null>();
+  async function bodyDigest(resourceId: string): Promise<string | null> {
+    const rec = await deps.meta.getResource(resourceId);
+    return rec ? `sha256:${createHash("sha256").update(canonicalJson(rec.body)).digest("hex")}` : null;
+  }
+
   async function audit(ctx: RequestContext, r: Route, params: Record<string, string>, resourceId: string, status: number) {
     if (!r.audit || !ctx.principal) return;
     const action = r.auth.kind === "action" ? r.auth.action : `${r.method} ${r.pattern}`;
     try {
-      await deps.meta.appendAudit({ kind: "control-plane", action, resourceId, actor: ctx.principal.id, requestId: ctx.requestId, status });
+      // before/after: sha256 of the canonical JSON of the stored body (null when there is none), so
+      // an auditor can tell which writes changed the resource and chain them to exported bodies.
+      // A request refused before its handler ran changed nothing: before = after.
+      const after = await bodyDigest(resourceId);
+      const before = beforeDigests.has(ctx) ? beforeDigests.get(ctx)! : after;
+      await deps.meta.appendAudit({ kind: "control-plane", action, resourceId, actor: ctx.principal.id, requestId: ctx.requestId, status, before, after });
     } catch (err) {
       deps.log.error({ requestId: ctx.requestId, err: (err as Error).message }, "audit append failed");
     }
@@ -100,7 +114,12 @@ export function createManagementApi(deps: ManagementApiDeps): ManagementApi {
     if (r.auth.kind === "action") await demand(deps, principal, r.auth.action, r.auth.scope(params));
     const body = r.body ? await readJsonBody(ctx) : undefined;
     const call: ArmCall = { ctx, deps, params, principal: principal ?? { kind: "anonymous", id: "" }, apiVersion, body };
-    const result = r.audit ? await exclusively(() => r.handler(call)) : await r.handler(call);
+    const result = r.audit
+      ? await exclusively(async () => {
+        beforeDigests.set(ctx, await bodyDigest("/" + segs.join("/")));
+        return r.handler(call);
+      })
+      : await r.handler(call);
     return { result, route: r, params };
   }
 

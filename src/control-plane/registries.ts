@@ -13,7 +13,8 @@ import { armError } from "./errors.js";
 import { readable } from "./authorize.js";
 import { assertSubscription, getRegistry, getResourceGroup, registryId } from "./scopes.js";
 import { asLocation, asString, invalid, onlyKeys, optEnum, optTags, type Json } from "./strict-json.js";
-import { checkSkuRules, defaultProps, mergeProps, parseRegistryBody, type RegistryProps } from "./registry-schema.js";
+import { checkPrivateLinkRules, checkSkuRules, defaultProps, mergeProps, parseRegistryBody, type RegistryProps } from "./registry-schema.js";
+import { disconnectRegistry } from "./private-endpoint-connections.js";
 import { PASSWORD_NAMES, createAdminCredentials, readAdminCredentials, regeneratePassword } from "./registry-credentials.js";
 
 export const REG_READ = "Microsoft.ContainerRegistry/registries/read";
@@ -124,6 +125,8 @@ export async function putRegistry(c: ArmCall): Promise<ArmResult> {
   }
   const now = new Date().toISOString();
   const props = mergeProps(defaultProps(now), input.props, now);
+  const connections = ((existing?.body.properties as Json | undefined)?.privateEndpointConnections as unknown[] | undefined)?.length ?? 0;
+  checkPrivateLinkRules(input.sku, input.props, props, connections);
   checkSkuRules(input.sku, props);
 
   const id = existing?.id ?? id0;
@@ -163,6 +166,7 @@ export async function patchRegistry(c: ArmCall): Promise<ArmResult> {
   const now = new Date().toISOString();
   const sku = input.sku ?? ((body.sku as Json).name as SkuName);
   const props = mergeProps(storedProps(body), input.props, now);
+  checkPrivateLinkRules(sku, input.props, props, ((body.properties as Json).privateEndpointConnections as unknown[] | undefined)?.length ?? 0);
   checkSkuRules(sku, props);
   const prevProps = body.properties as Json;
   const prevSystem = (body.systemData ?? {}) as Json;
@@ -186,6 +190,8 @@ export async function deleteRegistry(c: ArmCall): Promise<ArmResult> {
   const group = await getResourceGroup(c.deps, c.params.resourceGroupName!);
   const rec = await c.deps.meta.getResource(registryId(s, String(group.body.name), c.params.registryName!));
   if (!rec || rec.type.toLowerCase() !== REGISTRY_TYPE.toLowerCase()) return { status: 204 };
+  // Endpoints that pointed here show Disconnected (audited); their records go with the registry.
+  await disconnectRegistry(c.deps, rec.id, { actor: c.principal.id, requestId: c.ctx.requestId });
   await c.deps.meta.deleteRegistryContent(rec.id.toLowerCase());
   await c.deps.meta.deleteResource(rec.id, true);
   return { status: 200, registriesChanged: true };

@@ -74,6 +74,8 @@ function parseNetworkRuleSet(v: unknown): Json | undefined {
     }, { target: "properties.networkRuleSet.virtualNetworkRules" });
   }
   const rules = optArray(o.ipRules, "properties.networkRuleSet.ipRules") ?? [];
+  // Azure's documentation disagrees (100 in the IP-rules article, 200 in the 2026 limits table,
+  // acr-networking.md 7); Cove takes the newer, larger figure.
   if (rules.length > 200) {
     throw armError("InvalidParameter", { target: "properties.networkRuleSet.ipRules", reason: "A registry supports at most 200 IP rules." }, { target: "properties.networkRuleSet.ipRules" });
   }
@@ -91,6 +93,17 @@ function parseNetworkRuleSet(v: unknown): Json | undefined {
       }, { target: `${path}.value` });
     }
     return { action, value };
+  });
+  // A rule given twice is a mistake (Azure refuses duplicates); "a.b.c.d" and "a.b.c.d/32" are the same rule.
+  const seen = new Set<string>();
+  ipRules.forEach((r, i) => {
+    const key = r.value.replace(/\/32$/, "");
+    if (seen.has(key)) {
+      throw armError("InvalidParameter", {
+        target: `properties.networkRuleSet.ipRules[${i}].value`, reason: `The IP rule '${r.value}' appears more than once.`,
+      }, { target: `properties.networkRuleSet.ipRules[${i}].value` });
+    }
+    seen.add(key);
   });
   return { defaultAction, ipRules };
 }
@@ -234,4 +247,21 @@ export function checkSkuRules(sku: SkuName, p: RegistryProps): void {
   if (pol.trustPolicy?.status === "enabled") need("policies.trustPolicy");
   if (pol.exportPolicy?.status === "disabled") need("policies.exportPolicy");
   if (p.anonymousPullEnabled === true && sku === "Basic") need("anonymousPullEnabled", "Standard or Premium");
+}
+
+/**
+ * Private link rules on the final document: a registry with private endpoint connections stays
+ * Premium (a downgrade is refused) and keeps its dedicated data endpoint, which Azure turns on with
+ * the first connection; `given` is what the client sent, `props` is changed in place.
+ */
+export function checkPrivateLinkRules(sku: SkuName, given: RegistryProps, props: RegistryProps, connections: number): void {
+  if (connections === 0) return;
+  if (sku !== "Premium") throw armError("FeatureNotSupportedForSku", { feature: "privateEndpointConnections", sku, required: "Premium" });
+  if (given.dataEndpointEnabled === false) {
+    throw armError("InvalidParameter", {
+      target: "properties.dataEndpointEnabled",
+      reason: "The dedicated data endpoint cannot be disabled while the registry has private endpoint connections.",
+    }, { target: "properties.dataEndpointEnabled" });
+  }
+  props.dataEndpointEnabled = true;
 }
