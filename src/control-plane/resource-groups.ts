@@ -10,6 +10,10 @@ import { armError } from "./errors.js";
 import { readable } from "./authorize.js";
 import { RESOURCE_GROUP_TYPE, assertSubscription, getResourceGroup, resourceGroupId } from "./scopes.js";
 import { asLocation, invalid, onlyKeys, optObject, optString, optTags } from "./strict-json.js";
+import { PRIVATE_ENDPOINT_TYPE, VNET_TYPE } from "./virtual-networks.js";
+import { deletePrivateEndpoint } from "./private-endpoints.js";
+import { disconnectRegistry } from "./private-endpoint-connections.js";
+import { refreshPeeringsAround } from "./peerings.js";
 
 export const RG_READ = "Microsoft.Resources/subscriptions/resourceGroups/read";
 export const RG_WRITE = "Microsoft.Resources/subscriptions/resourceGroups/write";
@@ -91,9 +95,22 @@ export async function patchResourceGroup(c: ArmCall): Promise<ArmResult> {
 export async function deleteResourceGroup(c: ArmCall): Promise<ArmResult> {
   assertSubscription(c.deps, c.params.subscriptionId!);
   const rec = await getResourceGroup(c.deps, c.params.resourceGroupName!);
-  const registries = await c.deps.meta.listResources({ type: REGISTRY_TYPE, underId: rec.id + "/" });
-  for (const r of registries) await c.deps.meta.deleteRegistryContent(r.id.toLowerCase());
-  await c.deps.meta.deleteResource(rec.id, true);
+  const meta = c.deps.meta;
+  const under = { underId: rec.id + "/" };
+  // Resources in the group can be tied to resources elsewhere: delete them the way their own
+  // DELETE does, so no registry keeps a connection to a vanished endpoint, no zone keeps records
+  // a vanished zone group wrote, and peers of a vanished VNet turn Disconnected.
+  for (const pe of await meta.listResources({ type: PRIVATE_ENDPOINT_TYPE, ...under })) {
+    await deletePrivateEndpoint({ ...c, params: { ...c.params, privateEndpointName: String(pe.body.name) } });
+  }
+  const registries = await meta.listResources({ type: REGISTRY_TYPE, ...under });
+  for (const r of registries) {
+    await disconnectRegistry(c.deps, r.id, { actor: c.principal.id, requestId: c.ctx.requestId });
+    await meta.deleteRegistryContent(r.id.toLowerCase());
+  }
+  const vnets = await meta.listResources({ type: VNET_TYPE, ...under });
+  await meta.deleteResource(rec.id, true);
+  for (const v of vnets) await refreshPeeringsAround(meta, v.id);
   return { status: 200, registriesChanged: registries.length > 0 };
 }
 
