@@ -5,8 +5,6 @@
 // Order matters where one path shape could match another: `virtualNetworkLinks`, `A`, `SOA` and
 // `ALL` come before the `{recordType}` catch-alls (the privatedns SDK sends types as `A`, `ALL`).
 import { authenticated, requires, route, type Route } from "./router.js";
-import { authScope } from "./role-assignments.js";
-import { ROLE_DEF_DELETE, ROLE_DEF_WRITE, deleteRoleDefinition, putRoleDefinition } from "./role-definitions.js";
 import { ZONE_DELETE, ZONE_READ, ZONE_WRITE, deleteZone, getZone, listZonesInGroup, listZonesInSubscription, patchZone, putZone } from "./private-dns-zones.js";
 import {
   A_DELETE, A_READ, A_WRITE, RECORDSETS_READ, SOA_READ, deleteARecordSet, getARecordSet, getOtherRecordSet, getSoaRecordSet,
@@ -25,7 +23,6 @@ const GROUPS = `${N}/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups
 
 const P = "Microsoft.Network/privateDnsZones";
 const NET = "Microsoft.Network";
-const AZ = "Microsoft.Authorization";
 
 type Params = Record<string, string>;
 const zone = (p: Params) => zoneId(p.subscriptionId!, p.resourceGroupName!, p.zoneName!);
@@ -71,7 +68,4 @@ export const PRIVATE_DNS_ROUTES: Route[] = [
   route("GET", `${GROUPS}/{privateDnsZoneGroupName}`, NET, "privateEndpoints/privateDnsZoneGroups", requires(ZONE_GROUP_READ, group), {}, getZoneGroup),
   route("DELETE", `${GROUPS}/{privateDnsZoneGroupName}`, NET, "privateEndpoints/privateDnsZoneGroups", requires(ZONE_GROUP_DELETE, group), D, deleteZoneGroup),
 
-  // Custom role definitions (the lead may move these two lines next to routes.ts's roleDefinitions GETs).
-  route("PUT", `{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}`, AZ, "roleDefinitions", requires(ROLE_DEF_WRITE, authScope), W, putRoleDefinition),
-  route("DELETE", `{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}`, AZ, "roleDefinitions", requires(ROLE_DEF_DELETE, authScope), D, deleteRoleDefinition),
 ];

@@ -14,7 +14,7 @@ import {
   deleteRegistry, getRegistryHandler, listCredentials, listRegistriesInGroup, listRegistriesInSubscription, patchRegistry,
   putRegistry, regenerateCredential,
 } from "./registries.js";
-import { ROLE_DEF_READ, getRoleDefinition, listRoleDefinitions } from "./role-definitions.js";
+import { ROLE_DEF_DELETE, ROLE_DEF_READ, ROLE_DEF_WRITE, deleteRoleDefinition, getRoleDefinition, listRoleDefinitions, putRoleDefinition } from "./role-definitions.js";
 import { RA_DELETE, RA_READ, RA_WRITE, authScope, deleteRoleAssignment, getRoleAssignment, listRoleAssignments, putRoleAssignment } from "./role-assignments.js";
 import { NETWORK_ROUTES } from "./routes-network.js";
 import { PRIVATE_DNS_ROUTES } from "./routes-private-dns.js";
@@ -60,6 +60,8 @@ export const ROUTES: Route[] = [
 
   route("GET", `${AUTHZ}/roleDefinitions`, AZ, "roleDefinitions", requires(ROLE_DEF_READ, authScope), {}, listRoleDefinitions),
   route("GET", `${AUTHZ}/roleDefinitions/{roleDefinitionId}`, AZ, "roleDefinitions", requires(ROLE_DEF_READ, authScope), {}, getRoleDefinition),
+  route("PUT", `${AUTHZ}/roleDefinitions/{roleDefinitionId}`, AZ, "roleDefinitions", requires(ROLE_DEF_WRITE, authScope), { audit: true, body: true }, putRoleDefinition),
+  route("DELETE", `${AUTHZ}/roleDefinitions/{roleDefinitionId}`, AZ, "roleDefinitions", requires(ROLE_DEF_DELETE, authScope), { audit: true }, deleteRoleDefinition),
   route("GET", `${AUTHZ}/roleAssignments`, AZ, "roleAssignments", requires(RA_READ, authScope), {}, listRoleAssignments),
   route("PUT", `${AUTHZ}/roleAssignments/{roleAssignmentName}`, AZ, "roleAssignments", requires(RA_WRITE, authScope), { audit: true, body: true }, putRoleAssignment),
   route("GET", `${AUTHZ}/roleAssignments/{roleAssignmentName}`, AZ, "roleAssignments", requires(RA_READ, authScope), {}, getRoleAssignment),
