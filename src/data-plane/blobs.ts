@@ -64,7 +64,8 @@ export function blobHandlers(d: DataPlaneDeps) {
     return { status: 202, headers: { "Content-Length": 0, "Docker-Content-Digest": digest } };
   }
 
-  return { getBlob, deleteBlob };
+  // linkedSize: the data endpoint's redirect checks the link before it sends a client elsewhere.
+  return { getBlob, deleteBlob, linkedSize };
 }
 
 export function headerValue(v: string | string[] | undefined): string | undefined {

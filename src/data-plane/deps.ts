@@ -15,4 +15,8 @@ export interface DataPlaneDeps {
   /** Serialises byte-changing sequences per digest (see key-lock.ts). */
   locks: KeyLock;
   now: () => number;
+  /** HMAC-SHA256 key of the data endpoint's signed blob URLs (see data-endpoint.ts). */
+  dataEndpointKey: Buffer;
+  /** How long a signed blob URL stays valid. */
+  dataUrlTtlMs: number;
 }

@@ -7,7 +7,9 @@
 // wire code needs a different status in one situation (the catalogue stays one code -> one status):
 //   MANIFEST_TOO_BIG -> SIZE_INVALID with 413 (OCI dist-spec v1.1: a registry rejecting a
 //                       manifest for its size SHOULD answer 413 Payload Too Large);
-//   ROUTE_UNKNOWN    -> UNSUPPORTED with 404 (a path that is not part of the API at all).
+//   ROUTE_UNKNOWN    -> UNSUPPORTED with 404 (a path that is not part of the API at all);
+// and one because a refusal needs its own message: DATA_URL_DENIED -> DENIED with 403, telling a
+// client refused on the data endpoint to go back to the login server (data-endpoint.ts).
 import { isDomainError } from "../domain/errors.js";
 import type { HandlerResult } from "../http/types.js";
 
@@ -37,6 +39,9 @@ export const OCI_ERRORS = {
   // ACR's wording (acr-networking.md 4.1), which docker and az print verbatim.
   UNAUTHORIZED: entry("UNAUTHORIZED", 401, "authentication required, visit https://aka.ms/acr/authorization for more information."),
   DENIED: entry("DENIED", 403, "requested access to the resource is denied"),
+  // The data endpoint's signed blob URL is missing, malformed, tampered with or expired
+  // (data-endpoint.ts); the detail's `reason` says which.
+  DATA_URL_DENIED: entry("DENIED", 403, "the data endpoint URL is missing, invalid or expired: request the blob from the login server again"),
   UNSUPPORTED: entry("UNSUPPORTED", 405, "the operation is unsupported"),
   ROUTE_UNKNOWN: entry("UNSUPPORTED", 404, "the requested path is not part of the registry API"),
   // A malformed, oversized or unsupported token request (bad form, unknown grant_type, missing

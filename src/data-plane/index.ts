@@ -1,11 +1,13 @@
 // The registry data plane: OCI Distribution v1.1 (/v2), ACR listing (/acr/v1) and, delegated to
 // registry auth, the ACR token endpoints (/oauth2). One table below lists every route with the
 // access it needs; `handle` is the whole path of a data-plane request:
+//   Host is the registry's data endpoint -> data-endpoint.ts (signed blob GETs only, no auth)
 //   /oauth2/* -> auth.handleTokenEndpoint
 //   match route (raw path) -> decode + validate parameters (NAME_INVALID, DIGEST_INVALID, ...)
 //   -> auth.check for each need (its 401/403 result is returned as is)
 //   -> handler -> OCI error mapping -> `Docker-Distribution-API-Version` on every response.
 import type { Logger } from "pino";
+import { randomBytes } from "node:crypto";
 import type { HandlerResult, RequestContext } from "../http/types.js";
 import type { RegistryView } from "../domain/registry.js";
 import type { BlobStore, MetadataStore } from "../storage/types.js";
@@ -26,8 +28,10 @@ import { uploadHandlers } from "./uploads.js";
 import { manifestHandlers } from "./manifests.js";
 import { listingHandlers } from "./listing.js";
 import { acrListingHandlers } from "./acr-listing.js";
+import { DATA_ENDPOINT_KEY_BYTES, DEFAULT_DATA_URL_TTL_MS, dataEndpointHandlers } from "./data-endpoint.js";
 
 export { OCI_ERRORS, toOciError } from "./errors.js";
+export { DATA_ENDPOINT_KEY_BYTES, DEFAULT_DATA_URL_TTL_MS, dataEndpointOf } from "./data-endpoint.js";
 
 export const DEFAULT_UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
 // OCI dist-spec v1.1: registries SHOULD accept manifests of at least 4 MiB.
@@ -62,7 +66,18 @@ export function createDataPlane(deps: {
   log: Logger;
   uploadTtlMs?: number;
   maxManifestBytes?: number;
+  /**
+   * Signs the data endpoint's blob URLs (at least DATA_ENDPOINT_KEY_BYTES). Pass a persisted key so
+   * that URLs issued before a restart stay valid; without one a random key is made here.
+   */
+  dataEndpointKey?: Buffer;
+  dataUrlTtlMs?: number;
+  /** The clock (tests move it to expire uploads and signed URLs). */
+  now?: () => number;
 }): DataPlane {
+  if (deps.dataEndpointKey && deps.dataEndpointKey.length < DATA_ENDPOINT_KEY_BYTES) {
+    throw new Error(`dataEndpointKey must be at least ${DATA_ENDPOINT_KEY_BYTES} bytes`);
+  }
   const d: DataPlaneDeps = {
     meta: deps.meta,
     blobs: deps.blobs,
@@ -71,13 +86,16 @@ export function createDataPlane(deps: {
     uploadTtlMs: deps.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS,
     maxManifestBytes: deps.maxManifestBytes ?? DEFAULT_MAX_MANIFEST_BYTES,
     locks: new KeyLock(),
-    now: Date.now,
+    now: deps.now ?? Date.now,
+    dataEndpointKey: deps.dataEndpointKey ?? randomBytes(DATA_ENDPOINT_KEY_BYTES),
+    dataUrlTtlMs: deps.dataUrlTtlMs ?? DEFAULT_DATA_URL_TTL_MS,
   };
   const blob = blobHandlers(d);
   const upload = uploadHandlers(d);
   const manifest = manifestHandlers(d);
   const list = listingHandlers(d);
   const acr = acrListingHandlers(d);
+  const data = dataEndpointHandlers(d, blob);
 
   const routes: Route[] = [
     route("GET", BASE, needsBase, list.base),
@@ -85,7 +103,8 @@ export function createDataPlane(deps: {
     route("GET", TAGS, needs("pull"), list.tagsList),
     route("GET", REFERRERS, needs("pull"), list.referrers),
 
-    route("GET", BLOB, needs("pull"), blob.getBlob),
+    // With a dedicated data endpoint, GET answers 307 to a signed URL there; HEAD stays here.
+    route("GET", BLOB, needs("pull"), data.getBlobOrRedirect),
     route("HEAD", BLOB, needs("pull"), blob.getBlob),
     route("DELETE", BLOB, needs("delete"), blob.deleteBlob),
 
@@ -112,6 +131,8 @@ export function createDataPlane(deps: {
   ];
 
   async function dispatch(ctx: RequestContext, registry: RegistryView): Promise<HandlerResult> {
+    // The data host has its own one-route table; nothing below (tokens included) is served there.
+    if (data.isDataHost(ctx, registry)) return data.dispatch(ctx, registry);
     if (ctx.rawPath.startsWith("/oauth2/")) {
       const r = await d.auth.handleTokenEndpoint(ctx, registry);
       if (r) return r;

@@ -34,10 +34,13 @@ export async function startCove(extra: Record<string, string> = {}): Promise<Tes
   const dataDir = await mkdtemp(join(tmpdir(), "cove-test-"));
   const mport = await freePort();
   const rport = await freePort();
+  const dport = await freePort();
   const flags = {
     dataDir,
     managementListen: `127.0.0.1:${mport}`,
     registryPort: String(rport),
+    // A free DNS port too: several Coves (and other tests) may run on this machine at once.
+    dnsListen: `127.0.0.1:${dport}`,
     logLevel: process.env.COVE_TEST_LOG ?? "silent",
     shutdownGraceSeconds: "2",
     ...extra,
@@ -69,7 +72,7 @@ export interface SpawnedCove {
 /** Runs `node bin/cove.js serve` and waits until credentials.json exists and /healthz answers. */
 export async function spawnCove(dataDir: string, mport: number, rport: number, env: NodeJS.ProcessEnv = {}, capture = false): Promise<SpawnedCove> {
   const child = spawn(process.execPath, ["bin/cove.js", "serve", "--data-dir", dataDir, "--management-listen", `127.0.0.1:${mport}`, "--registry-port", String(rport)], {
-    env: { ...process.env, COVE_LOG_LEVEL: "warn", ...env },
+    env: { ...process.env, COVE_LOG_LEVEL: "warn", COVE_DNS_LISTEN: `127.0.0.1:${await freePort()}`, ...env },
     stdio: ["ignore", capture ? "pipe" : "inherit", capture ? "pipe" : "inherit"],
   });
   let out = "";
