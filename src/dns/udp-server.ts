@@ -1,0 +1,61 @@
+// DNS over UDP (RFC 1035 section 4.2.1): one datagram, one answer, sent back to where it came from.
+// Nothing a client sends may stop the socket: every handler error is logged and the next datagram
+// is served.
+
+import dgram from "node:dgram";
+import { isIPv6 } from "node:net";
+import type { Logger } from "pino";
+import type { Responder } from "./responder.js";
+
+export function clientAddress(address: string): string {
+  // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d; views and rules use plain IPv4.
+  return address.startsWith("::ffff:") ? address.slice(7) : address;
+}
+
+export class UdpServer {
+  private socket: dgram.Socket | undefined;
+
+  constructor(private readonly responder: Responder, private readonly log: Logger) {}
+
+  async listen(host: string, port: number): Promise<void> {
+    const socket = dgram.createSocket(isIPv6(host) ? "udp6" : "udp4");
+    socket.on("message", (msg, rinfo) => this.onMessage(socket, msg, rinfo));
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind(port, host, () => { socket.off("error", reject); resolve(); });
+    });
+    socket.on("error", (err) => this.log.warn({ err: err.message }, "dns udp socket error"));
+    this.socket = socket;
+  }
+
+  address(): { address: string; port: number } {
+    if (!this.socket) throw new Error("dns udp server is not listening");
+    const a = this.socket.address();
+    return { address: a.address, port: a.port };
+  }
+
+  async close(): Promise<void> {
+    const s = this.socket;
+    this.socket = undefined;
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+
+  private onMessage(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    let out: ReturnType<Responder["handle"]>;
+    try {
+      out = this.responder.handle(msg, clientAddress(rinfo.address), "udp");
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, client: rinfo.address }, "dns udp query failed");
+      return;
+    }
+    if (!out) return;
+    const send = (buf: Buffer | undefined): void => {
+      if (!buf || this.socket !== socket) return;
+      socket.send(buf, rinfo.port, rinfo.address, (err) => {
+        if (err) this.log.debug({ err: err.message, client: rinfo.address }, "dns udp send failed");
+      });
+    };
+    if (!(out instanceof Promise)) send(out);
+    else out.then(send, (err: Error) => this.log.error({ err: err.message }, "dns udp forward failed"));
+  }
+}
