@@ -67,7 +67,8 @@ export function resolve(ctx: AnswerContext, qname: string, qtype: number): Resol
 function lookup(ctx: AnswerContext, name: string, qtype: number): Step {
   const zoneName = linkedZoneFor(ctx.view, name);
   if (zoneName !== undefined) {
-    const zone = ctx.snapshot.zone(zoneName);
+    const zoneId = ctx.view.zoneIds.get(zoneName);
+    const zone = (zoneId !== undefined ? ctx.snapshot.zoneById?.(zoneId) : undefined) ?? ctx.snapshot.zone(zoneName);
     if (zone) {
       const soa = privateSoa(zoneName);
       const rel = relative(name, zoneName);

@@ -11,17 +11,24 @@ export interface View {
   key: string;
   /** Linked private zone (lower-case) -> resolution policy. */
   links: ReadonlyMap<string, "Default" | "NxDomainRedirect">;
+  /** Linked private zone (lower-case) -> the linked zone's resource id. Two resource groups may each hold
+   *  a zone of the same name (one per region, as Azure advises); a VNet links at most one of them. */
+  zoneIds: ReadonlyMap<string, string | undefined>;
 }
 
-export const INTERNET: View = { name: "internet", key: "", links: new Map() };
+export const INTERNET: View = { name: "internet", key: "", links: new Map(), zoneIds: new Map() };
 
 export function viewOf(snapshot: NetworkSnapshot, ip: string): View {
   const loc = snapshot.locate(ip);
   if (!loc) return INTERNET;
   const links = new Map<string, "Default" | "NxDomainRedirect">();
-  for (const l of snapshot.linksOf(loc.vnetId)) links.set(l.zone.toLowerCase(), l.resolutionPolicy);
+  const zoneIds = new Map<string, string | undefined>();
+  for (const l of snapshot.linksOf(loc.vnetId)) {
+    links.set(l.zone.toLowerCase(), l.resolutionPolicy);
+    zoneIds.set(l.zone.toLowerCase(), l.zoneId);
+  }
   const vnetName = loc.vnetId.slice(loc.vnetId.lastIndexOf("/") + 1);
-  return { name: `${links.size > 0 ? "linked" : "vnet"}:${vnetName}`, key: loc.vnetId, links };
+  return { name: `${links.size > 0 ? "linked" : "vnet"}:${vnetName}`, key: loc.vnetId, links, zoneIds };
 }
 
 /** The most specific linked zone holding the name, if any (a private zone overrides public DNS). */
