@@ -1,7 +1,7 @@
 // Composition root (house style): load config -> open stores -> identity and access -> planes ->
-// listeners. Nothing here decides anything; it only connects the parts and owns their life-cycle.
+// network snapshot -> DNS -> listeners. Nothing here decides anything; it only connects the parts and
+// owns their life-cycle.
 import { mkdir, writeFile, access as fsAccess, readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:https";
 import type { Socket } from "node:net";
 import { join, resolve } from "node:path";
 import { pino, type Logger } from "pino";
@@ -18,9 +18,17 @@ import { createManagementApi, mapArmError } from "./control-plane/index.js";
 import { createIdentityRoutes } from "./control-plane/identity-routes.js";
 import { createServicePrincipalRoutes } from "./control-plane/service-principal-routes.js";
 import { createAuditRoutes } from "./control-plane/audit-routes.js";
-import { createRequestHandler, type PipelineDeps } from "./http/pipeline.js";
+import { createRequestHandler, listenerLabel, type PipelineDeps } from "./http/pipeline.js";
 import type { HandlerResult, ListenerInfo } from "./http/types.js";
+import { openListener, type Listener, type TlsMaterial } from "./http/listener.js";
+import { PrivateListeners } from "./http/listeners.js";
+import { createDeniedConnections } from "./http/denied-connections.js";
+import type { NetworkDenial } from "./http/network-step.js";
 import { createDenialAuditor } from "./audit/denials.js";
+import { SnapshotHolder } from "./network-policy/index.js";
+import { createDnsServer, type DnsServer } from "./dns/index.js";
+import { createMetrics } from "./observability/metrics.js";
+import { createMetricsRoute } from "./observability/metrics-route.js";
 
 export interface Credentials {
   tenantId: string;
@@ -55,6 +63,10 @@ function certificateNames(cfg: CoveConfig, index: RegistryIndex): string[] {
 export interface RunningCove {
   config: CoveConfig;
   credentials: Credentials;
+  /** Where the DNS server listens (the configured address, with the port the kernel chose for port 0). */
+  dnsAddress: { host: string; port: number };
+  /** The private endpoint IPs with an open listener right now. */
+  privateListenerAddresses(): string[];
   stop(): Promise<void>;
 }
 
@@ -102,18 +114,52 @@ export async function start(flags: Record<string, string | undefined>, env: Node
 
   const index = new RegistryIndex(meta, cfg.loginServerSuffix);
   await index.refresh();
+  const metrics = createMetrics();
 
-  const servers: Server[] = [];
-  const sockets = new Set<Socket>();
-  async function tlsMaterial(): Promise<{ cert: string | Buffer; key: string | Buffer }> {
+  // The network model as the wire sees it: one snapshot, read by the decision and the DNS views.
+  const holder = new SnapshotHolder(meta, { suffix: cfg.loginServerSuffix, publicAddress: cfg.publicAddress });
+  await holder.refresh();
+
+  // DNS first: the operator wants a start that cannot serve DNS to fail loudly, before any HTTP
+  // listener is up (DESIGN.md section 2, face 3).
+  const dns: DnsServer = createDnsServer({
+    listen: cfg.dnsListen,
+    snapshot: () => holder.current(),
+    upstream: cfg.dnsUpstream,
+    log: log.child({ component: "dns" }),
+    onQuery: (view, rcode) => metrics.dnsQuery(view, rcode),
+  });
+  try {
+    await dns.start();
+  } catch (err) {
+    await meta.close();
+    await blobs.close();
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    throw new Error(`cannot start the DNS server on ${hostPort(cfg.dnsListen)} (UDP and TCP): ${code}: ${(err as Error).message}. ` +
+      "Free that address or choose another with --dns-listen / COVE_DNS_LISTEN / dnsListen (port 0 picks a free port).");
+  }
+  const dnsAddress = { host: cfg.dnsListen.host, port: dns.address().udp.port };
+
+  let material: TlsMaterial;
+  async function tlsMaterial(): Promise<TlsMaterial> {
     if (ca) return ca.issue(certificateNames(cfg, index));
     return { cert: await readFile(cfg.tlsCertFile!), key: await readFile(cfg.tlsKeyFile!) };
   }
+  const fixed: Listener[] = [];
+  let privateListeners: PrivateListeners | undefined;
   async function refreshRegistries(): Promise<void> {
     await index.refresh();
     if (!ca) return;
-    const material = await tlsMaterial();
-    for (const s of servers) s.setSecureContext(material);
+    // Every listener, private ones included, presents a certificate naming every login server and
+    // data endpoint (clients reach a private endpoint IP under the registry's public name).
+    material = await tlsMaterial();
+    for (const l of fixed) l.setSecureContext(material);
+    privateListeners?.setSecureContext(material);
+  }
+  async function refreshNetwork(): Promise<void> {
+    await holder.refresh();
+    // holder.onChange queued the listeners' reconcile; answer the write only once it has run.
+    await privateListeners?.settled();
   }
 
   // Logins, token issues and service-principal changes are audited (DESIGN.md section 2, face 4).
@@ -127,18 +173,30 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     loginServerSuffix: cfg.loginServerSuffix,
     registryPort: cfg.registryPort,
     onRegistriesChanged: refreshRegistries,
+    onStateChanged: refreshNetwork,
   });
   const denials = createDenialAuditor(meta, log);
+  const deniedConnections = createDeniedConnections({ mode: cfg.privateEndpointDenyMode });
+  const onDenial = (d: NetworkDenial) => {
+    metrics.denial(d.decision.reason, d.via.kind);
+    denials.recordNetwork(d);
+  };
 
   const health = async (ctx: { method: string; rawPath: string }): Promise<HandlerResult | undefined> =>
     ctx.method === "GET" && ctx.rawPath === "/healthz" ? { status: 200, body: { status: "ok" } } : undefined;
 
+  const trustedProxies = new Set(cfg.trustedProxies);
   const deps: PipelineDeps = {
     log,
-    trustedProxies: new Set(cfg.trustedProxies),
+    trustedProxies,
     management: {
       open: [health, createIdentityRoutes(idp, { audit })],
-      secured: [createServicePrincipalRoutes(idp, access, { audit }), createAuditRoutes(meta, access, credentials.subscriptionId), arm.handle],
+      secured: [
+        createServicePrincipalRoutes(idp, access, { audit }),
+        createAuditRoutes(meta, access, credentials.subscriptionId),
+        createMetricsRoute(metrics, access, credentials.subscriptionId),
+        arm.handle,
+      ],
       verifyToken: (t) => idp.verifyAccessToken(t),
       mapError: (err, ctx) => mapArmError(err, ctx, { log }),
     },
@@ -153,21 +211,42 @@ export async function start(flags: Record<string, string | undefined>, env: Node
       }),
     },
     onDenied: (ctx, status, registry) => denials.record(ctx, status, registry),
+    network: { snapshot: () => holder.current(), denied: deniedConnections, onDenial },
+    onRequest: (listener, status) => metrics.request(listener, status),
   };
 
-  const material = await tlsMaterial();
+  material = await tlsMaterial();
+  const track = (info: ListenerInfo) => (socket: Socket) => metrics.trackConnection(listenerLabel(info), socket);
   async function listen(info: ListenerInfo): Promise<void> {
-    const server = createServer({ ...material, requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 30_000 }, createRequestHandler(deps, info));
-    server.on("connection", (s: Socket) => { sockets.add(s); s.on("close", () => sockets.delete(s)); });
-    server.on("tlsClientError", (err) => log.debug({ err: err.message, listener: info.kind }, "TLS handshake failed"));
-    await new Promise<void>((ok, fail) => {
-      server.once("error", fail);
-      server.listen(info.port, info.address, () => { server.off("error", fail); ok(); });
-    });
-    servers.push(server);
+    fixed.push(await openListener({ info, material, onRequest: createRequestHandler(deps, info), log, onConnection: track(info) }));
   }
-  await listen({ kind: "management", address: cfg.managementListen.host, port: cfg.managementListen.port });
-  await listen({ kind: "registry", address: cfg.publicAddress, port: cfg.registryPort });
+  try {
+    await listen({ kind: "management", address: cfg.managementListen.host, port: cfg.managementListen.port });
+    await listen({ kind: "registry", via: "public", address: cfg.publicAddress, port: cfg.registryPort });
+  } catch (err) {
+    await Promise.all(fixed.map((l) => l.close(true)));
+    await dns.stop();
+    await meta.close();
+    await blobs.close();
+    throw err;
+  }
+
+  const pl = new PrivateListeners({
+    port: cfg.registryPort,
+    log,
+    material: () => material,
+    onRequest: (info) => createRequestHandler(deps, info),
+    snapshot: () => holder.current(),
+    denied: deniedConnections,
+    trustedProxies,
+    reserved: new Set([cfg.publicAddress]),
+    onDenial,
+    onConnection: (socket, info) => metrics.trackConnection(listenerLabel(info), socket),
+  });
+  privateListeners = pl;
+  const unsubscribe = holder.onChange(() => { void pl.reconcile(); });
+  await pl.reconcile();
+  metrics.bindGauges({ privateListeners: () => pl.addresses().length, heldConnections: () => deniedConnections.size() });
 
   const sweeper = setInterval(() => {
     dataPlane.sweep().then((n) => n && log.info({ reclaimed: n }, "expired upload sessions reclaimed"), (e) => log.warn({ err: String(e) }, "upload sweep failed"));
@@ -177,6 +256,8 @@ export async function start(flags: Record<string, string | undefined>, env: Node
   log.info({
     management: managementEndpoint,
     registry: `https://${hostPort({ host: cfg.publicAddress, port: cfg.registryPort })}`,
+    dns: hostPort(dnsAddress),
+    privateEndpointListeners: pl.addresses().length,
     dataDir,
   }, "cove is serving");
 
@@ -184,18 +265,22 @@ export async function start(flags: Record<string, string | undefined>, env: Node
   async function stop(): Promise<void> {
     stopping ??= (async () => {
       clearInterval(sweeper);
-      const closed = Promise.all(servers.map((s) => new Promise<void>((ok) => s.close(() => ok()))));
+      unsubscribe();
+      deniedConnections.closeAll();
+      const listeners = [...fixed, ...pl.listeners()];
+      const closed = Promise.all([...fixed.map((l) => l.close(false)), pl.close(false)]);
       // Keep-alive connections go idle as their last request finishes: close each as soon as it does,
       // rather than waiting for the keep-alive timeout.
-      const reaper = setInterval(() => { for (const s of servers) s.closeIdleConnections(); }, 50);
-      for (const s of servers) s.closeIdleConnections();
+      const reaper = setInterval(() => { for (const l of listeners) l.server.closeIdleConnections(); }, 50);
+      for (const l of listeners) l.server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((ok) => { timer = setTimeout(ok, cfg.shutdownGraceSeconds * 1000); });
       await Promise.race([closed, grace]);
       clearInterval(reaper);
       clearTimeout(timer);
-      for (const s of sockets) s.destroy();
+      for (const l of listeners) for (const s of l.connections) s.destroy();
       await closed;
+      await dns.stop();
       await denials.flush();
       await meta.close();
       await blobs.close();
@@ -203,7 +288,7 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     })();
     return stopping;
   }
-  return { config: cfg, credentials, stop };
+  return { config: cfg, credentials, dnsAddress, privateListenerAddresses: () => pl.addresses(), stop };
 }
 
 /** `cove serve`: start, then stop cleanly on SIGTERM/SIGINT. */

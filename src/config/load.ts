@@ -15,13 +15,13 @@ export class ConfigError extends Error {
 const MAX_CONFIG_BYTES = 256 * 1024;
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
-function parseHostPort(v: string): { host: string; port: number } | undefined {
+function parseHostPort(v: string, anyPort = false): { host: string; port: number } | undefined {
   const m = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(v);
   if (!m) return undefined;
   const host = m[1].replace(/^\[|\]$/g, "");
   const port = Number(m[2]);
   if (!isIP(host) && host !== "localhost") return undefined;
-  if (port < 1 || port > 65535) return undefined;
+  if (port < (anyPort ? 0 : 1) || port > 65535) return undefined;
   return { host, port };
 }
 
@@ -44,7 +44,7 @@ function convert(f: Field, raw: unknown, source: string, errors: string[]): unkn
     }
     case "hostPort": {
       if (typeof str !== "string") return fail("must be a string HOST:PORT");
-      return parseHostPort(str) ?? fail(`must be IP:PORT (for example 127.0.0.1:8443), got ${JSON.stringify(str)}`);
+      return parseHostPort(str, f.anyPort) ?? fail(`must be IP:PORT (for example 127.0.0.1:8443), got ${JSON.stringify(str)}`);
     }
     case "ip":
       if (typeof str !== "string" || !isIP(str)) return fail(`must be an IP address, got ${JSON.stringify(raw)}`);
@@ -58,6 +58,9 @@ function convert(f: Field, raw: unknown, source: string, errors: string[]): unkn
       if (!Array.isArray(list) || list.some((x) => typeof x !== "string" || !isIP(x))) return fail("must be a list of IP addresses");
       return list;
     }
+    case "enum":
+      if (typeof str !== "string" || !f.values?.includes(str)) return fail(`must be one of ${(f.values ?? []).join(", ")}, got ${JSON.stringify(raw)}`);
+      return str;
     case "logLevel":
       if (typeof str !== "string" || !LOG_LEVELS.includes(str)) return fail(`must be one of ${LOG_LEVELS.join(", ")}`);
       return str;

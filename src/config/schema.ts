@@ -15,29 +15,37 @@ export interface CoveConfig {
   uploadTtlMinutes: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   shutdownGraceSeconds: number;
+  dnsUpstream?: { host: string; port: number };
+  privateEndpointDenyMode: "drop" | "reset";
 }
 
-type Kind = "string" | "port" | "hostPort" | "ip" | "suffix" | "number" | "ipList" | "logLevel" | "path";
+type Kind = "string" | "port" | "hostPort" | "ip" | "suffix" | "number" | "ipList" | "logLevel" | "path" | "enum";
 
 export interface Field {
   key: keyof CoveConfig;
   kind: Kind;
   default?: unknown;
+  /** A "hostPort" field that accepts port 0 (the kernel picks a free one; the log names it). */
+  anyPort?: boolean;
+  /** The accepted values of an "enum" field. */
+  values?: readonly string[];
   doc: string;
 }
 
 export const FIELDS: readonly Field[] = [
   { key: "dataDir", kind: "path", default: "./.cove", doc: "Where the database, blobs, CA and credentials.json live." },
   { key: "managementListen", kind: "hostPort", default: "127.0.0.1:8443", doc: "HTTPS address of the management endpoint (ARM API, identity provider, /healthz)." },
-  { key: "registryPort", kind: "port", default: 8444, doc: "Port of the registry data plane on the public address (and, later, on every private endpoint IP)." },
+  { key: "registryPort", kind: "port", default: 8444, doc: "Port of the registry data plane on the public address and on every private endpoint IP." },
   { key: "publicAddress", kind: "ip", default: "127.0.0.1", doc: "IP address of the registry's public endpoint." },
   { key: "loginServerSuffix", kind: "suffix", default: "cove.test", doc: "DNS suffix of login servers: <registry>.<suffix>. Use azurecr.io to rehearse with production names." },
-  { key: "dnsListen", kind: "hostPort", default: "127.0.0.1:5353", doc: "UDP/TCP address of the DNS server (served from a later release; written to credentials.json now)." },
+  { key: "dnsListen", kind: "hostPort", anyPort: true, default: "127.0.0.1:5353", doc: "UDP/TCP address of the DNS server (authoritative for the suffix and the private zones). A bind failure stops the start. Port 0: any free port (logged)." },
+  { key: "dnsUpstream", kind: "hostPort", doc: "Resolver (IP:PORT) to which queries outside Cove's zones are forwarded. Unset: they are REFUSED." },
   { key: "tlsCertFile", kind: "path", doc: "Operator-supplied PEM certificate (chain) for every listener, instead of the local CA's." },
   { key: "tlsKeyFile", kind: "path", doc: "PEM private key for tlsCertFile." },
   { key: "trustedProxies", kind: "ipList", default: [], doc: "Proxy addresses whose X-Forwarded-For is believed. Empty: the socket address is the client address." },
   { key: "uploadTtlMinutes", kind: "number", default: 1440, doc: "Upload sessions idle longer than this expire and their bytes are reclaimed." },
   { key: "logLevel", kind: "logLevel", default: "info", doc: "Structured JSON log level." },
+  { key: "privateEndpointDenyMode", kind: "enum", values: ["drop", "reset"], default: "drop", doc: "A connection refused at a private endpoint IP: drop (held without an answer until the client gives up, Azure's i/o timeout) or reset (closed at once, for fast tests)." },
   { key: "shutdownGraceSeconds", kind: "number", default: 10, doc: "On SIGTERM, how long in-flight requests may run before connections are cut." },
 ];
 

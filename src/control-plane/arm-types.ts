@@ -17,6 +17,12 @@ export interface ManagementApiDeps {
   registryPort: number;
   /** Called after any registry is created, changed or deleted (the lead re-issues TLS certs, refreshes the index). */
   onRegistriesChanged?: () => void | Promise<void>;
+  /**
+   * Called after every successful audited write (any resource type), once its effects are stored and
+   * before the answer is sent: the network snapshot is rebuilt and the listeners and DNS views follow
+   * it, so a client that saw the ARM answer already meets the new state on the wire.
+   */
+  onStateChanged?: () => void | Promise<void>;
   /** Display name returned for the subscription (az needs one). Default "cove-local". */
   subscriptionDisplayName?: string;
   /**

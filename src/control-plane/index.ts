@@ -143,6 +143,13 @@ export function createManagementApi(deps: ManagementApiDeps): ManagementApi {
             deps.log.error({ requestId: ctx.requestId, err: (err as Error).message }, "onRegistriesChanged failed");
           }
         }
+        if (route?.audit && out.result.status < 300 && deps.onStateChanged) {
+          try {
+            await deps.onStateChanged();
+          } catch (err) {
+            deps.log.error({ requestId: ctx.requestId, err: (err as Error).message }, "onStateChanged failed");
+          }
+        }
         if (route) await audit(ctx, route, params, resourceId, out.result.status);
         const headers = { ...jsonHeaders(ctx), ...(out.result.headers ?? {}) };
         if (out.result.body === undefined) delete (headers as Record<string, string>)["content-type"];

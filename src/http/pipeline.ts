@@ -1,23 +1,35 @@
 // THE request pipeline, in order (house style habit 3). A reader answers "what happens to a
 // request" from this file alone:
 //
-//   1. listener        which socket accepted it (management or registry; local address from the socket)
+//   1. listener        which socket accepted it: management, the public endpoint, or a private endpoint
+//                      IP (listeners.ts opens one per endpoint IP; local address from the socket)
 //   2. client address  from the socket; X-Forwarded-For only from configured trusted proxies
-//   3. network policy  (issue 4: public endpoint rules and private endpoints; today every address is allowed)
+//   3. network policy  network-policy/decide.ts, before anything else on the registry listeners:
+//                      - private endpoint IP, at TCP accept (listeners.ts, before TLS): refused -> the
+//                        connection is dropped without an answer (or reset, config privateEndpointDenyMode);
+//                      - every registry request, with the registry its Host names: public endpoint
+//                        refused -> 403 DENIED naming the client IP, on every route (/v2/, /oauth2/*,
+//                        /acr/v1/...); another registry's Host on a private endpoint IP -> its effect.
+//                      Each refusal is counted by reason and audited (rate-limited). The management
+//                      listener has no network rules, as Azure's control plane.
 //   4. authentication  management: bearer token from Cove's identity provider;
 //                      registry: done by the data plane's route table through RegistryAuth, because
 //                      the 401 challenge must name the route's scope
 //   5. authorization   inside each surface, from role assignments, visible where routes are declared
 //   6. handler         returns a value; nothing writes to the socket but respond()
 //   7. error mapping   one mapper per surface: OCI errors on the registry, ARM errors on management
-//   8. audit + log     denied data-plane requests are audited (rate-limited); one access log line each
+//   8. audit + log     denied data-plane requests are audited (rate-limited); one access log line each;
+//                      requests counted by listener and status (/metrics)
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { HandlerResult, ListenerInfo, RequestContext } from "./types.js";
 import type { Principal } from "../auth/types.js";
 import type { RegistryView } from "../domain/registry.js";
+import { decide, type NetworkSnapshot } from "../network-policy/index.js";
 import { clientAddress } from "./client-address.js";
+import type { DeniedConnections } from "./denied-connections.js";
+import { firewallDenied, viaOf, type NetworkDenial } from "./network-step.js";
 import { respond } from "./respond.js";
 
 export type RouteFn = (ctx: RequestContext) => Promise<HandlerResult | undefined>;
@@ -41,6 +53,20 @@ export interface PipelineDeps {
   };
   /** Called for every data-plane 401/403 answer; the audit module rate-limits. */
   onDenied?(ctx: RequestContext, status: number, registry?: RegistryView): void;
+  /** Step 3. Absent: every address is allowed (in-process tests of the planes). */
+  network?: {
+    snapshot(): NetworkSnapshot;
+    /** Where a request whose effect is "drop" goes (held without an answer, or reset). */
+    denied: DeniedConnections;
+    onDenial(d: NetworkDenial): void;
+  };
+  /** Every answered request, by listener label ("management" | "public" | "private") and status. */
+  onRequest?(listener: string, status: number): void;
+}
+
+/** The label of a listener in logs and metrics. */
+export function listenerLabel(listener: ListenerInfo): string {
+  return listener.kind === "management" ? "management" : (listener.via ?? "public");
 }
 
 function buildContext(req: IncomingMessage, listener: ListenerInfo, trusted: ReadonlySet<string>): RequestContext {
@@ -87,9 +113,26 @@ async function managementRequest(deps: PipelineDeps, ctx: RequestContext): Promi
   }
 }
 
-async function registryRequest(deps: PipelineDeps, ctx: RequestContext): Promise<{ result: HandlerResult; registry?: RegistryView }> {
+async function registryRequest(deps: PipelineDeps, ctx: RequestContext): Promise<{ result?: HandlerResult; registry?: RegistryView; network?: true }> {
   const r = deps.registry;
   const registry = r.byHost(ctx.host);
+  // 3. Network policy, before authentication and before the route is known: the Host's registry
+  // decides (an unknown Host is allowed here and answered 404 below).
+  if (deps.network) {
+    const via = viaOf(ctx.listener, ctx.req.socket);
+    const d = decide(deps.network.snapshot(), via, ctx.clientIp, registry?.key);
+    if (!d.allow) {
+      deps.network.onDenial({
+        decision: d, via, clientIp: ctx.clientIp, phase: "request",
+        request: { method: ctx.method, path: ctx.rawPath, host: ctx.host, requestId: ctx.requestId, registry: registry?.id },
+      });
+      if (d.effect === "drop") {
+        deps.network.denied.deny(ctx.req.socket);
+        return { registry, network: true };
+      }
+      return { result: firewallDenied(ctx.method, ctx.clientIp), registry, network: true };
+    }
+  }
   if (!registry) return { result: r.unknownHost(ctx) };
   try {
     return { result: await r.handle(ctx, registry), registry };
@@ -99,6 +142,7 @@ async function registryRequest(deps: PipelineDeps, ctx: RequestContext): Promise
 }
 
 export function createRequestHandler(deps: PipelineDeps, listener: ListenerInfo) {
+  const label = listenerLabel(listener);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint();
     const ctx = buildContext(req, listener, deps.trustedProxies);
@@ -107,8 +151,16 @@ export function createRequestHandler(deps: PipelineDeps, listener: ListenerInfo)
     if (listener.kind === "management") {
       result = await managementRequest(deps, ctx);
     } else {
-      ({ result, registry } = await registryRequest(deps, ctx));
-      if ((result.status === 401 || result.status === 403) && deps.onDenied) deps.onDenied(ctx, result.status, registry);
+      const out = await registryRequest(deps, ctx);
+      registry = out.registry;
+      if (!out.result) {
+        // Dropped by the network decision: no answer at all, the socket is held or reset.
+        deps.log.debug({ requestId: ctx.requestId, listener: label, method: ctx.method, path: ctx.rawPath, client: ctx.clientIp }, "request dropped");
+        return;
+      }
+      result = out.result;
+      // Network refusals are audited by onDenial with their reason; the rest of the 401/403s here.
+      if (!out.network && (result.status === 401 || result.status === 403) && deps.onDenied) deps.onDenied(ctx, result.status, registry);
     }
     result.headers = { "x-ms-request-id": ctx.requestId, ...(result.headers ?? {}) };
     try {
@@ -119,9 +171,10 @@ export function createRequestHandler(deps: PipelineDeps, listener: ListenerInfo)
     }
     // An unread request body (an error answered early) must not leave the socket half-read.
     if (!req.complete) req.resume();
+    deps.onRequest?.(label, result.status);
     deps.log.debug({
-      requestId: ctx.requestId, listener: listener.kind, method: ctx.method, path: ctx.rawPath,
-      status: result.status, client: ctx.clientIp, ms: Number(process.hrtime.bigint() - started) / 1e6,
+      requestId: ctx.requestId, listener: label, method: ctx.method, path: ctx.rawPath,
+      status: result.status, client: ctx.clientIp, registry: registry?.name, ms: Number(process.hrtime.bigint() - started) / 1e6,
     }, "request");
   };
 }

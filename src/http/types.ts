@@ -12,6 +12,11 @@ export interface ListenerInfo {
   /** Local address and port the socket was accepted on (from the socket, never a header). */
   address: string;
   port: number;
+  /**
+   * For registry listeners: the public endpoint (publicAddress:registryPort) or a private endpoint IP.
+   * Absent means "public" (issue 4 adds private listeners; the network decision depends on it).
+   */
+  via?: "public" | "private";
 }
 
 export interface RequestContext {

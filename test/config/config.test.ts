@@ -85,3 +85,18 @@ test("environment values are validated like file values", async () => {
 test("unknown flags are errors", async () => {
   await assert.rejects(loadConfig({ env: {}, flags: { registryPrt: "1" } }), /unknown option "registryPrt"/);
 });
+
+test("issue 4 keys: dnsUpstream is optional IP:PORT, privateEndpointDenyMode is drop or reset", async () => {
+  const defaults = await loadConfig({ env: {} });
+  assert.equal(defaults.dnsUpstream, undefined);
+  assert.equal(defaults.privateEndpointDenyMode, "drop");
+  const set = await loadConfig({ env: { COVE_DNS_UPSTREAM: "127.0.0.53:53", COVE_PRIVATE_ENDPOINT_DENY_MODE: "reset" } });
+  assert.deepEqual(set.dnsUpstream, { host: "127.0.0.53", port: 53 });
+  assert.equal(set.privateEndpointDenyMode, "reset");
+  for (const [text, key] of [["dnsUpstream: resolver.example:53\n", "dnsUpstream"], ["privateEndpointDenyMode: ignore\n", "privateEndpointDenyMode"]]) {
+    await withFile(text, async (path) => {
+      const r = await verifyConfigFile(path);
+      assert.ok(!r.ok && r.errors.some((e) => e.includes(key) && e.includes("must be")), `${text} -> ${JSON.stringify(r)}`);
+    });
+  }
+});

@@ -1,0 +1,83 @@
+// Cove's metrics in the Prometheus text format (issue 4, item 6), served at /metrics on the
+// management listener (metrics-route.ts). One prom-client Registry per running Cove, never the
+// global one: several Coves in one process (the tests) must not share counters.
+//
+//   cove_http_requests_total{listener,status}        answered requests; listener = management|public|private
+//   cove_network_denials_total{reason,listener}      refusals by the network decision (DenyReason), per
+//                                                    listener (public: 403 DENIED; private: dropped or cut)
+//   cove_dns_queries_total{view,rcode}               DNS answers by the client's view and the rcode name
+//   cove_http_received_bytes_total{listener}         bytes read from clients' TCP connections (TLS included)
+//   cove_http_sent_bytes_total{listener}             bytes written to them (TLS included)
+//   cove_private_endpoint_listeners                  endpoint IPs listening right now
+//   cove_held_connections                            refused connections held without an answer
+//   cove_process_* / cove_nodejs_*                   prom-client's default process metrics
+//
+// Bytes are read from the sockets' own counters, added as deltas when a connection closes and at
+// every scrape for the connections still open, so a long keep-alive connection shows up while it lives.
+import type { Socket } from "node:net";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+
+export interface CoveMetrics {
+  readonly registry: Registry;
+  request(listener: string, status: number): void;
+  denial(reason: string, listener: string): void;
+  /** The DNS server's onQuery hook. */
+  dnsQuery(view: string, rcode: string): void;
+  /** Counts a connection's bytes under its listener label until it closes. */
+  trackConnection(listener: string, socket: Socket): void;
+  /** Where the gauges read their values (the listener manager and the drop pool exist later). */
+  bindGauges(sources: { privateListeners(): number; heldConnections(): number }): void;
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+interface Tracked {
+  listener: string;
+  read: number;
+  written: number;
+}
+
+export function createMetrics(): CoveMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "cove_" });
+
+  const open = new Map<Socket, Tracked>();
+  const received = new Counter({ name: "cove_http_received_bytes_total", help: "Bytes read from client connections, TLS included, by listener.", labelNames: ["listener"], registers: [registry] });
+  const sent = new Counter({ name: "cove_http_sent_bytes_total", help: "Bytes written to client connections, TLS included, by listener.", labelNames: ["listener"], registers: [registry] });
+  const settle = (socket: Socket, t: Tracked) => {
+    const r = socket.bytesRead;
+    const w = socket.bytesWritten;
+    if (r > t.read) { received.inc({ listener: t.listener }, r - t.read); t.read = r; }
+    if (w > t.written) { sent.inc({ listener: t.listener }, w - t.written); t.written = w; }
+  };
+
+  const requests = new Counter({ name: "cove_http_requests_total", help: "Answered HTTP requests by listener (management, public, private) and status.", labelNames: ["listener", "status"], registers: [registry] });
+  const denials = new Counter({ name: "cove_network_denials_total", help: "Requests and connections refused by the network decision, by reason and listener.", labelNames: ["reason", "listener"], registers: [registry] });
+  const dns = new Counter({ name: "cove_dns_queries_total", help: "DNS queries answered, by the client's view and the response code.", labelNames: ["view", "rcode"], registers: [registry] });
+
+  let sources = { privateListeners: () => 0, heldConnections: () => 0 };
+  new Gauge({
+    name: "cove_private_endpoint_listeners", help: "Private endpoint IPs with an open listener.", registers: [registry],
+    collect() { this.set(sources.privateListeners()); },
+  });
+  new Gauge({
+    name: "cove_held_connections", help: "Refused connections held open without an answer (privateEndpointDenyMode drop).", registers: [registry],
+    collect() { this.set(sources.heldConnections()); },
+  });
+
+  return {
+    registry,
+    request: (listener, status) => requests.inc({ listener, status: String(status) }),
+    denial: (reason, listener) => denials.inc({ reason, listener }),
+    dnsQuery: (view, rcode) => dns.inc({ view, rcode }),
+    trackConnection(listener, socket) {
+      const t: Tracked = { listener, read: 0, written: 0 };
+      open.set(socket, t);
+      socket.once("close", () => { settle(socket, t); open.delete(socket); });
+    },
+    bindGauges(s) { sources = s; },
+    async render() {
+      for (const [socket, t] of open) settle(socket, t);
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
