@@ -10,8 +10,13 @@ command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
-# The benchmark's peer (npm run bench passes --bench).
-if [ "${1:-}" = "--bench" ]; then command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry); fi
+# The benchmarks' peers and load (npm run bench passes --bench): docker-registry for the registry
+# bench, dnsmasq and dnsperf for the DNS bench.
+if [ "${1:-}" = "--bench" ]; then
+  command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
+  command -v dnsmasq >/dev/null 2>&1 || need+=(dnsmasq-base)
+  command -v dnsperf >/dev/null 2>&1 || need+=(dnsperf)
+fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != "0" ]; then
   echo "install-test-tools: missing ${need[*]} and not root; tests that need them will report it" >&2

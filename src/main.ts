@@ -11,6 +11,7 @@ import { RegistryIndex } from "./storage/registry-index.js";
 import { openLocalCa, type LocalCa } from "./tls/local-ca.js";
 import { createIdentityProvider } from "./auth/identity-provider.js";
 import { createAccessControl } from "./auth/access-control.js";
+import { loadOrCreateKey } from "./auth/key-file.js";
 import { createRegistryAuth } from "./data-plane/registry-auth.js";
 import { createDataPlane } from "./data-plane/index.js";
 import { ociErrorResult } from "./data-plane/errors.js";
@@ -67,6 +68,8 @@ export interface RunningCove {
   dnsAddress: { host: string; port: number };
   /** The private endpoint IPs with an open listener right now. */
   privateListenerAddresses(): string[];
+  /** The composed request pipeline's dependencies (bench/policy-overhead-bench.ts builds its A/B listener from them). */
+  readonly pipelineDeps: PipelineDeps;
   stop(): Promise<void>;
 }
 
@@ -165,7 +168,10 @@ export async function start(flags: Record<string, string | undefined>, env: Node
   // Logins, token issues and service-principal changes are audited (DESIGN.md section 2, face 4).
   const audit = async (event: Record<string, unknown>) => { await meta.appendAudit(event); };
   const registryAuth = createRegistryAuth({ meta, idp, access, log, audit });
-  const dataPlane = createDataPlane({ meta, blobs, auth: registryAuth, log, uploadTtlMs: cfg.uploadTtlMinutes * 60_000 });
+  // Data-endpoint URLs are signed with a key kept in the data dir, so a redirect issued just
+  // before a restart still works after it.
+  const dataEndpointKey = await loadOrCreateKey(join(dataDir, "keys", "data-endpoint.key"));
+  const dataPlane = createDataPlane({ meta, blobs, auth: registryAuth, log, uploadTtlMs: cfg.uploadTtlMinutes * 60_000, dataEndpointKey });
   const arm = createManagementApi({
     meta, access, log,
     tenantId: credentials.tenantId,
@@ -288,7 +294,7 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     })();
     return stopping;
   }
-  return { config: cfg, credentials, dnsAddress, privateListenerAddresses: () => pl.addresses(), stop };
+  return { config: cfg, credentials, dnsAddress, privateListenerAddresses: () => pl.addresses(), pipelineDeps: deps, stop };
 }
 
 /** `cove serve`: start, then stop cleanly on SIGTERM/SIGINT. */
