@@ -53,6 +53,7 @@ export function createMetrics(): CoveMetrics {
   const requests = new Counter({ name: "cove_http_requests_total", help: "Answered HTTP requests by listener (management, public, private) and status.", labelNames: ["listener", "status"], registers: [registry] });
   const denials = new Counter({ name: "cove_network_denials_total", help: "Requests and connections refused by the network decision, by reason and listener.", labelNames: ["reason", "listener"], registers: [registry] });
   const dns = new Counter({ name: "cove_dns_queries_total", help: "DNS queries answered, by the client's view and the response code.", labelNames: ["view", "rcode"], registers: [registry] });
+  const dnsChildren = new Map<string, { inc(): void }>();
 
   let sources = { privateListeners: () => 0, heldConnections: () => 0 };
   new Gauge({
@@ -68,7 +69,17 @@ export function createMetrics(): CoveMetrics {
     registry,
     request: (listener, status) => requests.inc({ listener, status: String(status) }),
     denial: (reason, listener) => denials.inc({ reason, listener }),
-    dnsQuery: (view, rcode) => dns.inc({ view, rcode }),
+    // The DNS hot path: prom-client hashes a labels object on every inc(); the bound child per
+    // (view, rcode) pair is looked up once and kept (views and rcodes are few).
+    dnsQuery: (view, rcode) => {
+      const key = `${view}\n${rcode}`;
+      let child = dnsChildren.get(key);
+      if (child === undefined) {
+        child = dns.labels(view, rcode);
+        if (dnsChildren.size < 10_000) dnsChildren.set(key, child);
+      }
+      child.inc();
+    },
     trackConnection(listener, socket) {
       const t: Tracked = { listener, read: 0, written: 0 };
       open.set(socket, t);
