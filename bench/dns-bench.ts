@@ -21,6 +21,7 @@ import { PrivateDnsManagementClient } from "@azure/arm-privatedns";
 import { freePort } from "../test/support/cove.js";
 import { https } from "../test/support/http.js";
 import { clients, createRegistry, credentialFor } from "../test/support/arm.js";
+import { replaceSection } from "./report-section.js";
 
 const exec = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_DNS_SECONDS ?? 20);
@@ -219,18 +220,6 @@ async function main() {
   }
 }
 
-/** Replaces this bench's section of the report (between its begin/end comments, below the registry
- *  bench's `<!-- notes -->` marker, which that bench keeps as it is), or appends it. */
-async function replaceSection(path: string, id: string, lines: string[]): Promise<void> {
-  const begin = `<!-- ${id}:begin -->`;
-  const end = `<!-- ${id}:end -->`;
-  const doc = await readFile(path, "utf8").catch(() => "<!-- notes -->\n");
-  const block = [begin, ...lines, end].join("\n");
-  const a = doc.indexOf(begin);
-  const b = doc.indexOf(end);
-  const next = a >= 0 && b > a ? doc.slice(0, a) + block + doc.slice(b + end.length) : doc.replace(/\n*$/, "\n\n") + block + "\n";
-  await writeFile(path, next);
-}
 
 async function writeReport(r: { cove: DnsperfResult; dnsmasq: DnsperfResult; nodeFixed: DnsperfResult; ratio: number; nodeCeilingRatio: number; ofNodeCeiling: number; node: string; dnsmasqVersion: string; dnsperfVersion: string }, name: string) {
   const f = (n: number, d = 0) => n.toFixed(d);

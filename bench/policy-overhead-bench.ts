@@ -25,6 +25,7 @@ import { freePort } from "../test/support/cove.js";
 import { clients, createRegistry } from "../test/support/arm.js";
 import { https, basic } from "../test/support/http.js";
 import type { LoadResult } from "./load.js";
+import { replaceSection } from "./report-section.js";
 
 const exec = promisify(execFile);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
@@ -137,18 +138,6 @@ async function main() {
   }
 }
 
-/** Replaces this bench's section of the report (between its begin/end comments, below the registry
- *  bench's `<!-- notes -->` marker, which that bench keeps as it is), or appends it. */
-async function replaceSection(path: string, id: string, lines: string[]): Promise<void> {
-  const begin = `<!-- ${id}:begin -->`;
-  const end = `<!-- ${id}:end -->`;
-  const doc = await readFile(path, "utf8").catch(() => "<!-- notes -->\n");
-  const block = [begin, ...lines, end].join("\n");
-  const a = doc.indexOf(begin);
-  const b = doc.indexOf(end);
-  const next = a >= 0 && b > a ? doc.slice(0, a) + block + doc.slice(b + end.length) : doc.replace(/\n*$/, "\n\n") + block + "\n";
-  await writeFile(path, next);
-}
 
 async function writeReport(r: { rounds: Array<{ on: LoadResult; off: LoadResult }>; onPerSecond: number; offPerSecond: number; bestOn: number; bestOff: number; overheadPct: number; overheadAllPct: number; expectedPct: number; decision: any; node: string }) {
   const f = (n: number, d = 0) => n.toFixed(d);
