@@ -1,7 +1,11 @@
 // Renders a command's result as az does: `--query` (JMESPath) first, then `--output`.
 // json/jsonc/yaml sort keys and indent by 2 (az measured: `--query "{sku:..,loginServer:..}"`
-// prints loginServer first); table and tsv print only first-level scalars, booleans as
-// True/False and null as empty, like az's Python formatters.
+// prints loginServer first). tsv and table follow knack (az's output layer): az runs the query with
+// OrderedDict, so an object the query builds (a multiselect hash `{vnet:a,remote:b}`) keeps the
+// query's field order, while objects taken from the result as they are print in sorted key order
+// (tsv) or, for table, sorted only when neither a query nor a table view is given. tsv writes one
+// cell per field (an object as an empty cell, an array as its length) so the columns stay where a
+// script expects them; table shows first-level scalars. Booleans are True/False, null is empty.
 import jmespath from "jmespath";
 import YAML from "yaml";
 import { usageError } from "./errors.js";
@@ -51,7 +55,11 @@ export function sortKeys(value: unknown): unknown {
 /** Text to print for `value` (already plain data), ending in a newline; "" for none / no value. */
 export function formatOutput(value: unknown, format: OutputFormat, opts: { query?: string; table?: TableTransform } = {}): string {
   if (format === "none") return "";
-  let data = applyQuery(toPlain(value), opts.query);
+  const plain = toPlain(value);
+  // Every object of the result before the query: anything else in the query's answer was built by it.
+  const fromResult = new WeakSet<object>();
+  collectObjects(plain, fromResult);
+  let data = applyQuery(plain, opts.query);
   if (data === undefined) return "";
   switch (format) {
     case "json":
@@ -60,12 +68,20 @@ export function formatOutput(value: unknown, format: OutputFormat, opts: { query
       return colorJson(JSON.stringify(sortKeys(data), null, 2)) + "\n";
     case "yaml":
       return YAML.stringify(sortKeys(data));
-    case "table":
-      if (opts.table && opts.query === undefined) data = Array.isArray(data) ? data.map(opts.table) : opts.table(data);
-      return formatTable(data);
+    case "table": {
+      const transformed = opts.table !== undefined && opts.query === undefined;
+      if (transformed) data = Array.isArray(data) ? data.map(opts.table!) : opts.table!(data);
+      return formatTable(data, !transformed && opts.query === undefined);
+    }
     case "tsv":
-      return formatTsv(data);
+      return formatTsv(data, (o) => fromResult.has(o));
   }
+}
+
+function collectObjects(v: unknown, into: WeakSet<object>): void {
+  if (!v || typeof v !== "object") return;
+  into.add(v);
+  for (const x of Array.isArray(v) ? v : Object.values(v)) collectObjects(x, into);
 }
 
 function scalarText(v: unknown): string {
@@ -83,7 +99,7 @@ function capitalize(k: string): string {
   return k.charAt(0).toUpperCase() + k.slice(1);
 }
 
-function formatTable(data: unknown): string {
+function formatTable(data: unknown, sortColumns: boolean): string {
   const items = Array.isArray(data) ? data : [data];
   if (items.length === 0) return "";
   let headers: string[];
@@ -97,6 +113,7 @@ function formatTable(data: unknown): string {
       if (!it || typeof it !== "object" || Array.isArray(it)) continue;
       for (const [k, v] of Object.entries(it)) if (isScalar(v) && !keys.includes(k)) keys.push(k);
     }
+    if (sortColumns) keys.sort();
     headers = keys.map(capitalize);
     rows = items.map((it) => keys.map((k) => (it && typeof it === "object" ? scalarText((it as Record<string, unknown>)[k]) : "")));
   }
@@ -106,20 +123,26 @@ function formatTable(data: unknown): string {
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n") + "\n";
 }
 
-function tsvRow(v: unknown): string | undefined {
-  if (isScalar(v)) return scalarText(v);
-  if (Array.isArray(v)) {
-    const cells = v.filter(isScalar).map(scalarText);
-    return cells.join("\t");
-  }
-  const obj = v as Record<string, unknown>;
-  return Object.keys(obj).sort().filter((k) => isScalar(obj[k])).map((k) => scalarText(obj[k])).join("\t");
+/** One tsv cell, as knack: a nested array prints its length, a nested object an empty cell. */
+function tsvCell(v: unknown): string {
+  if (Array.isArray(v)) return String(v.length);
+  if (v && typeof v === "object") return "";
+  return scalarText(v);
 }
 
-function formatTsv(data: unknown): string {
+function tsvRow(v: unknown, sorted: (o: object) => boolean): string {
+  if (Array.isArray(v)) return v.map(tsvCell).join("\t");
+  if (v && typeof v === "object") {
+    const obj = v as Record<string, unknown>;
+    const keys = sorted(obj) ? Object.keys(obj).sort() : Object.keys(obj);
+    return keys.map((k) => tsvCell(obj[k])).join("\t");
+  }
+  return scalarText(v);
+}
+
+function formatTsv(data: unknown, sorted: (o: object) => boolean): string {
   const items = Array.isArray(data) ? data : [data];
-  const lines = items.map(tsvRow).filter((l): l is string => l !== undefined);
-  return lines.length ? lines.join("\n") + "\n" : "";
+  return items.length ? items.map((it) => tsvRow(it, sorted)).join("\n") + "\n" : "";
 }
 
 const COLORS = { key: "\x1b[94m", string: "\x1b[32m", number: "\x1b[33m", literal: "\x1b[36m", reset: "\x1b[0m" };

@@ -60,10 +60,22 @@ test("table: a command's table view is used only without --query", () => {
   assert.match(formatOutput(registry, "table", { table, query: "{n:name}" }), /^N\s*\n/);
 });
 
-test("tsv: values of first-level scalars in key order, nested objects left out, null empty", () => {
-  const out = formatOutput({ b: 2, a: "x", nested: { c: 1 }, n: null, t: true }, "tsv");
-  assert.equal(out, "x\t2\t\tTrue\n");
+test("tsv: fields of a result object in sorted key order; a nested object is an empty cell, an array its length, null empty", () => {
+  const out = formatOutput({ b: 2, a: "x", nested: { c: 1 }, list: [1, 2, 3], n: null, t: true }, "tsv");
+  assert.equal(out, "x\t2\t3\t\t\tTrue\n");
   assert.equal(formatOutput([{ name: "a" }, { name: "b" }], "tsv"), "a\nb\n");
+});
+
+test("tsv and table keep a multiselect hash's field order, as az (knack runs the query with OrderedDict)", () => {
+  const peering = { name: "hub-to-spoke", remoteVirtualNetwork: { id: "/x/spoke" }, peeringState: "Connected", allowVirtualNetworkAccess: true };
+  const q = "{vnet:name,remote:remoteVirtualNetwork.id,state:peeringState}";
+  assert.equal(formatOutput(peering, "tsv", { query: q }), "hub-to-spoke\t/x/spoke\tConnected\n");
+  assert.equal(formatOutput([peering, { ...peering, name: "b" }], "tsv", { query: `[].${q}` }), "hub-to-spoke\t/x/spoke\tConnected\nb\t/x/spoke\tConnected\n");
+  assert.match(formatOutput([peering], "table", { query: `[].${q}` }), /^Vnet\s+Remote\s+State\n/);
+  // Objects passed through unchanged by the query are not query-built: sorted, as az.
+  assert.equal(formatOutput({ wrap: { z: 1, a: 2 } }, "tsv", { query: "wrap" }), "2\t1\n");
+  // Without a query or a table view, table columns are sorted (knack's should_sort_keys).
+  assert.match(formatOutput({ z: 1, a: 2 }, "table"), /^A\s+Z\n/);
 });
 
 test("yaml round-trips, jsonc is coloured JSON, none prints nothing", () => {
