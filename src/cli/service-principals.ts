@@ -31,12 +31,22 @@ export async function createServicePrincipal(s: Session, displayName: string): P
   return sp;
 }
 
-/** Adds a client secret; returns its text (only shown once). */
-export async function addSecret(s: Session, appId: string): Promise<string> {
+/** Adds a client secret; returns its key id and its text (only shown once). */
+export async function addSecret(s: Session, appId: string): Promise<{ keyId?: string; secret: string }> {
   const r = await s.request<Record<string, unknown>>("POST", `${BASE}/${encodeURIComponent(appId)}/secrets`, {});
   const secret = r?.password ?? r?.secretText ?? r?.secret;
   if (typeof secret !== "string") throw new CliError(`POST ${BASE}/{appId}/secrets answered without the secret`);
-  return secret;
+  return { keyId: typeof r.keyId === "string" ? r.keyId : undefined, secret };
+}
+
+export async function removeSecret(s: Session, appId: string, keyId: string): Promise<void> {
+  await s.request("DELETE", `${BASE}/${encodeURIComponent(appId)}/secrets/${encodeURIComponent(keyId)}`);
+}
+
+/** Key ids of the principal's client secrets, as the listing shows them (never the secrets). */
+export function secretKeyIds(sp: ServicePrincipal): string[] {
+  const creds = Array.isArray(sp.passwordCredentials) ? sp.passwordCredentials as { keyId?: unknown }[] : [];
+  return creds.map((c) => c.keyId).filter((k): k is string => typeof k === "string");
 }
 
 export async function deleteServicePrincipal(s: Session, appId: string): Promise<void> {

@@ -1,12 +1,20 @@
 // `cove ad sp create-for-rbac|list|delete`, over Cove's service principal endpoint
 // (service-principals.ts) and, for --role/--scopes, role assignments through
 // @azure/arm-authorization. Output as az: {appId, displayName, password, tenant}.
+// create-for-rbac is idempotent as az's (role/custom.py): a principal with the same display name
+// is patched, its secrets are RESET (az deletes every password of the existing application and
+// adds one, so the old secret stops working), and an assignment that already exists
+// (409 RoleAssignmentExists) is a warning, not a failure.
 import { randomUUID } from "node:crypto";
 import type { CommandSpec, GroupSpec } from "../command.js";
 import { usageError } from "../errors.js";
 import { parseNonEmpty, parseScope } from "../flags.js";
 import { resolveRoleDefinitionId } from "../role-definitions.js";
-import { addSecret, createServicePrincipal, deleteServicePrincipal, listServicePrincipals, resolveServicePrincipal, type ServicePrincipal } from "../service-principals.js";
+import type { Session } from "../session.js";
+import {
+  addSecret, createServicePrincipal, deleteServicePrincipal, listServicePrincipals, removeSecret, resolveServicePrincipal,
+  secretKeyIds, type ServicePrincipal,
+} from "../service-principals.js";
 
 export const groups: GroupSpec[] = [
   { name: "ad", summary: "Manage identities of Cove's identity provider." },
@@ -15,12 +23,26 @@ export const groups: GroupSpec[] = [
 
 const CREDENTIAL_WARNING = "The output includes credentials that you must protect. Be sure that you do not include these credentials in your code or check the credentials into your source control.";
 
+/** az's `_error_caused_by_role_assignment_exists`: a 409 saying the assignment exists. */
+function assignmentExists(e: unknown): boolean {
+  const err = e as { statusCode?: number; code?: string; message?: string } | undefined;
+  return err?.statusCode === 409 && (err.code === "RoleAssignmentExists" || /role assignment already exists/i.test(String(err.message)));
+}
+
+/** A new secret for an existing principal; every older secret is removed afterwards, as az resets them. */
+async function resetSecrets(s: Session, sp: ServicePrincipal): Promise<string> {
+  const added = await addSecret(s, sp.appId);
+  // Added first and removed after, so a failure half-way never leaves the principal without a secret.
+  for (const keyId of secretKeyIds(sp)) if (keyId !== added.keyId) await removeSecret(s, sp.appId, keyId);
+  return added.secret;
+}
+
 const table = (sp: any) => ({ DisplayName: sp.displayName, AppId: sp.appId, ObjectId: sp.objectId });
 
 export const commands: CommandSpec[] = [
   {
     name: "ad sp create-for-rbac",
-    summary: "Create a service principal (or add a secret to the one with this name), optionally assigning it a role on scopes.",
+    summary: "Create a service principal (or reset the secret of the one with this name), optionally assigning it a role on scopes.",
     options: [
       { flags: "-n, --name <name>", description: "Display name of the service principal.", parse: parseNonEmpty, required: true },
       { flags: "--role <role>", description: "Role name or id to assign, e.g. AcrPush (needs --scopes)." },
@@ -37,7 +59,7 @@ export const commands: CommandSpec[] = [
       if (existing.length > 0) {
         sp = existing[0];
         ctx.warn(`Found an existing application instance: (id) ${sp.appId}. We will patch it.`);
-        password = await addSecret(s, sp.appId);
+        password = await resetSecrets(s, sp);
       } else {
         const created = await createServicePrincipal(s, opts.name);
         sp = created;
@@ -46,8 +68,13 @@ export const commands: CommandSpec[] = [
       if (roleId !== undefined) {
         for (const scope of opts.scopes as string[]) {
           const id = scope === opts.scopes[0] ? roleId : await resolveRoleDefinitionId(s, scope, opts.role);
-          await s.authorization().roleAssignments.create(scope, randomUUID(), { roleDefinitionId: id, principalId: sp.objectId, principalType: "ServicePrincipal" });
           ctx.warn(`Creating '${opts.role}' role assignment under scope '${scope}'`);
+          try {
+            await s.authorization().roleAssignments.create(scope, randomUUID(), { roleDefinitionId: id, principalId: sp.objectId, principalType: "ServicePrincipal" });
+          } catch (e) {
+            if (!assignmentExists(e)) throw e;
+            ctx.warn("  Role assignment already exists.");
+          }
         }
       }
       ctx.warn(CREDENTIAL_WARNING);
