@@ -9,10 +9,14 @@ import { loadConfig, type CoveConfig } from "./config/index.js";
 import { openStores } from "./storage/open.js";
 import { RegistryIndex } from "./storage/registry-index.js";
 import { openLocalCa, type LocalCa } from "./tls/local-ca.js";
+import { createServerCertificates } from "./tls/server-certificates.js";
 import { createIdentityProvider } from "./auth/identity-provider.js";
 import { createAccessControl } from "./auth/access-control.js";
 import { loadOrCreateKey } from "./auth/key-file.js";
 import { createRegistryAuth } from "./data-plane/registry-auth.js";
+import { managementAudiences } from "./auth/audiences.js";
+import { createLoginThrottle } from "./auth/login-throttle.js";
+import { createAudienceGuard } from "./control-plane/token-audience.js";
 import { createDataPlane } from "./data-plane/index.js";
 import { ociErrorResult } from "./data-plane/errors.js";
 import { createManagementApi, mapArmError } from "./control-plane/index.js";
@@ -26,6 +30,7 @@ import { PrivateListeners } from "./http/listeners.js";
 import { createDeniedConnections } from "./http/denied-connections.js";
 import type { NetworkDenial } from "./http/network-step.js";
 import { createDenialAuditor } from "./audit/denials.js";
+import { openAuditCheckpointer } from "./audit/checkpointer.js";
 import { SnapshotHolder } from "./network-policy/index.js";
 import { createDnsServer, type DnsServer } from "./dns/index.js";
 import { createMetrics } from "./observability/metrics.js";
@@ -51,14 +56,17 @@ async function exists(p: string): Promise<boolean> {
   try { await fsAccess(p); return true; } catch { return false; }
 }
 
-/** Names every server certificate must cover: listen addresses, login servers, data endpoints. */
-function certificateNames(cfg: CoveConfig, index: RegistryIndex): string[] {
-  const names = ["localhost", cfg.managementListen.host, cfg.publicAddress];
-  for (const r of index.all()) {
-    names.push(`${r.name.toLowerCase()}.${cfg.loginServerSuffix}`);
-    if (r.location) names.push(`${r.name.toLowerCase()}.${r.location.toLowerCase()}.data.${cfg.loginServerSuffix}`);
-  }
-  return names;
+/**
+ * What the default (no SNI) certificate names: the listen addresses only, never a registry. `localhost`
+ * stays because it names nothing and is how a user on this host types the management URL.
+ */
+function addressNames(cfg: CoveConfig): string[] {
+  return ["localhost", cfg.managementListen.host, cfg.publicAddress];
+}
+
+/** The locations that need a data-endpoint wildcard (`*.<location>.data.<suffix>`). */
+function locationsInUse(index: RegistryIndex): string[] {
+  return index.all().flatMap((r) => (r.location ? [r.location.toLowerCase()] : []));
 }
 
 export interface RunningCove {
@@ -131,6 +139,13 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     upstream: cfg.dnsUpstream,
     log: log.child({ component: "dns" }),
     onQuery: (view, rcode) => metrics.dnsQuery(view, rcode),
+    tcp: {
+      queryTimeoutMs: cfg.dnsTcpQueryTimeoutSeconds * 1000,
+      maxConnections: cfg.dnsTcpMaxConnections,
+      maxConnectionsPerSource: cfg.dnsTcpMaxConnectionsPerSource,
+    },
+    rateLimit: { responsesPerSecond: cfg.dnsRateLimit, slip: cfg.dnsRateLimitSlip },
+    onRateLimit: (action) => metrics.dnsRateLimited(action),
   });
   try {
     await dns.start();
@@ -143,21 +158,18 @@ export async function start(flags: Record<string, string | undefined>, env: Node
   }
   const dnsAddress = { host: cfg.dnsListen.host, port: dns.address().udp.port };
 
-  let material: TlsMaterial;
-  async function tlsMaterial(): Promise<TlsMaterial> {
-    if (ca) return ca.issue(certificateNames(cfg, index));
-    return { cert: await readFile(cfg.tlsCertFile!), key: await readFile(cfg.tlsKeyFile!) };
-  }
+  // Every listener, private ones included, presents the same material: chosen by SNI, wildcards for
+  // login servers and data endpoints, the address certificate without SNI (src/tls/server-certificates.ts).
+  // One object for the Cove's life: a new location only adds a context its `sni` finds.
+  const certificates = ca ? await createServerCertificates(ca, { suffix: cfg.loginServerSuffix, addresses: addressNames(cfg) }) : undefined;
+  await certificates?.addLocations(locationsInUse(index));
+  const material: TlsMaterial = certificates?.material ?? { cert: await readFile(cfg.tlsCertFile!), key: await readFile(cfg.tlsKeyFile!) };
   const fixed: Listener[] = [];
   let privateListeners: PrivateListeners | undefined;
   async function refreshRegistries(): Promise<void> {
     await index.refresh();
-    if (!ca) return;
-    // Every listener, private ones included, presents a certificate naming every login server and
-    // data endpoint (clients reach a private endpoint IP under the registry's public name).
-    material = await tlsMaterial();
-    for (const l of fixed) l.setSecureContext(material);
-    privateListeners?.setSecureContext(material);
+    const added = await certificates?.addLocations(locationsInUse(index));
+    if (added?.length) log.info({ locations: added }, "issued data endpoint certificates");
   }
   async function refreshNetwork(): Promise<void> {
     await holder.refresh();
@@ -167,7 +179,17 @@ export async function start(flags: Record<string, string | undefined>, env: Node
 
   // Logins, token issues and service-principal changes are audited (DESIGN.md section 2, face 4).
   const audit = async (event: Record<string, unknown>) => { await meta.appendAudit(event); };
-  const registryAuth = createRegistryAuth({ meta, idp, access, log, audit });
+  // Tokens count only at the surface they were minted for (auth/audiences.ts).
+  const mgmtAudiences = managementAudiences(cfg.managementListen);
+  // Every password check, on both listeners, shares one set of failure limits and one exact audit.
+  const loginThrottle = createLoginThrottle({
+    userLimit: cfg.loginFailureLimit,
+    sourceLimit: cfg.loginSourceFailureLimit,
+    windowSeconds: Math.max(1, cfg.loginFailureWindowSeconds),
+    audit,
+    onAuditError: (err, lost) => log.error({ err: String(err), lost }, "failed-login audit append failed"),
+  });
+  const registryAuth = createRegistryAuth({ meta, idp, access, log, audit, armAudiences: mgmtAudiences, throttle: loginThrottle });
   // Data-endpoint URLs are signed with a key kept in the data dir, so a redirect issued just
   // before a restart still works after it.
   const dataEndpointKey = await loadOrCreateKey(join(dataDir, "keys", "data-endpoint.key"));
@@ -180,8 +202,16 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     registryPort: cfg.registryPort,
     onRegistriesChanged: refreshRegistries,
     onStateChanged: refreshNetwork,
+    // The endpoint's `listenerStatus` comes from the listeners themselves (created below).
+    listenerStatus: (ip) => privateListeners?.status(ip) ?? { state: "Pending" },
   });
-  const denials = createDenialAuditor(meta, log);
+  const denials = createDenialAuditor(meta, log, {
+    limit: cfg.auditDenialLimit,
+    windowMs: Math.max(1, cfg.auditDenialWindowSeconds) * 1000,
+    maxSources: cfg.auditDenialSources,
+  });
+  // The audit log's head is signed with a key in the data dir, so truncation and rewrites show.
+  const checkpoints = await openAuditCheckpointer({ meta, dataDir, log, intervalMs: Math.max(1, cfg.auditCheckpointSeconds) * 1000 });
   const deniedConnections = createDeniedConnections({ mode: cfg.privateEndpointDenyMode });
   const onDenial = (d: NetworkDenial) => {
     metrics.denial(d.decision.reason, d.via.kind);
@@ -196,14 +226,14 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     log,
     trustedProxies,
     management: {
-      open: [health, createIdentityRoutes(idp, { audit })],
+      open: [health, createIdentityRoutes(idp, { audit, throttle: loginThrottle }), createAudienceGuard(idp, { audiences: mgmtAudiences, audit })],
       secured: [
         createServicePrincipalRoutes(idp, access, { audit }),
-        createAuditRoutes(meta, access, credentials.subscriptionId),
+        createAuditRoutes(meta, access, credentials.subscriptionId, checkpoints),
         createMetricsRoute(metrics, access, credentials.subscriptionId),
         arm.handle,
       ],
-      verifyToken: (t) => idp.verifyAccessToken(t),
+      verifyToken: (t) => idp.verifyAccessToken(t, mgmtAudiences),
       mapError: (err, ctx) => mapArmError(err, ctx, { log }),
     },
     registry: {
@@ -221,7 +251,6 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     onRequest: (listener, status) => metrics.request(listener, status),
   };
 
-  material = await tlsMaterial();
   const track = (info: ListenerInfo) => (socket: Socket) => metrics.trackConnection(listenerLabel(info), socket);
   async function listen(info: ListenerInfo): Promise<void> {
     fixed.push(await openListener({ info, material, onRequest: createRequestHandler(deps, info), log, onConnection: track(info) }));
@@ -232,6 +261,9 @@ export async function start(flags: Record<string, string | undefined>, env: Node
   } catch (err) {
     await Promise.all(fixed.map((l) => l.close(true)));
     await dns.stop();
+    await loginThrottle.close();
+    await denials.close();
+    await checkpoints.close();
     await meta.close();
     await blobs.close();
     throw err;
@@ -287,7 +319,10 @@ export async function start(flags: Record<string, string | undefined>, env: Node
       for (const l of listeners) for (const s of l.connections) s.destroy();
       await closed;
       await dns.stop();
-      await denials.flush();
+      // The denial summary and the failed-login counts first, so the last checkpoint covers them.
+      await loginThrottle.close();
+      await denials.close();
+      await checkpoints.close();
       await meta.close();
       await blobs.close();
       log.info("stopped");

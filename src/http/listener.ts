@@ -11,12 +11,16 @@
 import { createServer, type Server } from "node:https";
 import type { RequestListener } from "node:http";
 import type { Socket } from "node:net";
+import type { SecureContext } from "node:tls";
 import type { Logger } from "pino";
 import type { ListenerInfo } from "./types.js";
 
 export interface TlsMaterial {
+  /** The default certificate: a handshake without SNI, or one whose name `sni` does not choose. */
   cert: string | Buffer;
   key: string | Buffer;
+  /** The context for an SNI server name (src/tls/server-certificates.ts); undefined: the default. */
+  sni?(servername: string): SecureContext | undefined;
 }
 
 /**
@@ -49,7 +53,8 @@ export interface Listener {
 
 export async function openListener(o: ListenerOptions): Promise<Listener> {
   const { info, log } = o;
-  const server = createServer({ ...o.material, requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 30_000 }, o.onRequest);
+  let current = o.material;
+  const server = createServer({ cert: o.material.cert, key: o.material.key, SNICallback: (name, cb) => cb(null, current.sni?.(name)), requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 30_000 }, o.onRequest);
   const internal = server.listeners("connection");
   if (internal.length !== 1) throw new Error(`https.Server has ${internal.length} connection listeners; the network gate expects exactly one`);
   const tlsAccept = internal[0] as (socket: Socket) => void;
@@ -81,7 +86,7 @@ export async function openListener(o: ListenerOptions): Promise<Listener> {
     server,
     connections,
     admit,
-    setSecureContext: (m) => server.setSecureContext(m),
+    setSecureContext: (m) => { current = m; server.setSecureContext({ cert: m.cert, key: m.key }); },
     close(cut) {
       const closed = new Promise<void>((ok) => server.close(() => ok()));
       if (cut) for (const s of connections) s.destroy();
