@@ -3,7 +3,8 @@
 // does not add an address twice; `remove-record` deletes the set when its last address goes,
 // unless --keep-empty-record-set. The SDK speaks api-version 2020-06-01, which has no
 // `resolutionPolicy`; a link created with --resolution-policy is therefore sent as plain JSON with
-// 2024-06-01 (the version that added it) and printed in the SDK's flattened shape.
+// 2024-06-01 (the version that added it) and printed in the SDK's flattened shape. `zone delete`
+// and `link vnet delete` ask for confirmation unless --yes, as az's (confirmation=True).
 import type { RecordSet, VirtualNetworkLink } from "@azure/arm-privatedns";
 import type { CommandSpec, GroupSpec, OptionSpec } from "../command.js";
 import { choice, parseBool, parseDnsSuffix, parseGroupName } from "../flags.js";
@@ -27,6 +28,9 @@ const RESOLUTION_POLICY_API_VERSION = "2024-06-01";
 const GROUP: OptionSpec = { flags: "-g, --resource-group <group>", description: "Resource group.", parse: parseGroupName, required: true };
 const ZONE: OptionSpec = { flags: "-z, --zone-name <zone>", description: "The name of the private DNS zone.", parse: parseDnsSuffix, required: true };
 const RECORD_SET: OptionSpec = { flags: "-n, --record-set-name <name>", description: "The name of the record set relative to the zone.", parse: parseRecordSetName, required: true };
+const YES: OptionSpec = { flags: "-y, --yes", description: "Do not prompt for confirmation." };
+const LINK_NAME: OptionSpec = { flags: "-n, --name <name>", description: "The name of the virtual network link.", parse: parseNetworkName, required: true };
+const ZONE_NAME: OptionSpec = { flags: "-n, --name <zone>", description: "The name of the private DNS zone.", parse: parseDnsSuffix, required: true };
 const IPV4: OptionSpec = { flags: "-a, --ipv4-address <ip>", description: "IPv4 address in string notation.", parse: parseIpv4, required: true };
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -76,11 +80,32 @@ export const commands: CommandSpec[] = [
   {
     name: "network private-dns zone create",
     summary: "Create a private DNS zone (e.g. privatelink.azurecr.io).",
-    options: [GROUP, { flags: "-n, --name <zone>", description: "The name of the private DNS zone.", parse: parseDnsSuffix, required: true }],
+    options: [GROUP, ZONE_NAME],
     table: zoneTable,
     async run(opts, ctx) {
       const dns = await (await ctx.session()).privateDns();
       return dns.privateZones.beginCreateOrUpdateAndWait(opts.resourceGroup, opts.name, { location: "global" });
+    },
+  },
+  {
+    name: "network private-dns zone show",
+    summary: "Show a private DNS zone, with its record set and link counts.",
+    options: [GROUP, ZONE_NAME],
+    table: zoneTable,
+    async run(opts, ctx) {
+      const dns = await (await ctx.session()).privateDns();
+      return dns.privateZones.get(opts.resourceGroup, opts.name);
+    },
+  },
+  {
+    name: "network private-dns zone delete",
+    summary: "Delete a private DNS zone and its records (remove its virtual network links first, as Azure).",
+    options: [GROUP, ZONE_NAME, YES],
+    async run(opts, ctx) {
+      if (!(await ctx.confirm(opts.yes))) return undefined;
+      const dns = await (await ctx.session()).privateDns();
+      await dns.privateZones.beginDeleteAndWait(opts.resourceGroup, opts.name);
+      return undefined;
     },
   },
   {
@@ -99,7 +124,7 @@ export const commands: CommandSpec[] = [
     options: [
       GROUP,
       ZONE,
-      { flags: "-n, --name <name>", description: "The name of the virtual network link.", parse: parseNetworkName, required: true },
+      LINK_NAME,
       { flags: "-v, --virtual-network <name-or-id>", description: "Name (in the same group) or id of the virtual network.", parse: nameOrIdOf("virtualNetworks", parseNetworkName), required: true },
       { flags: "-e, --registration-enabled <bool>", description: "Auto-register the VNet's VMs in the zone (true|false).", parse: parseBool, required: true },
       { flags: "--resolution-policy <policy>", description: "Default or NxDomainRedirect (fall back to public resolution when the name is not in the zone).", parse: choice(["Default", "NxDomainRedirect"]) },
@@ -131,6 +156,27 @@ export const commands: CommandSpec[] = [
     async run(opts, ctx) {
       const dns = await (await ctx.session()).privateDns();
       return collect(dns.virtualNetworkLinks.list(opts.resourceGroup, opts.zoneName));
+    },
+  },
+  {
+    name: "network private-dns link vnet show",
+    summary: "Show a virtual network link of a private DNS zone.",
+    options: [GROUP, ZONE, LINK_NAME],
+    table: linkTable,
+    async run(opts, ctx) {
+      const dns = await (await ctx.session()).privateDns();
+      return dns.virtualNetworkLinks.get(opts.resourceGroup, opts.zoneName, opts.name);
+    },
+  },
+  {
+    name: "network private-dns link vnet delete",
+    summary: "Delete a virtual network link: the VNet stops resolving the zone's records.",
+    options: [GROUP, ZONE, LINK_NAME, YES],
+    async run(opts, ctx) {
+      if (!(await ctx.confirm(opts.yes))) return undefined;
+      const dns = await (await ctx.session()).privateDns();
+      await dns.virtualNetworkLinks.beginDeleteAndWait(opts.resourceGroup, opts.zoneName, opts.name);
+      return undefined;
     },
   },
   {

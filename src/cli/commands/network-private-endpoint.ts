@@ -1,4 +1,5 @@
-// `cove network private-endpoint ...` and `... dns-zone-group create` through @azure/arm-network 36.
+// `cove network private-endpoint ...` and `... dns-zone-group create|list|show|delete` through
+// @azure/arm-network 36 (`dns-zone-group delete` asks for confirmation unless --yes, as az's).
 // As az: the connection goes in `privateLinkServiceConnections`, or with `--manual-request` in
 // `manualPrivateLinkServiceConnections` (the registry owner then approves it); `--subnet` is an id
 // or a name with `--vnet-name`; `--ip-config` gives static addresses (az's shorthand, repeatable);
@@ -9,6 +10,7 @@ import type { CommandSpec, GroupSpec, OptionSpec } from "../command.js";
 import { usageError } from "../errors.js";
 import { parseBool, parseDnsSuffix, parseGroupName, parseLocation, parseNonEmpty } from "../flags.js";
 import { groupOfId } from "./acr.js";
+import { warnIfNotListening } from "./listener-warning.js";
 import { many, maxLength, parseIpConfigs, parseNetworkName, parseResourceId } from "./network-flags.js";
 import { nameOrIdOf, networkId, toId } from "./network-ids.js";
 
@@ -19,6 +21,15 @@ export const groups: GroupSpec[] = [
 
 const GROUP: OptionSpec = { flags: "-g, --resource-group <group>", description: "Resource group.", parse: parseGroupName, required: true };
 const NAME: OptionSpec = { flags: "-n, --name <name>", description: "Name of the private endpoint.", parse: parseNetworkName, required: true };
+const ENDPOINT_NAME: OptionSpec = { flags: "--endpoint-name <name>", description: "Name of the private endpoint.", parse: parseNetworkName, required: true };
+const ZONE_GROUP_NAME: OptionSpec = { flags: "-n, --name <name>", description: "Name of the private DNS zone group.", parse: parseNetworkName, required: true };
+
+const zoneGroupTable = (g: any) => ({
+  Name: g.name,
+  ResourceGroup: groupOfId(g.id),
+  Zones: (g.privateDnsZoneConfigs ?? []).map((c: any) => c.privateDnsZoneId?.split("/").pop()).join(", "),
+  ProvisioningState: g.provisioningState,
+});
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -92,7 +103,9 @@ export const commands: CommandSpec[] = [
       if (ipConfigurations) endpoint.ipConfigurations = ipConfigurations;
       if (opts.nicName) endpoint.customNetworkInterfaceName = opts.nicName;
       const net = await s.network();
-      return net.privateEndpoints.beginCreateOrUpdateAndWait(opts.resourceGroup, opts.name, endpoint);
+      const created = await net.privateEndpoints.beginCreateOrUpdateAndWait(opts.resourceGroup, opts.name, endpoint);
+      await warnIfNotListening(s, created.id, (m) => ctx.warn(m));
+      return created;
     },
   },
   {
@@ -129,9 +142,9 @@ export const commands: CommandSpec[] = [
     name: "network private-endpoint dns-zone-group create",
     summary: "Create a private DNS zone group: the endpoint's A records are then kept in the zone.",
     options: [
-      { flags: "--endpoint-name <name>", description: "Name of the private endpoint.", parse: parseNetworkName, required: true },
+      ENDPOINT_NAME,
       GROUP,
-      { flags: "-n, --name <name>", description: "Name of the private DNS zone group.", parse: parseNetworkName, required: true },
+      ZONE_GROUP_NAME,
       { flags: "--private-dns-zone <name-or-id>", description: "Name (in the same group) or id of the private DNS zone.", parse: nameOrIdOf("privateDnsZones", parseDnsSuffix), required: true },
       { flags: "--zone-name <name>", description: "Name of the zone configuration inside the group.", parse: parseNetworkName, required: true },
     ],
@@ -142,6 +155,37 @@ export const commands: CommandSpec[] = [
       return net.privateDnsZoneGroups.beginCreateOrUpdateAndWait(opts.resourceGroup, opts.endpointName, opts.name, {
         privateDnsZoneConfigs: [{ name: opts.zoneName, privateDnsZoneId: zoneId }],
       });
+    },
+  },
+  {
+    name: "network private-endpoint dns-zone-group list",
+    summary: "List the private DNS zone groups of a private endpoint.",
+    options: [ENDPOINT_NAME, GROUP],
+    table: zoneGroupTable,
+    async run(opts, ctx) {
+      const net = await (await ctx.session()).network();
+      return collect(net.privateDnsZoneGroups.list(opts.endpointName, opts.resourceGroup));
+    },
+  },
+  {
+    name: "network private-endpoint dns-zone-group show",
+    summary: "Show a private DNS zone group.",
+    options: [ENDPOINT_NAME, GROUP, ZONE_GROUP_NAME],
+    table: zoneGroupTable,
+    async run(opts, ctx) {
+      const net = await (await ctx.session()).network();
+      return net.privateDnsZoneGroups.get(opts.resourceGroup, opts.endpointName, opts.name);
+    },
+  },
+  {
+    name: "network private-endpoint dns-zone-group delete",
+    summary: "Delete a private DNS zone group (the endpoint's A records it wrote go with it).",
+    options: [ENDPOINT_NAME, GROUP, ZONE_GROUP_NAME, { flags: "-y, --yes", description: "Do not prompt for confirmation." }],
+    async run(opts, ctx) {
+      if (!(await ctx.confirm(opts.yes))) return undefined;
+      const net = await (await ctx.session()).network();
+      await net.privateDnsZoneGroups.beginDeleteAndWait(opts.resourceGroup, opts.endpointName, opts.name);
+      return undefined;
     },
   },
 ];

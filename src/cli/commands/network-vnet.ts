@@ -22,6 +22,7 @@ const DEFAULT_SUBNET_PREFIX = "10.0.0.0/24";
 
 const GROUP: OptionSpec = { flags: "-g, --resource-group <group>", description: "Resource group.", parse: parseGroupName, required: true };
 const VNET_NAME: OptionSpec = { flags: "--vnet-name <name>", description: "The virtual network (VNet) name.", parse: parseNetworkName, required: true };
+const PEERING_NAME: OptionSpec = { flags: "-n, --name <name>", description: "The name of the VNet peering.", parse: parseNetworkName, required: true };
 const cidrs = many(parseCidr);
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -171,7 +172,7 @@ export const commands: CommandSpec[] = [
     name: "network vnet peering create",
     summary: "Peer a virtual network with another (create the peering on both sides to connect them).",
     options: [
-      { flags: "-n, --name <name>", description: "The name of the VNet peering.", parse: parseNetworkName, required: true },
+      PEERING_NAME,
       GROUP,
       VNET_NAME,
       { flags: "--remote-vnet <name-or-id>", description: "Name (in the same group) or id of the remote VNet.", parse: nameOrIdOf("virtualNetworks", parseNetworkName), required: true },
@@ -203,6 +204,26 @@ export const commands: CommandSpec[] = [
     async run(opts, ctx) {
       const net = await (await ctx.session()).network();
       return collect(net.virtualNetworkPeerings.list(opts.resourceGroup, opts.vnetName));
+    },
+  },
+  {
+    name: "network vnet peering show",
+    summary: "Show a peering of a virtual network.",
+    options: [PEERING_NAME, GROUP, VNET_NAME],
+    table: peeringTable,
+    async run(opts, ctx) {
+      const net = await (await ctx.session()).network();
+      return net.virtualNetworkPeerings.get(opts.resourceGroup, opts.vnetName, opts.name);
+    },
+  },
+  {
+    name: "network vnet peering delete",
+    summary: "Delete a peering (the other side's peering becomes Disconnected).",
+    options: [PEERING_NAME, GROUP, VNET_NAME],
+    async run(opts, ctx) {
+      const net = await (await ctx.session()).network();
+      await net.virtualNetworkPeerings.beginDeleteAndWait(opts.resourceGroup, opts.vnetName, opts.name);
+      return undefined;
     },
   },
 ];
