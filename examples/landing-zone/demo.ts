@@ -1,5 +1,7 @@
 // `npm run demo`: a hub-and-spoke landing zone on loopback addresses, then the seed's failure
-// modes one by one, each with what a user would see and the fix. No root needed: every VNet prefix
+// modes one by one, each with what a user would see and the fix: real `cove` commands with the
+// real names, each with its `az` equivalent, run with the real CLI (cli.ts) before the demo
+// checks that the failure is gone. No root needed: every VNet prefix
 // is inside 127.0.0.0/8, Cove binds each private endpoint IP directly, and each "machine" below is
 // just a source address that resolves names through Cove's DNS server and connects from there.
 import { spawn } from "node:child_process";
@@ -17,6 +19,7 @@ import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { NetworkManagementClient } from "@azure/arm-network";
 import { PrivateDnsManagementClient } from "@azure/arm-privatedns";
 import { get, resolve, type Seen } from "./client.js";
+import { loginCli } from "./cli.js";
 
 const BUILD_AGENT = "127.21.1.10";
 const LAPTOP = "127.99.0.10";
@@ -30,6 +33,8 @@ async function freePort(): Promise<number> {
 function step(n: number, title: string) { console.log(`\n== ${n}. ${title}`); }
 function saw(who: string, what: string) { console.log(`   ${who.padEnd(24)} ${what}`); }
 function fix(text: string) { console.log(`   fix: ${text}`); }
+const RG = "landing-zone";
+const ZONE_ARGS = (zone: string) => ["-g", RG, "-z", zone];
 function expect(seen: Seen, ok: boolean, label: string) {
   if (seen.ok !== ok) throw new Error(`demo expectation failed at "${label}": ${seen.text}`);
 }
@@ -64,6 +69,7 @@ async function main() {
     const authz = new AuthorizationManagementClient(tc, sub, o);
     const net = new NetworkManagementClient(tc, sub, o);
     const pdns = new PrivateDnsManagementClient(tc, sub, o);
+    const cli = await loginCli(dir, (line) => console.log(line));
     const dns = { host: "127.0.0.1", port: dport };
     const suffix = "cove.test";
     const login = `demoacr.${suffix}`;
@@ -142,13 +148,18 @@ async function main() {
     step(2, "A laptop on the internet is DENIED once public access is off");
     await show("laptop", LAPTOP);
     s = await pull(LAPTOP); saw("laptop pull", s.text); expect(s, false, "laptop denied");
-    fix("connect through a network linked to the private zone (VPN into the hub), or enable public access with an IP rule for the laptop's address");
+    fix("allow the laptop's address on the public endpoint (or connect it through a network linked to the private zone, e.g. a VPN into the hub)");
+    await cli.fix(["acr", "network-rule", "add", "-n", "demoacr", "-g", RG, "--ip-address", LAPTOP]);
+    await cli.fix(["acr", "update", "-n", "demoacr", "-g", RG, "--public-network-enabled", "true", "--default-action", "Deny"]);
+    s = await pull(LAPTOP); saw("laptop, after the fix", s.text); expect(s, true, "laptop allowed by its IP rule");
+    console.log("   back to private-only for the rest of the demo:");
+    await cli.fix(["acr", "update", "-n", "demoacr", "-g", RG, "--public-network-enabled", "false"]);
 
     step(3, "An AKS spoke whose VNet is not linked to the zone resolves the public address and is DENIED");
     await show("AKS node", AKS_NODE);
     s = await pull(AKS_NODE); saw("AKS node pull", s.text); expect(s, false, "unlinked spoke denied");
-    fix("az network private-dns link vnet create --zone-name privatelink.cove.test --virtual-network aks-vnet ...");
-    await pdns.virtualNetworkLinks.beginCreateOrUpdateAndWait("landing-zone", zone.name!, "aks-vnet-link", { location: "global", virtualNetwork: { id: aks.id }, registrationEnabled: false });
+    fix("link the zone to the AKS spoke's VNet");
+    await cli.fix(["network", "private-dns", "link", "vnet", "create", ...ZONE_ARGS(zone.name!), "-n", "aks-vnet-link", "-v", aks.name!, "-e", "false"]);
     await show("AKS node, after the fix", AKS_NODE);
     s = await pull(AKS_NODE); saw("AKS node pull", s.text); expect(s, true, "linked spoke pulls");
 
@@ -163,19 +174,23 @@ async function main() {
     await show("build agent", BUILD_AGENT, pendingLogin);
     s = await get({ dns, host: pendingLogin, port: rport, path: "/v2/", source: BUILD_AGENT, ca, timeoutMs: 2500 });
     saw("build agent GET /v2/", s.text); expect(s, false, "pending times out");
-    fix("the registry owner approves: az acr private-endpoint-connection approve --registry-name pendingacr --name <connection>");
-    for await (const c of acr.privateEndpointConnections.list("landing-zone", "pendingacr")) {
-      await acr.privateEndpointConnections.beginCreateOrUpdateAndWait("landing-zone", "pendingacr", c.name!, { privateLinkServiceConnectionState: { status: "Approved", description: "demo" } } as any);
+    fix("the registry owner approves the endpoint's connection");
+    for await (const c of acr.privateEndpointConnections.list(RG, "pendingacr")) {
+      await cli.fix(["acr", "private-endpoint-connection", "approve", "-r", "pendingacr", "-g", RG, "-n", c.name!, "--description", "approved for the hub"]);
     }
     s = await get({ dns, host: pendingLogin, port: rport, path: "/v2/", source: BUILD_AGENT, ca, timeoutMs: 2500 });
     saw("after approval", s.text + " (401 is the login challenge: the path works)");
+    if (s.status !== 401) throw new Error(`demo expectation failed at "approval opens the path": ${s.text}`);
 
     step(5, "A missing data-endpoint record breaks blob downloads (manifests still work)");
-    await pdns.recordSets.delete("landing-zone", zone.name!, "A", "demoacr.westeurope.data");
+    const dataName = "demoacr.westeurope.data";
+    const dataIp = (await pdns.recordSets.get(RG, zone.name!, "A", dataName)).aRecords?.[0]?.ipv4Address;
+    if (!dataIp) throw new Error("the zone group wrote no data-endpoint record");
+    await pdns.recordSets.delete(RG, zone.name!, "A", dataName);
     s = await pull(BUILD_AGENT); saw("build agent pull", s.text); expect(s, true, "manifest still works");
     s = await download(BUILD_AGENT); saw("build agent blob", s.text); expect(s, false, "blob breaks");
-    fix("add the data endpoint's record: az network private-dns record-set a add-record --record-set-name demoacr.westeurope.data ... (or recreate the zone group)");
-    await net.privateDnsZoneGroups.beginCreateOrUpdateAndWait("landing-zone", "hub-acr-pe", "default", { privateDnsZoneConfigs: [{ name: "privatelink", privateDnsZoneId: zone.id }] });
+    fix("add the data endpoint's record back, with the endpoint's data IP (or recreate the zone group)");
+    await cli.fix(["network", "private-dns", "record-set", "a", "add-record", ...ZONE_ARGS(zone.name!), "-n", dataName, "-a", dataIp]);
     s = await download(BUILD_AGENT); saw("after the fix", s.text); expect(s, true, "blob works again");
 
     step(6, "A second endpoint's zone group overwrites the first's record");
@@ -187,8 +202,8 @@ async function main() {
     await show("build agent", BUILD_AGENT);
     s = await pull(BUILD_AGENT); saw("build agent pull", s.text); expect(s, false, "overwritten record breaks the build spoke");
     fix("one zone group per registry per zone: delete the second group (or give each region its own zone and VNet links), then re-apply the first");
-    await net.privateDnsZoneGroups.beginDeleteAndWait("landing-zone", "aks-acr-pe", "default");
-    await net.privateDnsZoneGroups.beginCreateOrUpdateAndWait("landing-zone", "hub-acr-pe", "default", { privateDnsZoneConfigs: [{ name: "privatelink", privateDnsZoneId: zone.id }] });
+    await cli.fix(["network", "private-endpoint", "dns-zone-group", "delete", "--endpoint-name", "aks-acr-pe", "-g", RG, "-n", "default", "--yes"]);
+    await cli.fix(["network", "private-endpoint", "dns-zone-group", "create", "--endpoint-name", "hub-acr-pe", "-g", RG, "-n", "default", "--private-dns-zone", zone.name!, "--zone-name", "privatelink"]);
     s = await pull(BUILD_AGENT); saw("after the fix", s.text); expect(s, true, "fixed");
     console.log(`\nEvery failure mode reproduced, each with its fix (endpoint ${pe.name} in the hub).`);
   } finally {
