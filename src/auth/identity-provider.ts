@@ -8,13 +8,14 @@
 // A plaintext secret exists only in the response that creates it; the record keeps a salted hash.
 // The signing key lives in <dataDir>/keys (tokens.ts).
 
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { MetadataStore, ResourceRecord } from "../storage/types.js";
 import { DomainError } from "../domain/errors.js";
 import type { IdentityProvider, Principal } from "./types.js";
 import { hashSecret, newSecret, verifySecret, type StoredSecretHash } from "./secrets.js";
 import { loadSigningKeys, type TokenKeys } from "./tokens.js";
 import { bootstrapOwner, type BootstrapCredentials } from "./bootstrap.js";
+import { audiencesOf, type AudienceSet } from "./audiences.js";
 
 export const SETTINGS_ID = "/cove/settings/tenant";
 export const SETTINGS_TYPE = "Cove/settings";
@@ -24,6 +25,8 @@ export const SERVICE_PRINCIPALS_ROOT = "/cove/servicePrincipals";
 export const ACCESS_TOKEN_TTL = 3600;
 /** A service principal may hold at most this many secrets (bounded records, bounded login work). */
 export const MAX_SECRETS = 20;
+/** Compared against when a name has fewer secrets than MAX_SECRETS (or none): it matches nothing anyone can send. */
+const DUMMY_HASH = hashSecret(randomBytes(32).toString("base64url"));
 
 interface StoredCredential {
   keyId: string;
@@ -81,9 +84,20 @@ export interface LocalIdentityProvider extends IdentityProvider {
    * becomes `aud`. `issuer` defaults to `<opts.issuer>/<tenant>/v2.0`.
    */
   issueAccessToken(principal: Principal, scope: string, ttlSeconds?: number, issuer?: string): Promise<string>;
+  /**
+   * Verifies an identity-provider access token for a surface that accepts `audiences`, and says
+   * why not: "invalid" (signature, expiry, kind, tenant, deleted principal) or "audience" (a real
+   * token of ours, minted for another resource; the principal is named so the refusal is audited).
+   */
+  checkAccessToken(token: string, audiences: AudienceSet): Promise<AccessTokenCheck>;
   /** Creates the "cove-bootstrap" service principal, Owner of the subscription. */
   bootstrap(): Promise<BootstrapCredentials>;
 }
+
+export type AccessTokenCheck =
+  | { ok: true; principal: Principal; audience: string }
+  | { ok: false; reason: "invalid" }
+  | { ok: false; reason: "audience"; audience: string; principal: Principal };
 
 export interface IdentityProviderOptions {
   meta: MetadataStore;
@@ -234,21 +248,42 @@ export async function createIdentityProvider(opts: IdentityProviderOptions): Pro
     },
 
     async verifyClientSecret(clientId, secret) {
-      if (typeof secret !== "string" || secret.length === 0 || secret.length > 1024) return undefined;
-      const sp = await find(clientId, false);
-      if (!sp) return undefined;
+      // The same work whatever clientId is (a real appId, an unknown GUID, the admin user's name,
+      // junk): one scan of the service principals and MAX_SECRETS hash checks, real or dummy, no
+      // early exit. So the time taken does not tell a caller which names exist.
+      const want = String(clientId ?? "").toLowerCase();
+      const usable = typeof secret === "string" && secret.length > 0 && secret.length <= 1024;
+      let sp: StoredServicePrincipal | undefined;
+      for (const rec of await meta.listResources({ type: SERVICE_PRINCIPAL_TYPE, underId: SERVICE_PRINCIPALS_ROOT })) {
+        const s = asStored(rec);
+        if (s && s.appId.toLowerCase() === want) sp = s;
+      }
+      const creds = sp?.passwordCredentials ?? [];
+      const candidate = usable ? secret : "";
       let ok = false;
-      // Check every credential (no early exit) so the time taken does not depend on which one matched.
-      for (const c of sp.passwordCredentials) ok = verifySecret(secret, c.secretHash) || ok;
-      return ok ? principalOf(sp, tenantId) : undefined;
+      for (let i = 0; i < Math.max(MAX_SECRETS, creds.length); i++) {
+        const c = creds[i];
+        ok = (verifySecret(candidate, c ? c.secretHash : DUMMY_HASH) && c !== undefined) || ok;
+      }
+      return ok && usable && sp ? principalOf(sp, tenantId) : undefined;
     },
 
-    async verifyAccessToken(token) {
+    async checkAccessToken(token, audiences) {
       const claims = await keys.verify(token, { use: "aad_access" });
-      if (!claims || String(claims.tid ?? "").toLowerCase() !== tenantId.toLowerCase()) return undefined;
+      if (!claims || String(claims.tid ?? "").toLowerCase() !== tenantId.toLowerCase()) return { ok: false, reason: "invalid" };
       const sp = await find(String(claims.oid ?? ""));
       // A deleted service principal's tokens die with it.
-      return sp ? principalOf(sp, tenantId) : undefined;
+      if (!sp) return { ok: false, reason: "invalid" };
+      const principal = principalOf(sp, tenantId);
+      const audience = audiencesOf(claims.aud).join(" ");
+      // A genuine token minted for another resource: the caller refuses it and says why.
+      if (!audiences.accepts(claims.aud)) return { ok: false, reason: "audience", audience, principal };
+      return { ok: true, principal, audience };
+    },
+
+    async verifyAccessToken(token, audiences) {
+      const r = await idp.checkAccessToken(token, audiences);
+      return r.ok ? r.principal : undefined;
     },
 
     async issueAccessToken(principal, scope, ttlSeconds = ACCESS_TOKEN_TTL, issuer) {

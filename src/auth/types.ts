@@ -2,6 +2,8 @@
 // authorize() decides from role assignments stored as ARM resources (type
 // Microsoft.Authorization/roleAssignments) whose scope covers the target, inherited downward.
 
+import type { AudienceSet } from "./audiences.js";
+
 export type PrincipalKind = "servicePrincipal" | "adminUser" | "anonymous";
 
 export interface Principal {
@@ -40,8 +42,11 @@ export interface AccessControl {
  */
 export interface IdentityProvider {
   readonly tenantId: string;
-  /** Principal for a management/AAD access token issued by this provider, or undefined when invalid/expired. */
-  verifyAccessToken(token: string): Promise<Principal | undefined>;
+  /**
+   * Principal for an access token issued by this provider for one of `audiences`, or undefined
+   * when invalid, expired or minted for another resource (auth/audiences.ts).
+   */
+  verifyAccessToken(token: string, audiences: AudienceSet): Promise<Principal | undefined>;
   /** Principal for a service principal's client id + secret, or undefined. Constant-time comparison. */
   verifyClientSecret(clientId: string, secret: string): Promise<Principal | undefined>;
 }

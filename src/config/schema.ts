@@ -17,6 +17,9 @@ export interface CoveConfig {
   shutdownGraceSeconds: number;
   dnsUpstream?: { host: string; port: number };
   privateEndpointDenyMode: "drop" | "reset";
+  loginFailureLimit: number;
+  loginSourceFailureLimit: number;
+  loginFailureWindowSeconds: number;
 }
 
 type Kind = "string" | "port" | "hostPort" | "ip" | "suffix" | "number" | "ipList" | "logLevel" | "path" | "enum";
@@ -47,6 +50,9 @@ export const FIELDS: readonly Field[] = [
   { key: "logLevel", kind: "logLevel", default: "info", doc: "Structured JSON log level." },
   { key: "privateEndpointDenyMode", kind: "enum", values: ["drop", "reset"], default: "drop", doc: "A connection refused at a private endpoint IP: drop (held without an answer until the client gives up, Azure's i/o timeout) or reset (closed at once, for fast tests)." },
   { key: "shutdownGraceSeconds", kind: "number", default: 10, doc: "On SIGTERM, how long in-flight requests may run before connections are cut." },
+  { key: "loginFailureLimit", kind: "number", default: 10, doc: "Failed password checks per user name (appId, admin user) and window before further attempts get 429 with Retry-After, without a password check (docs/identity.md)." },
+  { key: "loginSourceFailureLimit", kind: "number", default: 100, doc: "Failed password checks per client IP and window before every login from it gets 429 with Retry-After." },
+  { key: "loginFailureWindowSeconds", kind: "number", default: 60, doc: "Length (seconds, at least 1) of the failed-login window; also how often failed logins are audited as exact counts." },
 ];
 
 export function envName(key: string): string {

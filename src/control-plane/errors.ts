@@ -19,6 +19,10 @@ export const ARM_ERRORS = {
   // --- authentication / authorization (ARM front door) ---
   AuthenticationFailed: { status: 401, message: "Authentication failed. The 'Authorization' header is missing." },
   InvalidAuthenticationToken: { status: 401, message: "The access token is invalid." },
+  InvalidAuthenticationTokenAudience: {
+    status: 401,
+    message: "The access token has been obtained for wrong audience or resource '{audience}'. It should exactly match with one of the allowed audiences {allowed}.",
+  },
   AuthorizationFailed: {
     status: 403,
     message:
@@ -117,6 +121,13 @@ export const ARM_ERRORS = {
   RoleAssignmentUpdateNotPermitted: { status: 409, message: "Tenant ID, application ID, principal ID, and scope are not allowed to be updated." },
   InvalidRoleAssignmentId: { status: 400, message: "The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID." },
   InvalidPrincipalId: { status: 400, message: "A valid principal ID must be provided for role assignment." },
+  PrincipalNotFound: {
+    status: 400,
+    message:
+      "Principal {principalId} does not exist in the directory {tenantId}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype",
+  },
+  UnmatchedPrincipalType: { status: 400, message: "The PrincipalId '{principalId}' has type '{actual}' , which is different from specified PrincipalType '{given}'." },
+  InvalidRoleDefinitionId: { status: 400, message: "The role definition ID '{id}' is not valid. {reason}" },
   RoleDefinitionWithSameNameExists: { status: 409, message: "A custom role with the same name already exists in this directory." },
   RoleDefinitionHasAssignments: { status: 409, message: "There are existing role assignments referencing role '{name}'. Delete them before deleting the role definition." },
   // --- anything else ---

@@ -21,6 +21,7 @@ import type { HandlerResult, RequestContext } from "../http/types.js";
 import type { LocalIdentityProvider } from "../auth/identity-provider.js";
 import { ACCESS_TOKEN_TTL } from "../auth/identity-provider.js";
 import { readForm } from "../auth/token-request-body.js";
+import type { LoginThrottle } from "../auth/login-throttle.js";
 
 export interface IdentityErrorEntry {
   status: number;
@@ -36,6 +37,11 @@ export const IDENTITY_ERRORS = {
   unauthorized_client: { status: 400, aadsts: 700016, message: "Application with the given identifier was not found in the directory." },
   unsupported_grant_type: { status: 400, aadsts: 70003, message: "The app requested an unsupported grant type." },
   invalid_tenant: { status: 400, aadsts: 90002, message: "Tenant not found." },
+  // Entra's lockout number (AADSTS50053); 429 with Retry-After, so clients back off rather than retry.
+  temporarily_unavailable: {
+    status: 429, aadsts: 50053,
+    message: "The application is temporarily locked because of too many sign-in attempts with an incorrect client id or secret.",
+  },
 } as const satisfies Record<string, IdentityErrorEntry>;
 
 export type IdentityErrorCode = keyof typeof IDENTITY_ERRORS;
@@ -43,18 +49,23 @@ export type IdentityErrorCode = keyof typeof IDENTITY_ERRORS;
 export interface IdentityRoutesOptions {
   /** Told about every token issued or refused (no secrets in the event). */
   audit?: (event: Record<string, unknown>) => void | Promise<void>;
+  /**
+   * Failed-login limits (auth/login-throttle.ts), keyed by client id and source. With it, refused
+   * secrets are audited as its aggregated `login-failed` counts instead of one record each.
+   */
+  throttle?: LoginThrottle;
 }
 
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
 
-export function identityError(code: IdentityErrorCode, ctx: RequestContext, detail?: string): HandlerResult {
+export function identityError(code: IdentityErrorCode, ctx: RequestContext, detail?: string, headers: Record<string, string> = {}): HandlerResult {
   const e: IdentityErrorEntry = IDENTITY_ERRORS[code];
   const now = new Date();
   const timestamp = now.toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
   const text = `AADSTS${e.aadsts}: ${e.message}${detail ? ` ${detail}` : ""}`;
   return {
     status: e.status,
-    headers: { ...NO_STORE },
+    headers: { ...NO_STORE, ...headers },
     body: {
       error: code,
       error_description: `${text} Trace ID: ${ctx.requestId} Correlation ID: ${ctx.requestId} Timestamp: ${timestamp}`,
@@ -141,10 +152,16 @@ export function createIdentityRoutes(idp: LocalIdentityProvider, opts: IdentityR
     const scope = form.get("scope") ?? (flavour === "adfs" ? form.get("resource") : null);
     if (!scope || scope.length > 2048) return identityError("invalid_request", ctx, "Missing or invalid parameter 'scope'.");
 
+    const attempt = { clientIp: ctx.clientIp, username: clientId, endpoint: "identity" };
+    const wait = opts.throttle?.admit(attempt);
+    if (wait !== undefined) {
+      return identityError("temporarily_unavailable", ctx, `Retry after ${wait} seconds.`, { "Retry-After": String(wait) });
+    }
     const principal = await idp.verifyClientSecret(clientId, secret);
     if (!principal) {
       const known = await idp.getServicePrincipal(clientId);
-      await opts.audit?.({ type: "identity.token", outcome: "denied", clientId, reason: known ? "bad_secret" : "unknown_client", clientIp: ctx.clientIp, requestId: ctx.requestId });
+      if (opts.throttle) opts.throttle.failed(attempt);
+      else await opts.audit?.({ type: "identity.token", outcome: "denied", clientId, reason: known ? "bad_secret" : "unknown_client", clientIp: ctx.clientIp, requestId: ctx.requestId });
       return known
         ? identityError("invalid_client", ctx, `Check the secret for app '${known.appId}'.`)
         : identityError("unauthorized_client", ctx);

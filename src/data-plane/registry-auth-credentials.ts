@@ -53,27 +53,34 @@ export async function principalFromRefreshToken(deps: CredentialDeps, token: str
   return { kind: "servicePrincipal", id: sp.objectId, clientId: sp.appId, displayName: sp.displayName, tenantId: deps.idp.tenantId };
 }
 
+// The same work for every user name, whether it is this registry's admin user (enabled or not), an
+// appId or anything else: the admin record is always read, the name and both passwords always
+// compared in constant time, and the service principals always searched (identity-provider.ts
+// verifyClientSecret does fixed work too). Only then is the answer chosen.
+const NO_PASSWORD = "\u0000cove-no-admin-password";
+
 async function adminPrincipal(deps: CredentialDeps, registry: RegistryView, username: string, password: string): Promise<Principal | undefined> {
-  if (!registry.adminUserEnabled) return undefined;
   const rec = await deps.meta.getResource(`${registry.id}/adminCredentials`);
   const body = rec?.body as { username?: unknown; passwords?: unknown } | undefined;
-  if (!body || typeof body.username !== "string" || !Array.isArray(body.passwords)) return undefined;
-  if (body.username.toLowerCase() !== username.toLowerCase()) return undefined;
+  const name = typeof body?.username === "string" ? body.username : "";
+  const stored = Array.isArray(body?.passwords) ? body!.passwords as { value?: unknown }[] : [];
+  const nameOk = safeEqual(name.toLowerCase(), username.toLowerCase()) && name.length > 0;
   let ok = false;
-  for (const p of body.passwords) {
+  for (let i = 0; i < 2; i++) {
     // Both passwords are compared (no early exit): the time taken says nothing about which matched.
-    if (p && typeof p.value === "string" && p.value.length > 0) ok = safeEqual(p.value, password) || ok;
+    const p = stored[i];
+    const value = p && typeof p.value === "string" && p.value.length > 0 ? p.value : undefined;
+    ok = (safeEqual(value ?? NO_PASSWORD, password) && value !== undefined) || ok;
   }
-  return ok ? { kind: "adminUser", id: body.username } : undefined;
+  return ok && nameOk && registry.adminUserEnabled ? { kind: "adminUser", id: name } : undefined;
 }
 
 /** Resolves a username/password pair; undefined when it names no one or the password is wrong. */
 export async function principalFromPassword(deps: CredentialDeps, registry: RegistryView, username: string, password: string): Promise<Principal | undefined> {
   if (!username || !password || username.length > 256 || password.length > MAX_TOKEN_LENGTH) return undefined;
   if (username === NULL_GUID) return principalFromRefreshToken(deps, password, registry);
-  const admin = await adminPrincipal(deps, registry, username, password);
-  if (admin) return admin;
-  return deps.idp.verifyClientSecret(username, password);
+  const [admin, sp] = await Promise.all([adminPrincipal(deps, registry, username, password), deps.idp.verifyClientSecret(username, password)]);
+  return admin ?? sp;
 }
 
 /**

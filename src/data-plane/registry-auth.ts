@@ -24,6 +24,8 @@ import type { MetadataStore } from "../storage/types.js";
 import type { TokenClaims } from "../auth/tokens.js";
 import type { AccessResult, Need, RegistryAuth } from "./registry-auth-contract.js";
 import { readForm } from "../auth/token-request-body.js";
+import type { LoginThrottle } from "../auth/login-throttle.js";
+import { ARM_AUDIENCE_ALIASES, AudienceSet, CONTAINER_REGISTRY_AUDIENCE } from "../auth/audiences.js";
 import { registryAuthError } from "./registry-auth-errors.js";
 import { accessAllows, challengeDetail, challengeScope, grantAccess, parseScopes, type AccessEntry } from "./registry-auth-scopes.js";
 import {
@@ -36,12 +38,20 @@ export const REFRESH_TOKEN_TTL = 3 * 60 * 60;
 /** Access tokens are short: rights are fixed at issue time, so this bounds how long a revoked role lingers. */
 export const ACCESS_TOKEN_TTL = 20 * 60;
 const VERIFIED_CACHE_MAX = 2048;
+const REGISTRY_ONLY = new AudienceSet([CONTAINER_REGISTRY_AUDIENCE]);
 
 export interface RegistryAuthDeps {
   meta: MetadataStore;
   idp: LocalIdentityProvider;
   access: AccessControl;
   log: Logger;
+  /**
+   * The management endpoint's audiences (auth/audiences.ts managementAudiences), which the exchange
+   * accepts as "the ARM audience". Default: ARM's public-cloud names only.
+   */
+  armAudiences?: AudienceSet;
+  /** Failed-login limits and their aggregated audit (auth/login-throttle.ts). Absent: no limits. */
+  throttle?: LoginThrottle;
   /** Told about every token issued (no secrets, no tokens in the event). Refusals reach the pipeline's onDenied. */
   audit?: (event: Record<string, unknown>) => void | Promise<void>;
 }
@@ -80,6 +90,23 @@ export function createRegistryAuth(deps: RegistryAuthDeps): RegistryAuth {
   // Verified access tokens by their exact text: a token cannot change, so one signature check serves
   // all its requests; expiry and audience are still checked on every use.
   const verified = new Map<string, TokenClaims>();
+
+  /**
+   * Every password check goes through here: refused with 429 while the source or the name is over
+   * its failure limit (the password is not even looked at), counted when it fails.
+   */
+  async function passwordLogin(ctx: RequestContext, registry: RegistryView, username: string, password: string, endpoint: string):
+    Promise<{ principal?: Principal; throttled?: HandlerResult }> {
+    const attempt = { clientIp: ctx.clientIp, username, endpoint, registry: registry.id };
+    const wait = deps.throttle?.admit(attempt);
+    if (wait !== undefined) {
+      const r = registryAuthError("TOOMANYREQUESTS", ctx.method, { reason: "too many failed logins from this address or for this user name; retry later", retryAfterSeconds: wait });
+      return { throttled: { ...r, headers: { ...r.headers, "Retry-After": String(wait) } } };
+    }
+    const principal = await principalFromPassword(cred, registry, username, password);
+    if (!principal) deps.throttle?.failed(attempt);
+    return { principal };
+  }
 
   async function verifyAccessToken(token: string, registry: RegistryView): Promise<TokenClaims | undefined> {
     const now = Math.floor(Date.now() / 1000);
@@ -120,7 +147,9 @@ export function createRegistryAuth(deps: RegistryAuthDeps): RegistryAuth {
         return { ok: true, principal };
       }
       case "basic": {
-        const principal = await principalFromPassword(cred, registry, presented.username, presented.password);
+        const login = await passwordLogin(ctx, registry, presented.username, presented.password, ctx.rawPath.toLowerCase().startsWith("/acr/") ? "acr" : "v2");
+        if (login.throttled) return { ok: false, result: login.throttled };
+        const principal = login.principal;
         if (!principal) return { ok: false, result: challenge(ctx, registry, need) };
         const actions = await registryActionsOf(cred, principal, registry);
         if (!needSatisfiedBy(need, principal, actions)) {
@@ -166,6 +195,19 @@ export function createRegistryAuth(deps: RegistryAuthDeps): RegistryAuth {
     return tokenResponse({ access_token: token, expires_in: ACCESS_TOKEN_TTL, issued_at: new Date(now * 1000).toISOString() });
   }
 
+  /**
+   * ACR's rule (acr-networking.md 5.1): the container registry audience always; the ARM audience
+   * (the management endpoint's ids and ARM's aliases) unless the registry's
+   * azureADAuthenticationAsArmPolicy is disabled. Read from the stored registry: the exchange is
+   * not on the hot path, and the view carries no policies.
+   */
+  async function exchangeAudiences(registry: RegistryView): Promise<AudienceSet> {
+    const rec = await deps.meta.getResource(registry.id);
+    const status = (rec?.body as any)?.properties?.policies?.azureADAuthenticationAsArmPolicy?.status;
+    return String(status ?? "enabled").toLowerCase() === "disabled" ? REGISTRY_ONLY : armAndRegistry;
+  }
+  const armAndRegistry = (deps.armAudiences ?? new AudienceSet(ARM_AUDIENCE_ALIASES)).with([CONTAINER_REGISTRY_AUDIENCE]);
+
   async function exchange(ctx: RequestContext, registry: RegistryView): Promise<HandlerResult> {
     const read = await readForm(ctx.req, ctx.headers);
     if (!read.ok) return invalid(ctx, read.reason === "too_large" ? "request body too large" : "malformed form body");
@@ -178,8 +220,18 @@ export function createRegistryAuth(deps: RegistryAuthDeps): RegistryAuth {
     if (!aad) return invalid(ctx, "missing 'access_token'");
     const tenant = f.get("tenant");
     if (tenant && tenant.toLowerCase() !== deps.idp.tenantId.toLowerCase()) return unauthorized(ctx, "the tenant is not this registry's tenant");
-    const principal = await deps.idp.verifyAccessToken(aad);
-    if (!principal) return unauthorized(ctx, "the access token is invalid or expired");
+    const audiences = await exchangeAudiences(registry);
+    const checked = await deps.idp.checkAccessToken(aad, audiences);
+    if (!checked.ok && checked.reason === "audience") {
+      await deps.audit?.({
+        kind: "auth", type: "registry.token", endpoint: "exchange", outcome: "denied", reason: "wrong-audience", registry: registry.id,
+        audience: checked.audience, principalKind: checked.principal.kind, principalId: checked.principal.id,
+        clientIp: ctx.clientIp, requestId: ctx.requestId,
+      });
+      return unauthorized(ctx, `the access token was obtained for audience '${checked.audience}'; this registry accepts ${audiences.display.map((a) => `'${a}'`).join(", ")}`);
+    }
+    if (!checked.ok) return unauthorized(ctx, "the access token is invalid or expired");
+    const principal = checked.principal;
     const refresh = await keys.sign(
       {
         token_use: "acr_refresh",
@@ -223,7 +275,9 @@ export function createRegistryAuth(deps: RegistryAuthDeps): RegistryAuth {
         if (!registry.anonymousPullEnabled) return unauthorized(ctx, "anonymous pull is not enabled on this registry");
         principal = ANONYMOUS;
       } else {
-        principal = await principalFromPassword(cred, registry, username, password);
+        const login = await passwordLogin(ctx, registry, username, password, "token");
+        if (login.throttled) return login.throttled;
+        principal = login.principal;
         if (!principal) return unauthorized(ctx, "invalid username or password");
       }
     } else {
@@ -244,7 +298,9 @@ export function createRegistryAuth(deps: RegistryAuthDeps): RegistryAuth {
       if (!registry.anonymousPullEnabled) return unauthorized(ctx, "authentication required");
       principal = ANONYMOUS;
     } else if (presented.scheme === "basic") {
-      principal = await principalFromPassword(cred, registry, presented.username, presented.password);
+      const login = await passwordLogin(ctx, registry, presented.username, presented.password, "token");
+      if (login.throttled) return login.throttled;
+      principal = login.principal;
       if (!principal) return unauthorized(ctx, "invalid username or password");
     } else {
       return unauthorized(ctx, "use Basic credentials on GET /oauth2/token");

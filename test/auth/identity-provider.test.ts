@@ -4,6 +4,9 @@ import { decodeJwt } from "jose";
 import { authEnv } from "./env.js";
 import { createIdentityProvider, SERVICE_PRINCIPAL_TYPE } from "../../src/auth/identity-provider.js";
 import { ROLE_IDS } from "../../src/auth/roles.js";
+import { managementAudiences } from "../../src/auth/audiences.js";
+
+const MGMT = managementAudiences({ host: "127.0.0.1", port: 8443 });
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -79,14 +82,20 @@ test("access tokens round-trip, carry Entra's claims, and die with their service
     assert.equal(c.tid, env.idp.tenantId);
     for (const k of ["iat", "nbf", "exp"]) assert.equal(typeof c[k], "number");
     assert.equal((c.exp as number) - (c.iat as number), 3600);
-    assert.equal((await env.idp.verifyAccessToken(token))?.id, a.objectId);
-    assert.equal(decodeJwt(await env.idp.issueAccessToken(a.principal, "https://containerregistry.azure.net/.default")).aud, "https://containerregistry.azure.net");
+    assert.equal((await env.idp.verifyAccessToken(token, MGMT))?.id, a.objectId);
+    const acr = await env.idp.issueAccessToken(a.principal, "https://containerregistry.azure.net/.default");
+    assert.equal(decodeJwt(acr).aud, "https://containerregistry.azure.net");
+    // Another resource's token is genuine but not the management API's.
+    assert.equal(await env.idp.verifyAccessToken(acr, MGMT), undefined);
+    const check = await env.idp.checkAccessToken(acr, MGMT);
+    assert.equal(check.ok, false);
+    assert.equal(!check.ok && check.reason, "audience");
 
     const claims = decodeJwt(token) as any;
     const expired = await env.idp.keys.sign({ ...claims, jti: undefined }, 600, Math.floor(Date.now() / 1000) - 3600);
-    assert.equal(await env.idp.verifyAccessToken(expired), undefined);
+    assert.equal(await env.idp.verifyAccessToken(expired, MGMT), undefined);
     await env.idp.deleteServicePrincipal(a.appId);
-    assert.equal(await env.idp.verifyAccessToken(token), undefined);
+    assert.equal(await env.idp.verifyAccessToken(token, MGMT), undefined);
   } finally {
     await env.close();
   }

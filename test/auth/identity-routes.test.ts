@@ -4,6 +4,7 @@ import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import { authEnv, type AuthEnv } from "./env.js";
 import { fakeContext } from "../support/context.js";
 import { createIdentityRoutes, IDENTITY_ERRORS } from "../../src/control-plane/identity-routes.js";
+import { managementAudiences } from "../../src/auth/audiences.js";
 
 const MGMT = { kind: "management" as const, address: "127.0.0.1", port: 8443 };
 const FORM = "application/x-www-form-urlencoded;charset=utf-8";
@@ -66,7 +67,7 @@ test("client_credentials grant issues a token that verifies against the publishe
     });
     assert.equal(payload.appid, sp.appId);
     assert.equal(payload.oid, sp.objectId);
-    assert.equal((await env.idp.verifyAccessToken(body.access_token))?.id, sp.objectId);
+    assert.equal((await env.idp.verifyAccessToken(body.access_token, managementAudiences({ host: "localhost", port: 8443 })))?.id, sp.objectId);
     assert.equal(events.at(-1)?.outcome, "issued");
     assert.ok(!JSON.stringify(events).includes(sp.secret), "audit events carry no secret");
 
@@ -90,7 +91,7 @@ test("the ADFS flavour serves what az 2.45 (MSAL Python) sends", () =>
     const c = decodeJwt((r!.body as any).access_token);
     assert.equal(c.iss, "https://localhost:8443/adfs");
     assert.equal(c.aud, "https://localhost:8443/");
-    assert.ok(await env.idp.verifyAccessToken((r!.body as any).access_token));
+    assert.ok(await env.idp.verifyAccessToken((r!.body as any).access_token, managementAudiences({ host: "localhost", port: 8443 })));
     const keys = await routes(req("GET", "/adfs/discovery/keys"));
     assert.equal((keys!.body as any).keys.length, 1);
   }));
