@@ -19,6 +19,7 @@ import type { ArmCall, ArmResult, ManagementApiDeps } from "./arm-types.js";
 import { checkApiVersion } from "./api-versions.js";
 import { demand } from "./authorize.js";
 import { armError, armErrorResult } from "./errors.js";
+import { isDomainError } from "../domain/errors.js";
 import { readJsonBody } from "./request-body.js";
 import { matchRoute, pathSegments, type Route } from "./router.js";
 import { KNOWN_NAMESPACES, ROUTES } from "./routes.js";
@@ -171,10 +172,22 @@ export function createManagementApi(deps: ManagementApiDeps): ManagementApi {
  * logged InternalServerError.
  */
 export function mapArmError(err: unknown, ctx: RequestContext, deps?: Pick<ManagementApiDeps, "log">): HandlerResult {
+  // The pipeline ends the management routes with a plain Error coded "NotFound" (http/pipeline.ts): no
+  // route of any surface took the path (GET /, Microsoft Graph paths, typos). That is the client's
+  // mistake, not Cove's: the catalogued 404, logged at info, never an InternalServerError.
+  if (isNoRoute(err)) {
+    deps?.log.info({ requestId: ctx.requestId, method: ctx.method, path: ctx.rawPath }, "management path not found");
+    err = armError("NotFound", { path: ctx.rawPath });
+  }
   const r = armErrorResult(err);
   if (r.internal) deps?.log.error({ requestId: ctx.requestId, err: (err as Error)?.message, stack: (err as Error)?.stack }, "management request failed");
   const headers: Record<string, string> = jsonHeaders(ctx);
   const www = (err as { wwwAuthenticate?: string } | null)?.wwwAuthenticate;
   if (www) headers["www-authenticate"] = www;
   return { status: r.status, headers, body: r.body };
+}
+
+/** The pipeline's "no route answered" signal: not a DomainError (the pipeline has no catalogue), code NotFound. */
+function isNoRoute(err: unknown): boolean {
+  return err instanceof Error && !isDomainError(err) && (err as { code?: unknown }).code === "NotFound";
 }
