@@ -4,6 +4,7 @@
 
 import type { RequestContext } from "../http/types.js";
 import { armError } from "./errors.js";
+import { depthExceededAt, MAX_JSON_DEPTH } from "./strict-json.js";
 
 /** ARM bodies here are small documents; 1 MiB leaves ample room (Azure's own limit is 4 MiB). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -30,6 +31,11 @@ export async function readJsonBody(ctx: RequestContext, limit = MAX_BODY_BYTES):
   }
   const text = Buffer.concat(chunks).toString("utf8").replace(/^\uFEFF/, "");
   if (text.trim() === "") throw armError("InvalidRequestContent", { reason: "The request body is empty." });
+  // Before the parse: a 100,000-deep `tags` value once reached a recursive reader and a RangeError (500).
+  const deep = depthExceededAt(text);
+  if (deep >= 0) {
+    throw armError("InvalidRequestContent", { reason: `The JSON document is nested deeper than ${MAX_JSON_DEPTH} levels (at character ${deep}).` });
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -7,6 +7,35 @@ import { armError } from "./errors.js";
 
 export type Json = Record<string, unknown>;
 
+/**
+ * The deepest nesting a request document may have (the top-level object is depth 1). 64 is what
+ * .NET's serialisers default to (System.Text.Json and Json.NET 13 MaxDepth), so ARM templates that
+ * Azure accepts fit; Cove's deepest document is under 10 levels. Any bound keeps the recursive readers
+ * after the parse (JSON.stringify in messages, canonical JSON for the audit) far from the stack limit.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Where `text` first nests deeper than `limit` (a character offset), or -1. A linear scan with a
+ * counter, no recursion and no parse, so a 100,000-deep array costs one pass and allocates nothing.
+ * Brackets inside strings do not count; malformed JSON is left to JSON.parse.
+ */
+export function depthExceededAt(text: string, limit = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return i;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return -1;
+}
+
 function typeName(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "array";
