@@ -23,6 +23,12 @@ export interface ManagementApiDeps {
    * it, so a client that saw the ARM answer already meets the new state on the wire.
    */
   onStateChanged?: () => void | Promise<void>;
+  /**
+   * The registry listener's status on one private endpoint IP, shown on the endpoint as the Cove
+   * extension `properties.listenerStatus` (docs/private-networking.md). main.ts passes it in from
+   * the listeners, so the control plane never imports src/http. Absent: the property is left out.
+   */
+  listenerStatus?: (ip: string) => ListenerStatus;
   /** Display name returned for the subscription (az needs one). Default "cove-local". */
   subscriptionDisplayName?: string;
   /**
@@ -31,6 +37,13 @@ export interface ManagementApiDeps {
    * contacting login.microsoftonline.com).
    */
   authorityPath?: string;
+}
+
+/** Listening, Failed (the bind error, and how to fix it) or Pending (not tried yet). */
+export interface ListenerStatus {
+  state: "Listening" | "Failed" | "Pending";
+  error?: string;
+  hint?: string;
 }
 
 export interface ArmCall {

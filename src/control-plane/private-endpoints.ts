@@ -237,10 +237,24 @@ async function loadEndpoint(c: ArmCall): Promise<ResourceRecord | undefined> {
   return getTyped(c.deps.meta, networkId(s, String(group.body.name), "privateEndpoints", c.params.privateEndpointName!), PRIVATE_ENDPOINT_TYPE);
 }
 
+/**
+ * Cove extension, read-only and never stored: `properties.listenerStatus`, one entry per endpoint IP
+ * saying whether the registry listens there. In loopback mode an IP outside 127.0.0.0/8 cannot be
+ * bound; without this the endpoint would look healthy while nothing answers on its addresses.
+ */
+function withListenerStatus(c: ArmCall, body: Json): Json {
+  const status = c.deps.listenerStatus;
+  if (!status) return body;
+  const props = body.properties as Json;
+  const listenerStatus = ((props.customDnsConfigs ?? []) as Json[]).flatMap((d) =>
+    ((d.ipAddresses ?? []) as string[]).map((ip) => ({ ipAddress: ip, fqdn: d.fqdn, ...status(ip) })));
+  return { ...body, properties: { ...props, listenerStatus } };
+}
+
 export async function getPrivateEndpoint(c: ArmCall): Promise<ArmResult> {
   const rec = await loadEndpoint(c);
   if (!rec) notFoundTracked(PRIVATE_ENDPOINT_TYPE, c.params.privateEndpointName!, c.params.resourceGroupName!);
-  return { status: 200, body: rec.body };
+  return { status: 200, body: withListenerStatus(c, rec.body as Json) };
 }
 
 export async function deletePrivateEndpoint(c: ArmCall): Promise<ArmResult> {
@@ -260,4 +274,10 @@ export async function deletePrivateEndpoint(c: ArmCall): Promise<ArmResult> {
   return { status: 200 };
 }
 
-export const listPrivateEndpoints = listTracked(PRIVATE_ENDPOINT_TYPE, PE_READ);
+const listStored = listTracked(PRIVATE_ENDPOINT_TYPE, PE_READ);
+
+export async function listPrivateEndpoints(c: ArmCall): Promise<ArmResult> {
+  const r = await listStored(c);
+  const page = r.body as { value: Json[] };
+  return { ...r, body: { ...page, value: page.value.map((b) => withListenerStatus(c, b)) } };
+}

@@ -12,6 +12,8 @@
 //
 // A bind failure (address in use, an address this host does not have, no permission) is logged and
 // the address retried at the next change: one unusable endpoint IP must not take the registry down.
+// It is logged once per IP and reason (retries that fail the same way log at debug), and kept as the
+// IP's listener status, which the management API shows on the private endpoint (`status()`).
 import type { RequestListener } from "node:http";
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
@@ -38,8 +40,17 @@ export interface PrivateListenersOptions {
   onConnection?(socket: Socket, info: ListenerInfo): void;
 }
 
+/** What the registry listener on one endpoint IP is doing; `error` and `hint` only when Failed. */
+export interface PrivateListenerStatus {
+  state: "Listening" | "Failed" | "Pending";
+  error?: string;
+  hint?: string;
+}
+
 export class PrivateListeners {
   private readonly open = new Map<string, Listener>();
+  /** The last bind failure per wanted IP: what status() reports, and what keeps the log to one line. */
+  private readonly failures = new Map<string, { code: string; error: string; hint?: string }>();
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -64,6 +75,18 @@ export class PrivateListeners {
 
   listeners(): Listener[] {
     return [...this.open.values()];
+  }
+
+  /**
+   * The listener status of one endpoint IP: Listening (an endpoint IP equal to the public address is
+   * served by the public listener), Failed with the bind error, or Pending before the first attempt.
+   */
+  status(ip: string): PrivateListenerStatus {
+    const addr = unmapIpv4(ip);
+    if (this.open.has(addr) || this.o.reserved.has(addr)) return { state: "Listening" };
+    const f = this.failures.get(addr);
+    if (f) return { state: "Failed", error: f.error, ...(f.hint ? { hint: f.hint } : {}) };
+    return { state: "Pending" };
   }
 
   setSecureContext(material: TlsMaterial): void {
@@ -120,6 +143,8 @@ export class PrivateListeners {
       this.o.log.info({ address: ip, port: this.o.port }, "private endpoint listener closed");
     }
 
+    for (const ip of this.failures.keys()) if (!wanted.has(ip)) this.failures.delete(ip);
+
     // New: bind. Failures are retried at the next change.
     await Promise.all([...wanted].filter((ip) => !this.open.has(ip)).map(async (ip) => {
       const info: ListenerInfo = { kind: "registry", via: "private", address: ip, port: this.o.port };
@@ -130,10 +155,18 @@ export class PrivateListeners {
         });
         if (this.closed || !wanted.has(ip)) { await l.close(true); return; }
         this.open.set(ip, l);
+        this.failures.delete(ip);
         this.o.log.info({ address: ip, port: this.o.port }, "private endpoint listener open");
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        this.o.log.warn({ address: ip, port: this.o.port, code, err: (err as Error).message, hint: hintFor(code) }, "private endpoint listener could not bind; retried at the next change");
+        const code = (err as NodeJS.ErrnoException).code ?? "error";
+        const hint = hintFor(code);
+        const known = this.failures.get(ip)?.code === code;
+        const message = (err as Error).message;
+        this.failures.set(ip, { code, error: message.includes(code) ? message : `${code}: ${message}`, hint });
+        // Every change retries the bind; only a new reason is worth a warning.
+        const fields = { address: ip, port: this.o.port, code, err: message, hint };
+        if (known) this.o.log.debug(fields, "private endpoint listener still cannot bind");
+        else this.o.log.warn(fields, "private endpoint listener could not bind; retried at the next change");
       }
     }));
 
