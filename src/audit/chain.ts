@@ -43,7 +43,7 @@ export function auditRecordHash(prevHash: string, rec: { seq: number; time: stri
 
 export type AuditChainResult =
   | { ok: true; lastHash: string; lastSeq: number }
-  | { ok: false; seq: number; reason: string };
+  | { ok: false; seq: number; code: "seq-gap" | "hash-mismatch"; reason: string };
 
 /**
  * Checks that `records` form an unbroken chain: consecutive seq numbers and each hash matching
@@ -57,9 +57,9 @@ export function verifyAuditChain(
   let prevHash = start.prevHash;
   let prevSeq = start.prevSeq;
   for (const r of records) {
-    if (r.seq !== prevSeq + 1) return { ok: false, seq: r.seq, reason: `expected seq ${prevSeq + 1}, found ${r.seq}` };
+    if (r.seq !== prevSeq + 1) return { ok: false, seq: r.seq, code: "seq-gap", reason: `expected seq ${prevSeq + 1}, found ${r.seq}` };
     const expected = auditRecordHash(prevHash, r);
-    if (r.hash !== expected) return { ok: false, seq: r.seq, reason: "hash does not match the record's content and its predecessor" };
+    if (r.hash !== expected) return { ok: false, seq: r.seq, code: "hash-mismatch", reason: "hash does not match the record's content and its predecessor" };
     prevHash = r.hash;
     prevSeq = r.seq;
   }
