@@ -40,6 +40,7 @@ function convert(f: Field, raw: unknown, source: string, errors: string[]): unkn
       if (!Number.isInteger(n)) return fail(`must be a whole number, got ${JSON.stringify(raw)}`);
       if (f.kind === "port" && (n < 1 || n > 65535)) return fail(`must be a port between 1 and 65535, got ${n}`);
       if (f.kind === "number" && (n < 0 || n > 1e9)) return fail(`must be between 0 and 1000000000, got ${n}`);
+      if (f.kind === "number" && (n < (f.min ?? 0) || n > (f.max ?? 1e9))) return fail(`must be between ${f.min ?? 0} and ${f.max ?? 1e9}, got ${n}`);
       return n;
     }
     case "hostPort": {

@@ -17,10 +17,11 @@ export interface CoveConfig {
   shutdownGraceSeconds: number;
   dnsUpstream?: { host: string; port: number };
   privateEndpointDenyMode: "drop" | "reset";
-  auditCheckpointSeconds: number;
-  auditDenialLimit: number;
-  auditDenialWindowSeconds: number;
-  auditDenialSources: number;
+  dnsTcpQueryTimeoutSeconds: number;
+  dnsTcpMaxConnections: number;
+  dnsTcpMaxConnectionsPerSource: number;
+  dnsRateLimit: number;
+  dnsRateLimitSlip: number;
   loginFailureLimit: number;
   loginSourceFailureLimit: number;
   loginFailureWindowSeconds: number;
@@ -36,6 +37,9 @@ export interface Field {
   anyPort?: boolean;
   /** The accepted values of an "enum" field. */
   values?: readonly string[];
+  /** Bounds of a "number" field (inclusive), when narrower than 0..1e9. */
+  min?: number;
+  max?: number;
   doc: string;
 }
 
@@ -47,6 +51,11 @@ export const FIELDS: readonly Field[] = [
   { key: "loginServerSuffix", kind: "suffix", default: "cove.test", doc: "DNS suffix of login servers: <registry>.<suffix>. Use azurecr.io to rehearse with production names." },
   { key: "dnsListen", kind: "hostPort", anyPort: true, default: "127.0.0.1:5353", doc: "UDP/TCP address of the DNS server (authoritative for the suffix and the private zones). A bind failure stops the start. Port 0: any free port (logged)." },
   { key: "dnsUpstream", kind: "hostPort", doc: "Resolver (IP:PORT) to which queries outside Cove's zones are forwarded. Unset: they are REFUSED." },
+  { key: "dnsTcpQueryTimeoutSeconds", kind: "number", default: 5, min: 1, max: 120, doc: "A DNS message over TCP must arrive whole within this many seconds of its first byte, or the connection is closed." },
+  { key: "dnsTcpMaxConnections", kind: "number", default: 128, min: 1, max: 100000, doc: "Open DNS TCP connections at most; when full, the oldest idle (else slowest) connection makes room for a newcomer." },
+  { key: "dnsTcpMaxConnectionsPerSource", kind: "number", default: 16, min: 1, max: 100000, doc: "Open DNS TCP connections per source address at most; the newest beyond it is closed." },
+  { key: "dnsRateLimit", kind: "number", default: 100, max: 1000000, doc: "UDP responses per second per client prefix (/24, /56) and response kind; over it answers are dropped or slipped. 0: off." },
+  { key: "dnsRateLimitSlip", kind: "number", default: 2, max: 10, doc: "Over the rate, every Nth response is sent as an empty truncated (TC) answer so a real client retries over TCP. 0: drop all." },
   { key: "tlsCertFile", kind: "path", doc: "Operator-supplied PEM certificate (chain) for every listener, instead of the local CA's." },
   { key: "tlsKeyFile", kind: "path", doc: "PEM private key for tlsCertFile." },
   { key: "trustedProxies", kind: "ipList", default: [], doc: "Proxy addresses whose X-Forwarded-For is believed. Empty: the socket address is the client address." },
@@ -54,10 +63,6 @@ export const FIELDS: readonly Field[] = [
   { key: "logLevel", kind: "logLevel", default: "info", doc: "Structured JSON log level." },
   { key: "privateEndpointDenyMode", kind: "enum", values: ["drop", "reset"], default: "drop", doc: "A connection refused at a private endpoint IP: drop (held without an answer until the client gives up, Azure's i/o timeout) or reset (closed at once, for fast tests)." },
   { key: "shutdownGraceSeconds", kind: "number", default: 10, doc: "On SIGTERM, how long in-flight requests may run before connections are cut." },
-  { key: "auditCheckpointSeconds", kind: "number", default: 60, doc: "How often (seconds, at least 1) the audit log's head is signed as a checkpoint when the log has grown; also signed at shutdown." },
-  { key: "auditDenialLimit", kind: "number", default: 60, doc: "Denied requests audited one by one per client IP and window; the rest are counted exactly in the window's summary." },
-  { key: "auditDenialWindowSeconds", kind: "number", default: 60, doc: "Length (seconds, at least 1) of the denial audit window; its summary is written when it ends." },
-  { key: "auditDenialSources", kind: "number", default: 256, doc: "Client IPs tracked by name per denial window; denials from further sources are counted together." },
   { key: "loginFailureLimit", kind: "number", default: 10, doc: "Failed password checks per user name (appId, admin user) and window before further attempts get 429 with Retry-After, without a password check (docs/identity.md)." },
   { key: "loginSourceFailureLimit", kind: "number", default: 100, doc: "Failed password checks per client IP and window before every login from it gets 429 with Retry-After." },
   { key: "loginFailureWindowSeconds", kind: "number", default: 60, doc: "Length (seconds, at least 1) of the failed-login window; also how often failed logins are audited as exact counts." },

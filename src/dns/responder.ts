@@ -1,6 +1,7 @@
 // One DNS message in, one response out (or nothing): transport-independent, shared by the UDP and
 // TCP servers. Order: parse (FORMERR / NOTIMP / drop) -> the client's view -> the cached or freshly
-// resolved answer -> forward or REFUSED for names outside Cove's zones -> EDNS and truncation.
+// resolved answer -> forward or REFUSED for names outside Cove's zones -> EDNS and truncation ->
+// response rate limiting (UDP only: send, drop, or slip an empty TC answer; rate-limit.ts).
 // Synchronous except for forwarded queries, so the common path allocates one Buffer and no Promise.
 
 import type { Logger } from "pino";
@@ -9,7 +10,8 @@ import { QTYPE, resolve } from "./answers.js";
 import { AnswerCache, type Cached } from "./answer-cache.js";
 import { encodeBody } from "./codec.js";
 import type { Forwarder } from "./forwarder.js";
-import { rcodeName, type RcodeName } from "./rcodes.js";
+import { type RateLimitAction, type ResponseRateLimiter, responseKind, type Verdict } from "./rate-limit.js";
+import { RCODES, rcodeName, type RcodeName } from "./rcodes.js";
 import { viewOf } from "./views.js";
 import { errorResponse, parseQuery, truncateRelayed, udpLimit, writeResponse } from "./wire.js";
 
@@ -21,6 +23,8 @@ export interface ResponderOptions {
   log: Logger;
   onQuery?: (view: string, rcode: string) => void;
   nsAddress?: string;
+  rateLimit?: ResponseRateLimiter;
+  onRateLimit?: (action: RateLimitAction) => void;
 }
 
 export type Transport = "udp" | "tcp";
@@ -41,8 +45,10 @@ export class Responder {
     const view = this.cache.view(sourceIp, () => viewOf(snapshot, sourceIp));
     const ra = this.opts.forwarder !== undefined;
     if (parsed.kind === "error") {
+      const v = this.limit(transport, sourceIp, "error");
+      if (v === "dropped") return undefined;
       this.count(view.name, parsed.rcode);
-      return errorResponse(msg, parsed.questionEnd, parsed.edns, parsed.rcode, ra);
+      return errorResponse(msg, parsed.questionEnd, parsed.edns, parsed.rcode, ra, v === "slipped");
     }
     const { qname, qtype, qclass, questionEnd, edns } = parsed;
     const limit = transport === "udp" ? udpLimit(edns) : 0xffff;
@@ -54,22 +60,46 @@ export class Responder {
       this.cache.set(key, cached);
     }
     if (cached !== "outside") {
+      const v = this.limit(transport, sourceIp, responseKind(RCODES[cached.rcode].code, cached.ancount, qname, qtype));
+      if (v === "dropped") return undefined;
       this.count(view.name, cached.rcode);
-      return writeResponse(msg, questionEnd, edns, cached, limit);
+      // Slipped: a limit of 0 makes writeResponse send the header and question only, with TC.
+      return writeResponse(msg, questionEnd, edns, cached, v === "slipped" ? 0 : limit);
     }
     const forwarder = this.opts.forwarder;
     if (!forwarder) {
+      const v = this.limit(transport, sourceIp, "error");
+      if (v === "dropped") return undefined;
       this.count(view.name, "REFUSED");
-      return errorResponse(msg, questionEnd, edns, "REFUSED", ra);
+      return errorResponse(msg, questionEnd, edns, "REFUSED", ra, v === "slipped");
     }
     return forwarder.forward(msg, questionEnd).then((reply) => {
       if (!reply) {
+        const v = this.limit(transport, sourceIp, "error");
+        if (v === "dropped") return undefined;
         this.count(view.name, "SERVFAIL");
-        return errorResponse(msg, questionEnd, edns, "SERVFAIL", ra);
+        return errorResponse(msg, questionEnd, edns, "SERVFAIL", ra, v === "slipped");
       }
+      if (transport === "tcp") {
+        this.count(view.name, rcodeName(reply[3]! & 0x0f));
+        return reply;
+      }
+      const v = this.limit(transport, sourceIp, responseKind(reply[3]! & 0x0f, reply.readUInt16BE(6), qname, qtype));
+      if (v === "dropped") return undefined;
       this.count(view.name, rcodeName(reply[3]! & 0x0f));
-      return transport === "udp" ? truncateRelayed(reply, questionEnd, edns, limit) : reply;
+      return truncateRelayed(reply, questionEnd, edns, v === "slipped" ? 0 : limit);
     });
+  }
+
+  /** Response rate limiting: UDP only (a TCP client has proven its address), and only when configured. */
+  private limit(transport: Transport, sourceIp: string, kind: string): Verdict {
+    const rrl = this.opts.rateLimit;
+    if (transport !== "udp" || rrl === undefined || !rrl.enabled) return "send";
+    const v = rrl.check(sourceIp, kind);
+    if (v !== "send") {
+      try { this.opts.onRateLimit?.(v); } catch (err) { this.opts.log.warn({ err: (err as Error).message }, "dns onRateLimit hook threw"); }
+    }
+    return v;
   }
 
   private compute(snapshot: NetworkSnapshot, view: ReturnType<typeof viewOf>, odd: boolean, qname: string, qtype: number, qclass: number, ra: boolean): Cached {

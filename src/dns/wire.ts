@@ -192,9 +192,10 @@ function writeOpt(out: Buffer, off: number, extRcode: number, dnssecOk: boolean)
 
 const EMPTY = Buffer.alloc(0);
 
-/** A response without records (FORMERR, NOTIMP, REFUSED, SERVFAIL, BADVERS). */
-export function errorResponse(query: Buffer, questionEnd: number, edns: Edns | undefined, rcode: RcodeName, ra = false): Buffer {
-  return writeResponse(query, questionEnd, edns, { rcode, aa: false, ra, ancount: 0, nscount: 0, arcount: 0, body: EMPTY }, 0xffff);
+/** A response without records (FORMERR, NOTIMP, REFUSED, SERVFAIL, BADVERS); `truncated` sets TC (rate limiting's slip). */
+export function errorResponse(query: Buffer, questionEnd: number, edns: Edns | undefined, rcode: RcodeName, ra = false, truncated = false): Buffer {
+  // A limit of 0 is below any message, so writeResponse sets TC and leaves the sections empty.
+  return writeResponse(query, questionEnd, edns, { rcode, aa: false, ra, ancount: 0, nscount: 0, arcount: 0, body: EMPTY }, truncated ? 0 : 0xffff);
 }
 
 /** An upstream's answer for a UDP client that cannot take it whole: header and question, TC set. */

@@ -6,6 +6,8 @@
 //   cove_network_denials_total{reason,listener}      refusals by the network decision (DenyReason), per
 //                                                    listener (public: 403 DENIED; private: dropped or cut)
 //   cove_dns_queries_total{view,rcode}               DNS answers by the client's view and the rcode name
+//   cove_dns_rrl_total{action}                       UDP responses withheld by response rate limiting:
+//                                                    dropped, or slipped (sent empty with TC set)
 //   cove_http_received_bytes_total{listener}         bytes read from clients' TCP connections (TLS included)
 //   cove_http_sent_bytes_total{listener}             bytes written to them (TLS included)
 //   cove_private_endpoint_listeners                  endpoint IPs listening right now
@@ -23,6 +25,8 @@ export interface CoveMetrics {
   denial(reason: string, listener: string): void;
   /** The DNS server's onQuery hook. */
   dnsQuery(view: string, rcode: string): void;
+  /** The DNS server's onRateLimit hook. */
+  dnsRateLimited(action: "dropped" | "slipped"): void;
   /** Counts a connection's bytes under its listener label until it closes. */
   trackConnection(listener: string, socket: Socket): void;
   /** Where the gauges read their values (the listener manager and the drop pool exist later). */
@@ -54,6 +58,11 @@ export function createMetrics(): CoveMetrics {
   const denials = new Counter({ name: "cove_network_denials_total", help: "Requests and connections refused by the network decision, by reason and listener.", labelNames: ["reason", "listener"], registers: [registry] });
   const dns = new Counter({ name: "cove_dns_queries_total", help: "DNS queries answered, by the client's view and the response code.", labelNames: ["view", "rcode"], registers: [registry] });
   const dnsChildren = new Map<string, { inc(): void }>();
+  const rrl = new Counter({ name: "cove_dns_rrl_total", help: "UDP DNS responses withheld by response rate limiting: dropped, or slipped (sent empty and truncated).", labelNames: ["action"], registers: [registry] });
+  // Bound once (a flood calls this per datagram); both series are shown from the start, at 0.
+  const rrlChildren = { dropped: rrl.labels("dropped"), slipped: rrl.labels("slipped") };
+  rrl.inc({ action: "dropped" }, 0);
+  rrl.inc({ action: "slipped" }, 0);
 
   let sources = { privateListeners: () => 0, heldConnections: () => 0 };
   new Gauge({
@@ -80,6 +89,7 @@ export function createMetrics(): CoveMetrics {
       }
       child.inc();
     },
+    dnsRateLimited: (action) => rrlChildren[action].inc(),
     trackConnection(listener, socket) {
       const t: Tracked = { listener, read: 0, written: 0 };
       open.set(socket, t);
