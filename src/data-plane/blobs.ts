@@ -8,6 +8,9 @@ import type { OciRequest } from "./router.js";
 import { parseRangeHeader } from "./range.js";
 import { toOciError } from "./errors.js";
 
+/** How many referencing manifests a refused blob delete names in its detail. */
+const REFERENCING_SHOWN = 5;
+
 export function blobHandlers(d: DataPlaneDeps) {
   async function linkedSize(r: OciRequest): Promise<number> {
     const size = await d.meta.getBlobLink(r.registry.key, r.params.name!, r.params.digest!);
@@ -55,6 +58,12 @@ export function blobHandlers(d: DataPlaneDeps) {
   async function deleteBlob(r: OciRequest): Promise<HandlerResult> {
     const { name, digest } = r.params as Required<Pick<typeof r.params, "name" | "digest">>;
     await d.locks.run(digest, async () => {
+      // A manifest of this repository that still names the blob would 404 on pull: refuse, and
+      // name a few of them. Only this repository matters: a manifest is only ever checked against,
+      // and served from, the links of its own repository. Under the digest's lock, which
+      // putManifest also holds while it checks links, so no manifest can slip in between.
+      const users = await d.meta.manifestsReferencingBlob(r.registry.key, name, digest, REFERENCING_SHOWN);
+      if (users.length > 0) throw new DomainError("BLOB_REFERENCED", "the blob is referenced by a manifest in this repository: delete the manifest first", { digest, manifests: users });
       const removed = await d.meta.unlinkBlob(r.registry.key, name, digest);
       if (!removed) throw new DomainError("BLOB_UNKNOWN", "blob unknown to the repository", { digest });
       // Bytes go when no repository of any registry links them any more.

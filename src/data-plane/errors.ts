@@ -8,8 +8,9 @@
 //   MANIFEST_TOO_BIG -> SIZE_INVALID with 413 (OCI dist-spec v1.1: a registry rejecting a
 //                       manifest for its size SHOULD answer 413 Payload Too Large);
 //   ROUTE_UNKNOWN    -> UNSUPPORTED with 404 (a path that is not part of the API at all);
-// and one because a refusal needs its own message: DATA_URL_DENIED -> DENIED with 403, telling a
-// client refused on the data endpoint to go back to the login server (data-endpoint.ts).
+// and two because a refusal needs its own message: DATA_URL_DENIED -> DENIED with 403, telling a
+// client refused on the data endpoint to go back to the login server (data-endpoint.ts), and
+// BLOB_REFERENCED -> DENIED with 403, telling an owner to delete the manifest first (blobs.ts).
 import { isDomainError } from "../domain/errors.js";
 import type { HandlerResult } from "../http/types.js";
 
@@ -42,6 +43,10 @@ export const OCI_ERRORS = {
   // The data endpoint's signed blob URL is missing, malformed, tampered with or expired
   // (data-endpoint.ts); the detail's `reason` says which.
   DATA_URL_DENIED: entry("DENIED", 403, "the data endpoint URL is missing, invalid or expired: request the blob from the login server again"),
+  // DELETE of a blob that a manifest of the repository still references (blobs.ts): 403, not 405,
+  // because blob deletion IS supported (RFC 9110 405 would need an Allow header without DELETE,
+  // and OCI clients read 405 as "this registry never deletes blobs"). The detail names manifests.
+  BLOB_REFERENCED: entry("DENIED", 403, "the blob is referenced by a manifest in this repository: delete the manifest first"),
   UNSUPPORTED: entry("UNSUPPORTED", 405, "the operation is unsupported"),
   ROUTE_UNKNOWN: entry("UNSUPPORTED", 404, "the requested path is not part of the registry API"),
   // A malformed, oversized or unsupported token request (bad form, unknown grant_type, missing

@@ -46,6 +46,11 @@ export class SqliteMetadataStore implements MetadataStore {
         manifestRefs: JSON.stringify(m.manifestRefs ?? []),
         createdAt: m.createdAt,
       });
+      // Same digest, same body, same refs; rewritten anyway so the pair table can never drift.
+      this.sql("DELETE FROM manifest_blob_refs WHERE registry = ? AND repository = ? AND manifest_digest = ?").run(m.registry, m.repository, m.digest);
+      for (const b of new Set(m.blobRefs ?? [])) {
+        this.sql("INSERT INTO manifest_blob_refs (registry, repository, manifest_digest, blob_digest) VALUES (?, ?, ?, ?)").run(m.registry, m.repository, m.digest, b);
+      }
       if (tag !== undefined) {
         const now = new Date().toISOString();
         this.upsertTag({ registry: m.registry, repository: m.repository, tag, digest: m.digest, createdAt: now, updatedAt: now });
@@ -175,8 +180,16 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.db.transaction(() => {
       const n = this.sql("DELETE FROM manifests WHERE registry = ? AND repository = ? AND digest = ?").run(registry, repository, digest).changes;
       if (n > 0) this.sql("DELETE FROM tags WHERE registry = ? AND repository = ? AND digest = ?").run(registry, repository, digest);
+      this.sql("DELETE FROM manifest_blob_refs WHERE registry = ? AND repository = ? AND manifest_digest = ?").run(registry, repository, digest);
       return n > 0;
     })();
+  }
+
+  async manifestsReferencingBlob(registry: string, repository: string, digest: Digest, limit: number): Promise<Digest[]> {
+    const rows = this.sql(
+      "SELECT manifest_digest FROM manifest_blob_refs WHERE registry = ? AND repository = ? AND blob_digest = ? ORDER BY manifest_digest LIMIT ?",
+    ).all(registry, repository, digest, Math.max(0, Math.floor(limit))) as Row[];
+    return rows.map((r) => r.manifest_digest as string);
   }
 
   async listManifests(registry: string, repository: string): Promise<ManifestRecord[]> {
@@ -240,7 +253,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async deleteRepository(registry: string, repository: string): Promise<boolean> {
     return this.db.transaction(() => {
       let n = 0;
-      for (const table of ["tags", "manifests", "blob_links"]) {
+      for (const table of ["tags", "manifests", "manifest_blob_refs", "blob_links"]) {
         n += this.sql(`DELETE FROM ${table} WHERE registry = ? AND repository = ?`).run(registry, repository).changes;
       }
       return n > 0;
@@ -249,7 +262,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async deleteRegistryContent(registry: string): Promise<void> {
     this.db.transaction(() => {
-      for (const table of ["tags", "manifests", "blob_links", "uploads"]) {
+      for (const table of ["tags", "manifests", "manifest_blob_refs", "blob_links", "uploads"]) {
         this.sql(`DELETE FROM ${table} WHERE registry = ?`).run(registry);
       }
     })();

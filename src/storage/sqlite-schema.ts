@@ -80,6 +80,21 @@ const MIGRATIONS: readonly string[] = [
     event TEXT NOT NULL
   );
   `,
+  // 2: which manifests reference which blob, one row per pair, so that a blob delete can ask
+  // "does a manifest of this repository still need it?" with an index lookup instead of scanning
+  // every manifest's blob_refs JSON. Backfilled from the manifests already stored.
+  `
+  CREATE TABLE manifest_blob_refs (
+    registry        TEXT NOT NULL,
+    repository      TEXT NOT NULL,
+    manifest_digest TEXT NOT NULL,
+    blob_digest     TEXT NOT NULL,
+    PRIMARY KEY (registry, repository, manifest_digest, blob_digest)
+  ) WITHOUT ROWID;
+  CREATE INDEX manifest_blob_refs_by_blob ON manifest_blob_refs (registry, repository, blob_digest, manifest_digest);
+  INSERT OR IGNORE INTO manifest_blob_refs (registry, repository, manifest_digest, blob_digest)
+    SELECT m.registry, m.repository, m.digest, j.value FROM manifests AS m, json_each(m.blob_refs) AS j;
+  `,
 ];
 
 /** The schema version this build writes. */

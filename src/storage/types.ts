@@ -123,6 +123,11 @@ export interface MetadataStore {
   countBlobLinks(digest: Digest): Promise<number>;
 
   putManifest(m: ManifestRecord, tag?: string): Promise<void>;
+  /**
+   * Digests of manifests in the repository whose blobRefs include `digest`, in lexical order, at
+   * most `limit`. Indexed: a blob delete asks this before it unlinks, so it must not scan manifests.
+   */
+  manifestsReferencingBlob(registry: string, repository: string, digest: Digest, limit: number): Promise<Digest[]>;
   getManifest(registry: string, repository: string, digest: Digest): Promise<ManifestRecord | undefined>;
   deleteManifest(registry: string, repository: string, digest: Digest): Promise<boolean>;
   listManifests(registry: string, repository: string): Promise<ManifestRecord[]>;

@@ -158,6 +158,33 @@ export function metadataStoreSuite(name: string, make: () => Promise<MetadataSto
       assert.equal((await store.getTag(REG_A, "app", "v2"))?.digest, m2.digest);
     }));
 
+    it("finds the manifests of a repository that reference a blob, until they are deleted", withStore(async ({ store }) => {
+      const shared = d("shared-layer");
+      const m1 = manifest(REG_A, "app", "r1", { blobRefs: [d("r1-config"), shared] });
+      const m2 = manifest(REG_A, "app", "r2", { blobRefs: [d("r2-config"), shared] });
+      const other = manifest(REG_A, "other", "r3", { blobRefs: [shared] });
+      const otherReg = manifest(REG_B, "app", "r4", { blobRefs: [shared] });
+      for (const x of [m1, m2, other, otherReg]) await store.putManifest(x);
+      const both = [m1.digest, m2.digest].sort();
+      assert.deepEqual(await store.manifestsReferencingBlob(REG_A, "app", shared, 10), both);
+      assert.deepEqual(await store.manifestsReferencingBlob(REG_A, "app", shared, 1), [both[0]]);
+      assert.deepEqual(await store.manifestsReferencingBlob(REG_A, "app", d("r1-config"), 10), [m1.digest]);
+      assert.deepEqual(await store.manifestsReferencingBlob(REG_A, "app", d("nobody"), 10), []);
+      // Re-putting the same manifest does not duplicate its references.
+      await store.putManifest(m1, "again");
+      assert.deepEqual(await store.manifestsReferencingBlob(REG_A, "app", shared, 10), both);
+
+      await store.deleteManifest(REG_A, "app", m1.digest);
+      assert.deepEqual(await store.manifestsReferencingBlob(REG_A, "app", d("r1-config"), 10), []);
+      assert.deepEqual(await store.manifestsReferencingBlob(REG_A, "app", shared, 10), [m2.digest]);
+      await store.deleteRepository(REG_A, "app");
+      assert.deepEqual(await store.manifestsReferencingBlob(REG_A, "app", shared, 10), []);
+      assert.deepEqual(await store.manifestsReferencingBlob(REG_A, "other", shared, 10), [other.digest]);
+      await store.deleteRegistryContent(REG_A);
+      assert.deepEqual(await store.manifestsReferencingBlob(REG_A, "other", shared, 10), []);
+      assert.deepEqual(await store.manifestsReferencingBlob(REG_B, "app", shared, 10), [otherReg.digest]);
+    }));
+
     it("moves a tag, keeping when it was created", withStore(async ({ store }) => {
       const m1 = manifest(REG_A, "app", "m1");
       const m2 = manifest(REG_A, "app", "m2");
