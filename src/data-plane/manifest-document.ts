@@ -24,6 +24,8 @@ export interface ManifestDocument {
   isIndex: boolean;
   /** config + layers (images); empty for indexes. Non-distributable layers with urls are left out. */
   blobRefs: string[];
+  /** The descriptors behind blobRefs, each with where it sits (`config`, `layers[2]`), for size checks. */
+  blobDescriptors: { digest: string; size: number; where: string }[];
   /** manifests[] (indexes). */
   manifestRefs: string[];
   children: Descriptor[];
@@ -47,7 +49,16 @@ export function bareMediaType(contentType: string | undefined): string | undefin
   return t === "" ? undefined : t;
 }
 
+/**
+ * How deep a manifest's JSON may nest. Real manifests stop at 4 (index -> manifests[] -> platform
+ * -> features[]); JSON.parse itself copes with 100k levels, but the stored document must stay
+ * safe for any code that walks it recursively later (canonical JSON, logging).
+ */
+export const MAX_MANIFEST_DEPTH = 64;
+
 export function parseManifest(body: Buffer, contentType: string | undefined): ManifestDocument {
+  const depth = jsonDepthOver(body, MAX_MANIFEST_DEPTH);
+  if (depth) throw invalid(`manifest JSON nests deeper than ${MAX_MANIFEST_DEPTH} levels`, { maxDepth: MAX_MANIFEST_DEPTH });
   let doc: unknown;
   try {
     doc = JSON.parse(body.toString("utf8"));
@@ -73,19 +84,37 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Ma
     if (!Array.isArray(doc.manifests)) throw invalid("an index needs a manifests array");
     const children = doc.manifests.map((m, i) => descriptor(m, `manifests[${i}]`));
     return {
-      mediaType, isIndex: true, blobRefs: [], manifestRefs: unique(children.map((c) => c.digest)), children,
+      mediaType, isIndex: true, blobRefs: [], blobDescriptors: [], manifestRefs: unique(children.map((c) => c.digest)), children,
       subject, artifactType, annotations,
     };
   }
   const config = descriptor(doc.config, "config");
   if (!Array.isArray(doc.layers)) throw invalid("an image manifest needs a layers array");
-  const layers = doc.layers.map((l, i) => descriptor(l, `layers[${i}]`));
+  const layers = doc.layers.map((l, i) => ({ ...descriptor(l, `layers[${i}]`), where: `layers[${i}]` }));
   // Non-distributable ("foreign") layers live at their urls, not in the registry.
   const stored = layers.filter((l) => !(l.urls && l.urls.length > 0 && /nondistributable|foreign/.test(l.mediaType)));
+  const blobDescriptors = [{ digest: config.digest, size: config.size, where: "config" }, ...stored.map((l) => ({ digest: l.digest, size: l.size, where: l.where }))];
   return {
-    mediaType, isIndex: false, blobRefs: unique([config.digest, ...stored.map((l) => l.digest)]), manifestRefs: [], children: [],
+    mediaType, isIndex: false, blobRefs: unique(blobDescriptors.map((b) => b.digest)), blobDescriptors, manifestRefs: [], children: [],
     subject, artifactType: artifactType ?? config.mediaType, annotations,
   };
+}
+
+/** True when `[`/`{` nest deeper than `max` outside strings: one pass over the bytes, no parse. */
+function jsonDepthOver(body: Buffer, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte (multi-byte escapes hold no quotes)
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }
 
 function inferMediaType(doc: Record<string, unknown>): string {

@@ -7,7 +7,7 @@ import { digestOf, parseDigest } from "../domain/digest.js";
 import type { ManifestRecord } from "../storage/types.js";
 import type { DataPlaneDeps } from "./deps.js";
 import type { OciRequest } from "./router.js";
-import { parseManifest } from "./manifest-document.js";
+import { parseManifest, type ManifestDocument } from "./manifest-document.js";
 import { readLimited } from "./request-body.js";
 import { manifestLocation } from "./locations.js";
 import { headerValue } from "./blobs.js";
@@ -53,18 +53,17 @@ export function manifestHandlers(d: DataPlaneDeps) {
       throw new DomainError("DIGEST_INVALID", "manifest body does not match the digest in the path", { expected: ref.digest, computed: digest });
     }
     const doc = parseManifest(body, headerValue(r.ctx.headers["content-type"]));
+    // The blobs' locks are held from the link check until the manifest is stored: a concurrent
+    // blob DELETE (blobs.ts) then either runs first (and this PUT sees the link gone) or after
+    // (and sees this manifest's reference), never in between.
+    return withLocks(d, doc.blobRefs, () => storeManifest(r, body, digest, doc));
+  }
 
-    // Every referenced blob and child manifest must already be in this repository.
-    for (const b of doc.blobRefs) {
-      if ((await d.meta.getBlobLink(key, name, b)) === undefined) {
-        throw new DomainError("MANIFEST_BLOB_UNKNOWN", "manifest references a blob this repository does not have", { digest: b });
-      }
-    }
-    for (const c of doc.manifestRefs) {
-      if (!(await d.meta.getManifest(key, name, c))) {
-        throw new DomainError("MANIFEST_UNKNOWN", "index references a manifest this repository does not have", { digest: c });
-      }
-    }
+  async function storeManifest(r: OciRequest, body: Buffer, digest: string, doc: ManifestDocument): Promise<HandlerResult> {
+    const key = r.registry.key;
+    const name = r.params.name!;
+    const ref = r.params.reference!;
+    await checkReferences(d, key, name, doc);
 
     const rec: ManifestRecord = {
       registry: key, repository: name, digest, mediaType: doc.mediaType, size: body.length, body,
@@ -102,6 +101,37 @@ export function manifestHandlers(d: DataPlaneDeps) {
   }
 
   return { getManifest, putManifest, deleteManifest };
+}
+
+/** Runs `fn` holding the lock of every key, taken in sorted order so two callers never deadlock. */
+async function withLocks<T>(d: DataPlaneDeps, keys: string[], fn: () => Promise<T>): Promise<T> {
+  const sorted = [...new Set(keys)].sort();
+  const step = (i: number): Promise<T> => (i === sorted.length ? fn() : d.locks.run(sorted[i]!, () => step(i + 1)));
+  return step(0);
+}
+
+/**
+ * Every referenced blob must be linked in this repository with the size the descriptor claims
+ * (OCI image-spec: a descriptor's size is the exact byte count; a registry MAY check it), and
+ * every child manifest must already be here.
+ */
+async function checkReferences(d: DataPlaneDeps, key: string, name: string, doc: ManifestDocument): Promise<void> {
+  for (const desc of doc.blobDescriptors) {
+    const size = await d.meta.getBlobLink(key, name, desc.digest);
+    if (size === undefined) {
+      throw new DomainError("MANIFEST_BLOB_UNKNOWN", "manifest references a blob this repository does not have", { digest: desc.digest });
+    }
+    if (size !== desc.size) {
+      throw new DomainError("MANIFEST_INVALID", `${desc.where}.size is ${desc.size} but the blob ${desc.digest} holds ${size} bytes`, {
+        digest: desc.digest, declaredSize: desc.size, blobSize: size,
+      });
+    }
+  }
+  for (const c of doc.manifestRefs) {
+    if (!(await d.meta.getManifest(key, name, c))) {
+      throw new DomainError("MANIFEST_UNKNOWN", "index references a manifest this repository does not have", { digest: c });
+    }
+  }
 }
 
 /**

@@ -72,7 +72,10 @@ export function listenerLabel(listener: ListenerInfo): string {
 function buildContext(req: IncomingMessage, listener: ListenerInfo, trusted: ReadonlySet<string>): RequestContext {
   const rawUrl = req.url ?? "/";
   const q = rawUrl.indexOf("?");
-  const rawPath = (q < 0 ? rawUrl : rawUrl.slice(0, q)).replace(/\/{2,}/g, "/");
+  // ARM clients send `//subscriptions/...` for scope-based paths, so the management listener
+  // collapses slashes. The registry never does: `a//b` is not the repository `a/b` (NAME_INVALID).
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  const rawPath = listener.kind === "management" ? path.replace(/\/{2,}/g, "/") : path;
   const hostHeader = (req.headers.host ?? "").toLowerCase();
   return {
     req,
