@@ -112,8 +112,8 @@ export function isIPv4CidrOrAddress(v: string): boolean {
   const [addr, prefix, extra] = v.split("/");
   if (extra !== undefined || !addr || !isIPv4(addr)) return false;
   if (prefix === undefined) return true;
-  if (!/^\d{1,2}$/.test(prefix)) return false;
-  return Number(prefix) <= 32;
+  // 0-32 written without leading zeros: "/08" is not a prefix length Azure accepts.
+  return /^(?:\d|[12]\d|3[0-2])$/.test(prefix);
 }
 
 function parseStatusPolicy(v: unknown, path: string, extra: readonly string[] = []): Json | undefined {
