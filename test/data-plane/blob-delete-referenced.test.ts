@@ -4,15 +4,26 @@
 // same delete succeeds.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { have, runWithHosts } from "../support/hosts.js";
 import { OCI_ERRORS } from "../../src/data-plane/errors.js";
 import { OCI_INDEX, pushImage, sha256, startRealRegistry, type PushedImage, type RealRegistry } from "./real-registry.js";
 
+const exec = promisify(execFile);
+const noSkopeo = !(await have("skopeo")) && "skopeo is not installed (run npm test as root to install it)";
 let reg: RealRegistry;
+let work: string;
 before(async () => {
   reg = await startRealRegistry("blobdelreg");
+  work = await mkdtemp(join(tmpdir(), "cove-blobdel-"));
 });
 after(async () => {
   await reg?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
 });
 
 /** Pulls the image as a client would: manifest by tag, then every blob, each checked by digest. */
@@ -49,6 +60,30 @@ describe("deleting a blob that a manifest references", () => {
       assert.equal((await reg.call("DELETE", `/v2/team/app/blobs/${b}`)).status, 202);
       assert.equal((await reg.call("GET", `/v2/team/app/blobs/${b}`)).status, 404);
     }
+  });
+
+  it("refuses to break an image skopeo pushed, and skopeo still copies it back", { skip: noSkopeo }, async () => {
+    const layout = join(work, "img");
+    const { stdout } = await exec(process.execPath, ["scripts/make-oci-image.mjs", layout, "v1", "16", "8"]);
+    const manifestDigest = stdout.trim();
+    const manifest = JSON.parse(await readFile(join(layout, "blobs", "sha256", manifestDigest.slice(7)), "utf8"));
+    const certs = join(work, "certs");
+    await mkdir(certs);
+    await writeFile(join(certs, "ca.crt"), reg.cove.ca);
+    const creds = `${reg.user}:${reg.password}`;
+    const skopeo = (args: string[]) => runWithHosts({ [reg.loginServer.replace(/:\d+$/, "")]: "127.0.0.1" }, "skopeo", args, { timeoutMs: 120_000 });
+    const dest = `docker://${reg.loginServer}/team/skopeo:v1`;
+    const push = await skopeo(["copy", "--dest-cert-dir", certs, "--dest-creds", creds, `oci:${layout}:v1`, dest]);
+    assert.equal(push.code, 0, push.stderr);
+
+    assertRefused(await reg.call("DELETE", `/v2/team/skopeo/blobs/${manifest.config.digest}`), manifest.config.digest, manifestDigest);
+    assertRefused(await reg.call("DELETE", `/v2/team/skopeo/blobs/${manifest.layers[1].digest}`), manifest.layers[1].digest, manifestDigest);
+
+    const back = join(work, "back");
+    const pull = await skopeo(["copy", "--src-cert-dir", certs, "--src-creds", creds, dest, `oci:${back}:v1`]);
+    assert.equal(pull.code, 0, pull.stderr);
+    const index = JSON.parse(await readFile(join(back, "index.json"), "utf8"));
+    assert.equal(index.manifests[0].digest, manifestDigest);
   });
 
   it("keeps refusing while any one of several manifests still references the blob", async () => {
