@@ -91,7 +91,7 @@ describe("a flood from one source", () => {
       `server dropped ${dropped}, slipped ${slipped}; amplification ${amplification.toFixed(2)}x`);
   });
 
-  test("a real dig from the flooded /24 still gets the answer (over TCP after a truncated answer)", async () => {
+  test("a real dig from the flooded /24 still gets the answer (it retries over TCP when a truncated answer comes)", async () => {
     let done = false;
     const before = actions.slipped;
     const running = flood(dns.port, LAPTOP, NAME, 30_000, 20, 10, () => done);
