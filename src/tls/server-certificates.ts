@@ -1,6 +1,7 @@
-// The server certificates a Cove presents, chosen by SNI as Azure does (acr-networking.md section 3,
-// Azure/acr#425): `*.<suffix>` for login servers, `*.<location>.data.<suffix>` for data endpoints (one
-// per location in use), and a default certificate naming only the listen addresses for a handshake
+// The server certificates a Cove presents, chosen by SNI as Azure does (Azure presents *.azurecr.io
+// and *.<region>.data.azurecr.io, see Azure/acr#425): `*.<suffix>` for login servers,
+// `*.<location>.data.<suffix>` for data endpoints (one per location in use), and a default certificate
+// naming only the listen addresses for a handshake
 // without SNI (a client dialling an IP sends none, RFC 6066 section 3).
 //
 // Why wildcards: a certificate that lists every login server tells anyone who completes a handshake the
