@@ -1,12 +1,15 @@
 // Microsoft.Authorization/roleAssignments at subscription, resource-group and registry scope:
 // PUT / GET / DELETE by GUID, list at a scope with `$filter=atScope()`, `principalId eq '...'` and
-// `assignedTo('...')` (what az 2.45 and @azure/arm-authorization 9 send). Records are built by
+// `assignedTo('...')` (what az 2.45 and @azure/arm-authorization 9 send). A PUT names a principal
+// that exists (a service principal of the identity provider) and a role definition of this
+// subscription or the tenant, as Azure insists. Records are built by
 // auth/role-assignments.ts, the same module access control reads them with, so the two never
 // disagree on the shape.
 
 import type { ArmCall, ArmResult } from "./arm-types.js";
 import { ROLE_ASSIGNMENT_TYPE, assignmentView, buildRoleAssignment, roleAssignmentId, type PrincipalType } from "../auth/role-assignments.js";
 import { armError } from "./errors.js";
+import { SERVICE_PRINCIPALS_ROOT, SERVICE_PRINCIPAL_TYPE } from "../auth/identity-provider.js";
 import { findRole } from "./role-definitions.js";
 import { resolveScope, scopeCovers } from "./scopes.js";
 import { asObject, asString, invalid, onlyKeys, optEnum, optString } from "./strict-json.js";
@@ -17,6 +20,37 @@ export const RA_DELETE = "Microsoft.Authorization/roleAssignments/delete";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PRINCIPAL_TYPES: readonly PrincipalType[] = ["ServicePrincipal", "User", "Group", "ForeignGroup", "Device"];
+
+/**
+ * A role definition id names this subscription's definitions, the tenant-level form, or a bare GUID
+ * (what some clients send). Another subscription's id, or any other path, is refused as Azure does
+ * (400 InvalidRoleDefinitionId) rather than silently matched by its last segment.
+ */
+function checkRoleDefinitionId(c: ArmCall, id: string): void {
+  const trimmed = id.trim().replace(/\/+$/, "");
+  if (GUID.test(trimmed)) return;
+  const m = /^(?:\/subscriptions\/([^/]+))?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)$/i.exec(trimmed);
+  if (!m || !GUID.test(m[2]!)) {
+    throw armError("InvalidRoleDefinitionId", { id, reason: "Expected /subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/{guid}." });
+  }
+  if (m[1] !== undefined && m[1].toLowerCase() !== c.deps.subscriptionId.toLowerCase()) {
+    throw armError("InvalidRoleDefinitionId", { id, reason: `It names subscription '${m[1]}'; role assignments in subscription '${c.deps.subscriptionId}' take its role definitions or tenant-level ones.` });
+  }
+}
+
+/**
+ * The principal must exist in the directory (Azure: 400 PrincipalNotFound). Cove's directory holds
+ * service principals only (the bootstrap one included; the registry admin user is no principal
+ * that can be assigned a role), so any other principalType given for an existing one is
+ * UnmatchedPrincipalType, as Azure answers for a mismatch.
+ */
+async function checkPrincipal(c: ArmCall, principalId: string, principalType: PrincipalType | undefined): Promise<void> {
+  const rec = await c.deps.meta.getResource(`${SERVICE_PRINCIPALS_ROOT}/${principalId.toLowerCase()}`);
+  if (!rec || rec.type !== SERVICE_PRINCIPAL_TYPE) throw armError("PrincipalNotFound", { principalId, tenantId: c.deps.tenantId });
+  if (principalType !== undefined && principalType !== "ServicePrincipal") {
+    throw armError("UnmatchedPrincipalType", { principalId, actual: "ServicePrincipal", given: principalType });
+  }
+}
 
 /** The scope string used for authorization checks: the tenant root is "/". */
 export const authScope = (p: Record<string, string>) => p.scope || "/";
@@ -45,8 +79,10 @@ export async function putRoleAssignment(c: ArmCall): Promise<ArmResult> {
   if (p.scope !== undefined && p.scope !== null && asString(p.scope, "properties.scope").toLowerCase().replace(/\/+$/, "") !== scope.id.toLowerCase()) {
     invalid("properties.scope", "The scope in the body does not match the scope in the request URI.");
   }
+  checkRoleDefinitionId(c, roleDefinitionId);
   const role = await findRole(c, roleDefinitionId);
   if (!role) throw armError("RoleDefinitionDoesNotExist", { id: roleDefinitionId.split("/").pop() ?? roleDefinitionId });
+  await checkPrincipal(c, principalId, principalType);
 
   const scopeForId = scope.kind === "tenant" ? "" : scope.id;
   const existing = await c.deps.meta.getResource(roleAssignmentId(scopeForId, name));

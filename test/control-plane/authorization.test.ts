@@ -34,7 +34,7 @@ test("role definitions: list, filter by roleName (az), get by id", async () => {
 });
 
 test("role assignments: PUT 201, GET, list with filters, duplicate, DELETE 200 then 204", async () => {
-  const who = sp("pusher");
+  const who = await h.principal("pusher");
   const scope = regPath("rbac", "rbacreg01");
   const name = randomUUID();
   const body = { properties: { roleDefinitionId: roleDef(ROLE_IDS.AcrPush), principalId: who.id, principalType: "ServicePrincipal" } };
@@ -78,7 +78,7 @@ test("role assignments: PUT 201, GET, list with filters, duplicate, DELETE 200 t
 
 test("role assignment bad input", async () => {
   const scope = `/subscriptions/${SUB}/resourceGroups/rbac`;
-  const ok = { roleDefinitionId: roleDef(ROLE_IDS.Reader), principalId: randomUUID() };
+  const ok = { roleDefinitionId: roleDef(ROLE_IDS.Reader), principalId: (await h.principal("bad-input")).id };
   armErr(await h.call("PUT", raUrl(scope, "not-a-guid"), { body: { properties: ok } }), 400, "InvalidRoleAssignmentId");
   armErr(await h.call("PUT", raUrl(scope, randomUUID()), { body: { properties: { ...ok, roleDefinitionId: roleDef(randomUUID()) } } }), 404, "RoleDefinitionDoesNotExist");
   armErr(await h.call("PUT", raUrl(scope, randomUUID()), { body: { properties: { ...ok, principalId: "bob" } } }), 400, "InvalidPrincipalId");
@@ -109,7 +109,7 @@ test("RBAC: Reader reads but cannot write; the refusal is Azure's AuthorizationF
 });
 
 test("RBAC: AcrPush at the registry cannot read the group or the registry resource, nor list them", async () => {
-  const pusher = sp("acrpush-only");
+  const pusher = await h.principal("acrpush-only");
   await h.grant(pusher, regPath("rbac", "rbacreg01"), ROLE_IDS.AcrPush);
   armErr(await h.call("GET", rgUrl("rbac"), { principal: pusher }), 403, "AuthorizationFailed");
   armErr(await h.call("GET", regUrl("rbac", "rbacreg01"), { principal: pusher }), 403, "AuthorizationFailed");
@@ -124,21 +124,21 @@ test("RBAC: AcrPush at the registry cannot read the group or the registry resour
 });
 
 test("RBAC: Owner at the subscription can do everything; a Contributor cannot assign roles", async () => {
-  const contributor = sp("contrib");
+  const contributor = await h.principal("contrib");
   await h.grant(contributor, `/subscriptions/${SUB}`, ROLE_IDS.Contributor);
   assert.equal((await h.call("PUT", rgUrl("contrib-rg"), { body: { location: "westeurope" }, principal: contributor })).status, 201);
   assert.equal((await h.call("PUT", regUrl("contrib-rg", "contribreg1"), { body: { location: "westeurope", sku: { name: "Basic" } }, principal: contributor })).status, 201);
   armErr(await h.call("PUT", raUrl(`/subscriptions/${SUB}/resourceGroups/contrib-rg`, randomUUID()), {
-    body: { properties: { roleDefinitionId: roleDef(ROLE_IDS.AcrPull), principalId: randomUUID() } }, principal: contributor,
+    body: { properties: { roleDefinitionId: roleDef(ROLE_IDS.AcrPull), principalId: (await h.principal("contrib-target")).id } }, principal: contributor,
   }), 403, "AuthorizationFailed");
   assert.equal((await h.call("PUT", raUrl(`/subscriptions/${SUB}/resourceGroups/contrib-rg`, randomUUID()), {
-    body: { properties: { roleDefinitionId: roleDef(ROLE_IDS.AcrPull), principalId: randomUUID() } },
+    body: { properties: { roleDefinitionId: roleDef(ROLE_IDS.AcrPull), principalId: (await h.principal("owner-target")).id } },
   })).status, 201);
   assert.equal((await h.call("DELETE", rgUrl("contrib-rg"))).status, 200);
 });
 
 test("a new role assignment takes effect on the next request", async () => {
-  const late = sp("late");
+  const late = await h.principal("late");
   armErr(await h.call("GET", rgUrl("rbac"), { principal: late }), 403, "AuthorizationFailed");
   const r = await h.call("PUT", raUrl(`/subscriptions/${SUB}/resourceGroups/rbac`, randomUUID()), {
     body: { properties: { roleDefinitionId: roleDef(ROLE_IDS.Reader), principalId: late.id } },

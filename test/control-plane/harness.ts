@@ -12,6 +12,7 @@ import { createAccessControl } from "../../src/auth/access-control.js";
 import { buildRoleAssignment } from "../../src/auth/role-assignments.js";
 import { ROLE_IDS } from "../../src/auth/roles.js";
 import { createManagementApi } from "../../src/control-plane/index.js";
+import { createIdentityProvider } from "../../src/auth/identity-provider.js";
 import type { Principal } from "../../src/auth/types.js";
 import type { MetadataStore } from "../../src/storage/types.js";
 
@@ -39,6 +40,8 @@ export interface Harness {
   registriesChanged: number;
   call(method: string, url: string, opts?: { body?: unknown; principal?: Principal | null; headers?: Record<string, string> }): Promise<Reply>;
   grant(principal: Principal, scope: string, roleGuid: string): Promise<void>;
+  /** A real service principal of the identity provider (role assignments may name only those). */
+  principal(name: string): Promise<Principal>;
   close(): Promise<void>;
 }
 
@@ -46,6 +49,7 @@ export async function harness(): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), "cove-cp-"));
   const { meta, blobs } = await openStores(dir);
   const access = createAccessControl(meta);
+  const idp = await createIdentityProvider({ meta, dataDir: dir, issuer: "https://127.0.0.1:8443" });
   const h = { registriesChanged: 0 } as Harness;
   const api = createManagementApi({
     meta, access, log: pino({ level: "silent" }), tenantId: TENANT, subscriptionId: SUB,
@@ -57,6 +61,10 @@ export async function harness(): Promise<Harness> {
   h.reader = sp("reader");
   h.grant = async (p, scope, role) => {
     await meta.putResource(buildRoleAssignment({ scope, roleDefinitionId: role, principalId: p.id }));
+  };
+  h.principal = async (name) => {
+    const c = await idp.createServicePrincipal(name);
+    return { kind: "servicePrincipal", id: c.objectId, clientId: c.appId, displayName: name, tenantId: TENANT };
   };
   await h.grant(h.owner, `/subscriptions/${SUB}`, ROLE_IDS.Owner);
   await h.grant(h.reader, `/subscriptions/${SUB}`, ROLE_IDS.Reader);

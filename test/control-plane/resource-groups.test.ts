@@ -61,7 +61,7 @@ test("DELETE removes the group and everything under it: registries, credentials,
   const blobDigest = "sha256:" + "a".repeat(64);
   await h.meta.linkBlob(reg.id.toLowerCase(), "repo", blobDigest, 3);
   const ra = await h.call("PUT", `/subscriptions/${SUB}/resourceGroups/rg-del/providers/Microsoft.Authorization/roleAssignments/0b0e1b2c-1111-4222-8333-444455556666?api-version=2022-04-01`, {
-    body: { properties: { roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`, principalId: "0b0e1b2c-1111-4222-8333-444455556667" } },
+    body: { properties: { roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`, principalId: (await h.principal("rg-del-reader")).id } },
   });
   assert.equal(ra.status, 201);
   const before = h.registriesChanged;

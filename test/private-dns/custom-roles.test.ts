@@ -43,7 +43,7 @@ test("a custom role with only the approval action, assigned at one registry, is 
 
   const reg = `${sub}/resourceGroups/reg/providers/Microsoft.ContainerRegistry/registries/approvedreg`;
   const other = `${sub}/resourceGroups/reg/providers/Microsoft.ContainerRegistry/registries/otherreg`;
-  const who = sp("approver");
+  const who = await h.principal("approver");
   const ra = await h.call("PUT", `${reg}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?${AUTHZ_V}`, {
     body: { properties: { roleDefinitionId: `${sub}/providers/Microsoft.Authorization/roleDefinitions/${guid}`, principalId: who.id, principalType: "ServicePrincipal" } },
   });
