@@ -5,7 +5,7 @@
 // better-sqlite3 in between; signatures checked with openssl.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -45,6 +45,14 @@ async function get(path: string) {
 }
 async function post(path: string, body: object) {
   return https(`${cove!.managementUrl}${path}`, { method: "POST", body, ca: cove!.ca, headers: { authorization: `Bearer ${token}` } });
+}
+/** The real `cove` CLI, with its own config dir; its exit code and output. */
+async function runCove(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((ok) => {
+    execFile(process.execPath, ["bin/cove.js", ...args], { env: { ...process.env, COVE_CONFIG_DIR: join(root, "cli-config") }, timeout: 60_000 }, (err, stdout, stderr) => {
+      ok({ code: err ? (typeof (err as any).code === "number" ? (err as any).code : -1) : 0, stdout, stderr });
+    });
+  });
 }
 async function headSeq(): Promise<number> {
   const all = (await get("/cove/audit?limit=1000")).json().value;
@@ -128,6 +136,19 @@ test("a saved checkpoint and the exported key prove that the later log extends i
   assert.equal(notEd.json().error.code, "InvalidParameter");
   const noCheckpoint = await post("/cove/audit/verify", { publicKey: publicKeyPem });
   assert.equal(noCheckpoint.status, 400);
+
+  // The same proof computed on the auditor's side by `cove audit verify`, with the files they kept.
+  await writeFile(join(root, "saved-checkpoint.json"), JSON.stringify(saved));
+  await writeFile(join(root, "audit.pub.pem"), publicKeyPem);
+  await writeFile(join(root, "wrong.pub.pem"), wrong);
+  assert.equal((await runCove("login", "--from-data-dir", dataDir)).code, 0);
+  const ok = await runCove("audit", "verify", "--checkpoint", join(root, "saved-checkpoint.json"), "--public-key", join(root, "audit.pub.pem"));
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(JSON.parse(ok.stdout).ok, true);
+  assert.ok(JSON.parse(ok.stdout).lastSeq >= head);
+  const bad = await runCove("audit", "verify", "--checkpoint", join(root, "saved-checkpoint.json"), "--public-key", join(root, "wrong.pub.pem"));
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /checkpoint-invalid/);
 });
 
 let lastSeq: number;
@@ -209,4 +230,7 @@ test("editing record 5 and recomputing every later hash is reported as a rewrite
   const kept = (await post("/cove/audit/verify", { checkpoint: saved, publicKey: publicKeyPem })).json();
   assert.equal(kept.code, "rewritten");
   assert.equal(kept.checkpointSeq, saved.seq);
+  const byCli = await runCove("audit", "verify", "--checkpoint", join(root, "saved-checkpoint.json"), "--public-key", join(root, "audit.pub.pem"));
+  assert.equal(byCli.code, 1);
+  assert.match(byCli.stderr, new RegExp(`rewritten at seq ${saved.seq}`));
 });
