@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real, independently written clients the end-to-end tests drive (skopeo, podman,
-# dig, curl, openssl, Debian's docker-registry for benchmarks) when they are missing. Needs root
+# dig, curl, openssl, sudo, Debian's docker-registry for benchmarks) when they are missing. Needs root
 # for apt-get; without root it only reports what is missing and the tests that need it say so.
 set -euo pipefail
 need=()
@@ -10,6 +10,9 @@ command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+# The README walkthrough is also run as a normal user, whose one root step goes through a real sudo
+# (permitted only inside that test's private mount namespace; the machine's sudoers are not changed).
+command -v sudo >/dev/null 2>&1 || need+=(sudo)
 # The benchmarks' peers and load (npm run bench passes --bench): docker-registry for the registry
 # bench, dnsmasq and dnsperf for the DNS bench.
 if [ "${1:-}" = "--bench" ]; then

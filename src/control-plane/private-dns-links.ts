@@ -6,7 +6,7 @@
 //   (400 BadRequest); a VNet may be a registration VNet of one zone only;
 // - the linked VNet cannot be changed on an existing link;
 // - `resolutionPolicy` (Default | NxDomainRedirect) is accepted on every api-version Cove accepts,
-//   although Azure only knows it from 2024-06-01 (a deliberate difference, for the docs page of issue 3).
+//   although Azure only knows it from 2024-06-01 (a deliberate difference, listed in docs/private-networking.md).
 // Answers are synchronous: `virtualNetworkLinkState` "Completed", `provisioningState` "Succeeded".
 
 import type { ArmCall, ArmResult } from "./arm-types.js";

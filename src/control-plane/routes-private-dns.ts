@@ -1,6 +1,6 @@
 // Route table of Microsoft.Network/privateDnsZones (zones, A record sets, virtual network links) and
 // of privateEndpoints/{pe}/privateDnsZoneGroups: one line per operation, as routes.ts. Also the
-// custom role definition writes (issue 3 item 6), which belong with routes.ts's Authorization lines.
+// custom role definition writes (a custom role can grant the approval action alone), which belong with routes.ts's Authorization lines.
 //
 // Order matters where one path shape could match another: `virtualNetworkLinks`, `A`, `SOA` and
 // `ALL` come before the `{recordType}` catch-alls (the privatedns SDK sends types as `A`, `ALL`).

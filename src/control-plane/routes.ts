@@ -67,7 +67,7 @@ export const ROUTES: Route[] = [
   route("GET", `${AUTHZ}/roleAssignments/{roleAssignmentName}`, AZ, "roleAssignments", requires(RA_READ, authScope), {}, getRoleAssignment),
   route("DELETE", `${AUTHZ}/roleAssignments/{roleAssignmentName}`, AZ, "roleAssignments", requires(RA_DELETE, authScope), { audit: true }, deleteRoleAssignment),
 
-  // Private networking (issue 3): virtual networks, private endpoints, private link on the
+  // Private networking (docs/private-networking.md): virtual networks, private endpoints, private link on the
   // registry side, and private DNS, each in its own table.
   ...NETWORK_ROUTES,
   ...PRIVATE_DNS_ROUTES,
