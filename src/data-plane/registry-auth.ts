@@ -7,7 +7,10 @@
 //     -> 401 + challenge when credentials are missing or invalid; a bearer token that lacks the
 //        action -> 401 with error="insufficient_scope" (the client can fetch a better token, as
 //        distribution does); Basic credentials that lack the action -> 403 DENIED (nothing to renew).
-//   POST /oauth2/exchange   identity-provider access token -> ACR refresh token (JWT, 3 h, aud = login server)
+//   Basic and the password grant go through the failed-login limits (auth/login-throttle.ts):
+//     429 TOOMANYREQUESTS with Retry-After, without a password check, once over the limit.
+//   POST /oauth2/exchange   identity-provider access token -> ACR refresh token (JWT, 3 h, aud = login server);
+//                           only ACR's audiences are exchanged (auth/audiences.ts)
 //   POST /oauth2/token      refresh_token or password grant -> ACR access token
 //   GET  /oauth2/token      Basic (or nothing, for anonymous pull) -> ACR access token
 //
