@@ -11,10 +11,11 @@ import * as acrPrivateLink from "./commands/acr-private-link.js";
 import * as networkVnet from "./commands/network-vnet.js";
 import * as networkPrivateEndpoint from "./commands/network-private-endpoint.js";
 import * as networkPrivateDns from "./commands/network-private-dns.js";
+import * as audit from "./commands/audit.js";
 
 const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [
   serve, login, group, acr, adSp, role,
-  acrPrivateLink, networkVnet, networkPrivateEndpoint, networkPrivateDns,
+  acrPrivateLink, networkVnet, networkPrivateEndpoint, networkPrivateDns, audit,
 ];
 
 export const GROUPS: readonly GroupSpec[] = FILES.flatMap((f) => f.groups);
