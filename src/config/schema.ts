@@ -17,6 +17,10 @@ export interface CoveConfig {
   shutdownGraceSeconds: number;
   dnsUpstream?: { host: string; port: number };
   privateEndpointDenyMode: "drop" | "reset";
+  auditCheckpointSeconds: number;
+  auditDenialLimit: number;
+  auditDenialWindowSeconds: number;
+  auditDenialSources: number;
   dnsTcpQueryTimeoutSeconds: number;
   dnsTcpMaxConnections: number;
   dnsTcpMaxConnectionsPerSource: number;
@@ -63,6 +67,10 @@ export const FIELDS: readonly Field[] = [
   { key: "logLevel", kind: "logLevel", default: "info", doc: "Structured JSON log level." },
   { key: "privateEndpointDenyMode", kind: "enum", values: ["drop", "reset"], default: "drop", doc: "A connection refused at a private endpoint IP: drop (held without an answer until the client gives up, Azure's i/o timeout) or reset (closed at once, for fast tests)." },
   { key: "shutdownGraceSeconds", kind: "number", default: 10, doc: "On SIGTERM, how long in-flight requests may run before connections are cut." },
+  { key: "auditCheckpointSeconds", kind: "number", default: 60, min: 1, max: 86400, doc: "How often (seconds, at least 1) the audit log's head is signed as a checkpoint when the log has grown; also signed at shutdown." },
+  { key: "auditDenialLimit", kind: "number", default: 60, max: 1000000, doc: "Denied requests audited one by one per client IP and window; the rest are counted exactly in the window's summary." },
+  { key: "auditDenialWindowSeconds", kind: "number", default: 60, min: 1, max: 86400, doc: "Length (seconds, at least 1) of the denial audit window; its summary is written when it ends." },
+  { key: "auditDenialSources", kind: "number", default: 256, min: 1, max: 1000000, doc: "Client IPs tracked by name per denial window; denials from further sources are counted together." },
   { key: "loginFailureLimit", kind: "number", default: 10, doc: "Failed password checks per user name (appId, admin user) and window before further attempts get 429 with Retry-After, without a password check (docs/identity.md)." },
   { key: "loginSourceFailureLimit", kind: "number", default: 100, doc: "Failed password checks per client IP and window before every login from it gets 429 with Retry-After." },
   { key: "loginFailureWindowSeconds", kind: "number", default: 60, doc: "Length (seconds, at least 1) of the failed-login window; also how often failed logins are audited as exact counts." },
