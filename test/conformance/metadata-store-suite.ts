@@ -306,7 +306,7 @@ export function metadataStoreSuite(name: string, make: () => Promise<MetadataSto
 
       const edited = all.map((r) => ({ ...r, event: { ...r.event } }));
       edited[2].event.i = 99;
-      assert.deepEqual(verifyAuditChain(edited), { ok: false, seq: 3, reason: "hash does not match the record's content and its predecessor" });
+      assert.deepEqual(verifyAuditChain(edited), { ok: false, seq: 3, code: "hash-mismatch", reason: "hash does not match the record's content and its predecessor" });
       const retimed = all.map((r, i) => (i === 4 ? { ...r, time: "2020-01-01T00:00:00.000Z" } : r));
       assert.equal((verifyAuditChain(retimed) as { seq: number }).seq, 5);
       const dropped = all.filter((r) => r.seq !== 2);
