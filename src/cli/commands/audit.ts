@@ -7,8 +7,10 @@ import { readFile } from "node:fs/promises";
 import type { CommandSpec, GroupSpec } from "../command.js";
 import { CliError, usageError } from "../errors.js";
 import { EXIT_ERROR } from "../exit-codes.js";
-import { verifyAuditLog } from "../../audit/verify-log.js";
-import type { AuditRecord } from "../../storage/types.js";
+import { verifyAuditLog, type ReadAuditPage } from "../../audit/verify-log.js";
+
+/** A page of records as GET /cove/audit returns it (the CLI knows the log only through the API). */
+type AuditPage = Awaited<ReturnType<ReadAuditPage>>;
 
 const PAGE = 1000;
 /** Pages fetched at most: a log of 100 million records; the loop always ends. */
@@ -62,9 +64,9 @@ export const commands: CommandSpec[] = [
         after = last;
       }
       let pages = 0;
-      const readPage = async (afterSeq: number, limit: number): Promise<AuditRecord[]> => {
+      const readPage: ReadAuditPage = async (afterSeq, limit) => {
         if (++pages > MAX_PAGES) throw new CliError("the audit log did not end after 100,000 pages", EXIT_ERROR);
-        return (await session.request<{ value: AuditRecord[] }>("GET", `/cove/audit?after=${afterSeq}&limit=${limit}`)).value;
+        return (await session.request<{ value: AuditPage }>("GET", `/cove/audit?after=${afterSeq}&limit=${limit}`)).value;
       };
       const result = await verifyAuditLog(readPage, [saved, ...checkpoints], key);
       if (!result.ok) {
