@@ -249,11 +249,13 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     onDenied: (ctx, status, registry) => denials.record(ctx, status, registry),
     network: { snapshot: () => holder.current(), denied: deniedConnections, onDenial },
     onRequest: (listener, status) => metrics.request(listener, status),
+    bodyProgress: { intervalMs: cfg.bodyProgressTimeoutSeconds * 1000, minBytes: cfg.bodyProgressMinBytes },
   };
 
+  const handshakeTimeoutMs = cfg.tlsHandshakeTimeoutSeconds * 1000;
   const track = (info: ListenerInfo) => (socket: Socket) => metrics.trackConnection(listenerLabel(info), socket);
   async function listen(info: ListenerInfo): Promise<void> {
-    fixed.push(await openListener({ info, material, onRequest: createRequestHandler(deps, info), log, onConnection: track(info) }));
+    fixed.push(await openListener({ info, material, onRequest: createRequestHandler(deps, info), log, onConnection: track(info), handshakeTimeoutMs }));
   }
   try {
     await listen({ kind: "management", address: cfg.managementListen.host, port: cfg.managementListen.port });
@@ -280,6 +282,7 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     reserved: new Set([cfg.publicAddress]),
     onDenial,
     onConnection: (socket, info) => metrics.trackConnection(listenerLabel(info), socket),
+    handshakeTimeoutMs,
   });
   privateListeners = pl;
   const unsubscribe = holder.onChange(() => { void pl.reconcile(); });

@@ -17,6 +17,9 @@ export interface CoveConfig {
   shutdownGraceSeconds: number;
   dnsUpstream?: { host: string; port: number };
   privateEndpointDenyMode: "drop" | "reset";
+  bodyProgressTimeoutSeconds: number;
+  bodyProgressMinBytes: number;
+  tlsHandshakeTimeoutSeconds: number;
   auditCheckpointSeconds: number;
   auditDenialLimit: number;
   auditDenialWindowSeconds: number;
@@ -55,6 +58,9 @@ export const FIELDS: readonly Field[] = [
   { key: "loginServerSuffix", kind: "suffix", default: "cove.test", doc: "DNS suffix of login servers: <registry>.<suffix>. Use azurecr.io to rehearse with production names." },
   { key: "dnsListen", kind: "hostPort", anyPort: true, default: "127.0.0.1:5353", doc: "UDP/TCP address of the DNS server (authoritative for the suffix and the private zones). A bind failure stops the start. Port 0: any free port (logged)." },
   { key: "dnsUpstream", kind: "hostPort", doc: "Resolver (IP:PORT) to which queries outside Cove's zones are forwarded. Unset: they are REFUSED." },
+  { key: "bodyProgressTimeoutSeconds", kind: "number", default: 30, min: 1, max: 3600, doc: "A request body that delivers fewer than bodyProgressMinBytes in this many seconds is ended (408, Connection: close) and its socket closed, on every HTTPS listener." },
+  { key: "bodyProgressMinBytes", kind: "number", default: 1024, min: 1, max: 1000000000, doc: "Bytes a request body must deliver per bodyProgressTimeoutSeconds interval." },
+  { key: "tlsHandshakeTimeoutSeconds", kind: "number", default: 10, min: 1, max: 600, doc: "A connection must send its first byte within this many seconds, and finish its TLS handshake within as many again, or it is closed." },
   { key: "dnsTcpQueryTimeoutSeconds", kind: "number", default: 5, min: 1, max: 120, doc: "A DNS message over TCP must arrive whole within this many seconds of its first byte, or the connection is closed." },
   { key: "dnsTcpMaxConnections", kind: "number", default: 128, min: 1, max: 100000, doc: "Open DNS TCP connections at most; when full, the oldest idle (else slowest) connection makes room for a newcomer." },
   { key: "dnsTcpMaxConnectionsPerSource", kind: "number", default: 16, min: 1, max: 100000, doc: "Open DNS TCP connections per source address at most; the newest beyond it is closed." },

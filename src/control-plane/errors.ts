@@ -44,6 +44,8 @@ export const ARM_ERRORS = {
   InvalidRequestContent: { status: 400, message: "The request content was invalid and could not be deserialized: '{reason}'." },
   UnsupportedMediaType: { status: 415, message: "The content media type '{contentType}' is not supported. Only 'application/json' is supported." },
   RequestEntityTooLarge: { status: 413, message: "The request content size exceeds the maximum size of {limit} bytes." },
+  // Cove's own: a request body that stalled (http/body-progress.ts); the connection is closed after it.
+  RequestTimeout: { status: 408, message: "The request content arrived too slowly: fewer than {minBytes} bytes in {seconds} seconds." },
   InvalidParameter: { status: 400, message: "The value of parameter '{target}' is invalid. {reason}" },
   LocationRequired: { status: 400, message: "The location property is required for this definition." },
   // --- subscriptions and resource groups ---

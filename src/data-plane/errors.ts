@@ -8,6 +8,7 @@
 //   MANIFEST_TOO_BIG -> SIZE_INVALID with 413 (OCI dist-spec v1.1: a registry rejecting a
 //                       manifest for its size SHOULD answer 413 Payload Too Large);
 //   ROUTE_UNKNOWN    -> UNSUPPORTED with 404 (a path that is not part of the API at all);
+//   BODY_TIMEOUT     -> BLOB_UPLOAD_INVALID with 408 (a request body that stalled);
 // and two because a refusal needs its own message: DATA_URL_DENIED -> DENIED with 403, telling a
 // client refused on the data endpoint to go back to the login server (data-endpoint.ts), and
 // BLOB_REFERENCED -> DENIED with 403, telling an owner to delete the manifest first (blobs.ts).
@@ -53,6 +54,9 @@ export const OCI_ERRORS = {
   // field, `service` naming another registry): OCI's UNSUPPORTED ("an invalid set of parameters"), 400.
   TOKEN_REQUEST_INVALID: entry("UNSUPPORTED", 400, "the token request is malformed or not supported"),
   TOOMANYREQUESTS: entry("TOOMANYREQUESTS", 429, "too many requests"),
+  // A request body that stalled (http/body-progress.ts): 408, then the connection is closed. The
+  // spec has no timeout code; BLOB_UPLOAD_INVALID is the closest, and uploads are what stall.
+  BODY_TIMEOUT: entry("BLOB_UPLOAD_INVALID", 408, "the request body arrived too slowly and was cut off"),
   UNKNOWN: entry("UNKNOWN", 500, "unknown error"),
 } as const satisfies Record<string, CatalogueEntry>;
 

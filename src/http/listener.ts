@@ -37,6 +37,11 @@ export interface ListenerOptions {
   gate?: ConnectionGate;
   /** Every admitted raw socket (byte counting). */
   onConnection?(socket: Socket): void;
+  /**
+   * How long an admitted connection may stay silent before its first byte, and then how long its TLS
+   * handshake may take (config tlsHandshakeTimeoutSeconds; 0: no limit). Default 10 s.
+   */
+  handshakeTimeoutMs?: number;
 }
 
 export interface Listener {
@@ -54,19 +59,45 @@ export interface Listener {
 export async function openListener(o: ListenerOptions): Promise<Listener> {
   const { info, log } = o;
   let current = o.material;
-  const server = createServer({ cert: o.material.cert, key: o.material.key, SNICallback: (name, cb) => cb(null, current.sni?.(name)), requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 30_000 }, o.onRequest);
+  const handshakeTimeout = o.handshakeTimeoutMs ?? 10_000;
+  // requestTimeout stays 0: a large upload at a normal speed may take as long as it needs; a body that
+  // stalls is cut by the pipeline's body-progress watchdog (body-progress.ts) instead.
+  const server = createServer({
+    cert: o.material.cert, key: o.material.key, SNICallback: (name, cb) => cb(null, current.sni?.(name)),
+    requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 30_000, handshakeTimeout,
+  }, o.onRequest);
   const internal = server.listeners("connection");
   if (internal.length !== 1) throw new Error(`https.Server has ${internal.length} connection listeners; the network gate expects exactly one`);
   const tlsAccept = internal[0] as (socket: Socket) => void;
   server.removeAllListeners("connection");
 
+  // What one idle connection costs (issue 7 item 12): the TLS session (OpenSSL's SSL object and its
+  // buffers, tens of KB of native memory that glibc keeps after it is freed) is created only when the
+  // client sends its first byte. A raw TCP connection that never says hello costs a net.Socket and
+  // is destroyed after `handshakeTimeout`; the TLS handshake then has its own `handshakeTimeout`.
+  // The handlers are shared functions (`this` is the socket), not closures made per connection.
   const connections = new Set<Socket>();
+  function forget(this: Socket): void { connections.delete(this); }
+  function silent(this: Socket): void { this.destroy(); }
+  function firstBytes(this: Socket): void {
+    this.off("readable", firstBytes);
+    this.off("timeout", silent);
+    this.setTimeout(0);
+    // 'readable' with nothing buffered is the end of the stream: the client left without a byte.
+    if (this.readableLength === 0) { this.destroy(); return; }
+    // Bytes already read stay in the socket's buffer; TLSSocket feeds them to OpenSSL first.
+    tlsAccept.call(server, this);
+  }
   const admit = (socket: Socket) => {
     if (socket.destroyed) return;
     connections.add(socket);
-    socket.once("close", () => connections.delete(socket));
+    socket.on("close", forget);
     o.onConnection?.(socket);
-    tlsAccept.call(server, socket);
+    if (handshakeTimeout > 0) {
+      socket.setTimeout(handshakeTimeout);
+      socket.on("timeout", silent);
+    }
+    socket.on("readable", firstBytes);
   };
   server.on("connection", (socket: Socket) => {
     if (o.gate) o.gate(socket, admit);

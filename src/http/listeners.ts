@@ -38,6 +38,8 @@ export interface PrivateListenersOptions {
   reserved: ReadonlySet<string>;
   onDenial(d: NetworkDenial): void;
   onConnection?(socket: Socket, info: ListenerInfo): void;
+  /** See ListenerOptions.handshakeTimeoutMs. */
+  handshakeTimeoutMs?: number;
 }
 
 /** What the registry listener on one endpoint IP is doing; `error` and `hint` only when Failed. */
@@ -150,7 +152,7 @@ export class PrivateListeners {
       const info: ListenerInfo = { kind: "registry", via: "private", address: ip, port: this.o.port };
       try {
         const l = await openListener({
-          info, material: this.o.material(), onRequest: this.o.onRequest(info), log: this.o.log, gate: this.gate,
+          info, material: this.o.material(), onRequest: this.o.onRequest(info), log: this.o.log, gate: this.gate, handshakeTimeoutMs: this.o.handshakeTimeoutMs,
           onConnection: this.o.onConnection ? (s) => this.o.onConnection!(s, info) : undefined,
         });
         if (this.closed || !wanted.has(ip)) { await l.close(true); return; }

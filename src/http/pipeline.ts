@@ -18,6 +18,9 @@
 //   5. authorization   inside each surface, from role assignments, visible where routes are declared
 //   6. handler         returns a value; nothing writes to the socket but respond()
 //   7. error mapping   one mapper per surface: OCI errors on the registry, ARM errors on management
+//   (throughout)       a request body must keep arriving: fewer than bodyProgressMinBytes per
+//                      bodyProgressTimeoutSeconds answers the surface's 408 and closes (body-progress.ts);
+//                      a body left unread by the answer is never drained: Connection: close
 //   8. audit + log     denied data-plane requests are audited (rate-limited); one access log line each;
 //                      requests counted by listener and status (/metrics)
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -31,6 +34,9 @@ import { clientAddress } from "./client-address.js";
 import type { DeniedConnections } from "./denied-connections.js";
 import { firewallDenied, viaOf, type NetworkDenial } from "./network-step.js";
 import { respond } from "./respond.js";
+import { watchBodyProgress, type BodyProgressOptions } from "./body-progress.js";
+import { DomainError } from "../domain/errors.js";
+import { armError } from "../control-plane/errors.js";
 
 export type RouteFn = (ctx: RequestContext) => Promise<HandlerResult | undefined>;
 
@@ -60,6 +66,8 @@ export interface PipelineDeps {
     denied: DeniedConnections;
     onDenial(d: NetworkDenial): void;
   };
+  /** The body-progress timeout (config bodyProgressTimeoutSeconds/MinBytes). Absent: none. */
+  bodyProgress?: BodyProgressOptions;
   /** Every answered request, by listener label ("management" | "public" | "private") and status. */
   onRequest?(listener: string, status: number): void;
 }
@@ -149,6 +157,15 @@ export function createRequestHandler(deps: PipelineDeps, listener: ListenerInfo)
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint();
     const ctx = buildContext(req, listener, deps.trustedProxies);
+    // Whoever answers first (the handler or the body-progress watchdog) writes; the other does not.
+    let answered = false;
+    const stopWatch = deps.bodyProgress
+      ? watchBodyProgress(req, deps.bodyProgress, () => {
+        if (answered) { req.destroy(); req.socket.destroy(); return; }
+        answered = true;
+        void answerStalled(deps, ctx, res, label, deps.bodyProgress!);
+      })
+      : () => undefined;
     let result: HandlerResult;
     let registry: RegistryView | undefined;
     if (listener.kind === "management") {
@@ -159,25 +176,68 @@ export function createRequestHandler(deps: PipelineDeps, listener: ListenerInfo)
       if (!out.result) {
         // Dropped by the network decision: no answer at all, the socket is held or reset.
         deps.log.debug({ requestId: ctx.requestId, listener: label, method: ctx.method, path: ctx.rawPath, client: ctx.clientIp }, "request dropped");
+        stopWatch();
         return;
       }
       result = out.result;
       // Network refusals are audited by onDenial with their reason; the rest of the 401/403s here.
       if (!out.network && (result.status === 401 || result.status === 403) && deps.onDenied) deps.onDenied(ctx, result.status, registry);
     }
-    result.headers = { "x-ms-request-id": ctx.requestId, ...(result.headers ?? {}) };
-    try {
-      await respond(res, ctx.method, result);
-    } catch (err) {
-      deps.log.warn({ requestId: ctx.requestId, err: (err as Error).message }, "response aborted");
-      res.destroy();
+    if (answered) {
+      // The watchdog answered 408 and closed the connection; what the handler made of the cut body is moot.
+      deps.log.debug({ requestId: ctx.requestId, listener: label, method: ctx.method, path: ctx.rawPath, status: result.status }, "answer after a body timeout dropped");
+      return;
     }
-    // An unread request body (an error answered early) must not leave the socket half-read.
-    if (!req.complete) req.resume();
+    answered = true;
+    stopWatch();
+    result.headers = { "x-ms-request-id": ctx.requestId, ...(result.headers ?? {}) };
+    // A body not read to its end (a 401/403 before the route read it, an error answered early) is
+    // never drained: draining would let anyone, authenticated or not, send gigabytes or drip bytes
+    // forever. Connection: close makes Node end the connection once the answer is out.
+    if (!req.complete) result.headers.Connection = "close";
+    await write(deps, ctx, res, result);
     deps.onRequest?.(label, result.status);
     deps.log.debug({
       requestId: ctx.requestId, listener: label, method: ctx.method, path: ctx.rawPath,
       status: result.status, client: ctx.clientIp, registry: registry?.name, ms: Number(process.hrtime.bigint() - started) / 1e6,
     }, "request");
   };
+}
+
+/** Writes the answer; a client that leaves before it has all of it is not Cove's failure. */
+async function write(deps: PipelineDeps, ctx: RequestContext, res: ServerResponse, result: HandlerResult): Promise<void> {
+  try {
+    await respond(res, ctx.method, result);
+  } catch (err) {
+    // "Premature close": the client closed the connection before the answer was all written. skopeo
+    // does this to some layer GETs in a normal `copy --all` pull that then succeeds with verified
+    // digests (test/e2e/push-log.test.ts): client behaviour, logged at debug. A failing source (a
+    // store read error) rejects with its own error instead, and stays a warning.
+    const clientLeft = (err as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE";
+    deps.log[clientLeft ? "debug" : "warn"]({ requestId: ctx.requestId, method: ctx.method, path: ctx.rawPath, err: (err as Error).message }, "response aborted");
+    res.destroy();
+  }
+}
+
+/** The watchdog's answer: the surface's catalogued 408, then the connection is closed. */
+async function answerStalled(deps: PipelineDeps, ctx: RequestContext, res: ServerResponse, label: string, o: BodyProgressOptions): Promise<void> {
+  const seconds = o.intervalMs / 1000;
+  const detail = { minBytes: o.minBytes, seconds };
+  const result = ctx.listener.kind === "management"
+    ? deps.management.mapError(armError("RequestTimeout", detail), ctx)
+    : deps.registry.mapError(new DomainError("BODY_TIMEOUT", `fewer than ${o.minBytes} bytes in ${seconds} s`, detail), ctx);
+  deps.log.info({ requestId: ctx.requestId, listener: label, method: ctx.method, path: ctx.rawPath, client: ctx.clientIp, ...detail }, "request body stalled: answered 408, connection closed");
+  const req = ctx.req;
+  const socket = req.socket;
+  // Once the answer is out, the request is destroyed as well as the socket: Node detaches a request
+  // from its socket when the response finishes, so without this a handler still reading the body
+  // (an upload holding its session's lock) would wait for bytes that never come. A client that does
+  // not read the answer is cut a second later all the same.
+  const cut = () => { if (!req.destroyed) req.destroy(); socket.destroy(); };
+  socket.once("close", cut);
+  setTimeout(cut, 1000).unref();
+  if (res.headersSent) { cut(); return; }
+  result.headers = { "x-ms-request-id": ctx.requestId, ...(result.headers ?? {}), Connection: "close" };
+  await write(deps, ctx, res, result);
+  deps.onRequest?.(label, result.status);
 }

@@ -54,6 +54,13 @@ export function createMetrics(): CoveMetrics {
     if (w > t.written) { sent.inc({ listener: t.listener }, w - t.written); t.written = w; }
   };
 
+  // One shared close handler (`this` is the socket) rather than a closure per connection: an idle
+  // connection should cost its map entry and little else (issue 7 item 12).
+  function closed(this: Socket): void {
+    const t = open.get(this);
+    if (t) { settle(this, t); open.delete(this); }
+  }
+
   const requests = new Counter({ name: "cove_http_requests_total", help: "Answered HTTP requests by listener (management, public, private) and status.", labelNames: ["listener", "status"], registers: [registry] });
   const denials = new Counter({ name: "cove_network_denials_total", help: "Requests and connections refused by the network decision, by reason and listener.", labelNames: ["reason", "listener"], registers: [registry] });
   const dns = new Counter({ name: "cove_dns_queries_total", help: "DNS queries answered, by the client's view and the response code.", labelNames: ["view", "rcode"], registers: [registry] });
@@ -91,9 +98,8 @@ export function createMetrics(): CoveMetrics {
     },
     dnsRateLimited: (action) => rrlChildren[action].inc(),
     trackConnection(listener, socket) {
-      const t: Tracked = { listener, read: 0, written: 0 };
-      open.set(socket, t);
-      socket.once("close", () => { settle(socket, t); open.delete(socket); });
+      open.set(socket, { listener, read: 0, written: 0 });
+      socket.on("close", closed);
     },
     bindGauges(s) { sources = s; },
     async render() {
