@@ -20,15 +20,15 @@ export interface CoveConfig {
   bodyProgressTimeoutSeconds: number;
   bodyProgressMinBytes: number;
   tlsHandshakeTimeoutSeconds: number;
-  auditCheckpointSeconds: number;
-  auditDenialLimit: number;
-  auditDenialWindowSeconds: number;
-  auditDenialSources: number;
   dnsTcpQueryTimeoutSeconds: number;
   dnsTcpMaxConnections: number;
   dnsTcpMaxConnectionsPerSource: number;
   dnsRateLimit: number;
   dnsRateLimitSlip: number;
+  auditCheckpointSeconds: number;
+  auditDenialLimit: number;
+  auditDenialWindowSeconds: number;
+  auditDenialSources: number;
   loginFailureLimit: number;
   loginSourceFailureLimit: number;
   loginFailureWindowSeconds: number;
@@ -77,9 +77,9 @@ export const FIELDS: readonly Field[] = [
   { key: "auditDenialLimit", kind: "number", default: 60, max: 1000000, doc: "Denied requests audited one by one per client IP and window; the rest are counted exactly in the window's summary." },
   { key: "auditDenialWindowSeconds", kind: "number", default: 60, min: 1, max: 86400, doc: "Length (seconds, at least 1) of the denial audit window; its summary is written when it ends." },
   { key: "auditDenialSources", kind: "number", default: 256, min: 1, max: 1000000, doc: "Client IPs tracked by name per denial window; denials from further sources are counted together." },
-  { key: "loginFailureLimit", kind: "number", default: 10, doc: "Failed password checks per user name (appId, admin user) and window before further attempts get 429 with Retry-After, without a password check (docs/identity.md)." },
-  { key: "loginSourceFailureLimit", kind: "number", default: 100, doc: "Failed password checks per client IP and window before every login from it gets 429 with Retry-After." },
-  { key: "loginFailureWindowSeconds", kind: "number", default: 60, doc: "Length (seconds, at least 1) of the failed-login window; also how often failed logins are audited as exact counts." },
+  { key: "loginFailureLimit", kind: "number", default: 10, min: 1, max: 1000000, doc: "Failed password checks per user name (appId, admin user) and window before further attempts get 429 with Retry-After, without a password check (docs/identity.md)." },
+  { key: "loginSourceFailureLimit", kind: "number", default: 100, min: 1, max: 1000000, doc: "Failed password checks per client IP and window before every login from it gets 429 with Retry-After." },
+  { key: "loginFailureWindowSeconds", kind: "number", default: 60, min: 1, max: 86400, doc: "Length (seconds, at least 1) of the failed-login window; also how often failed logins are audited as exact counts." },
 ];
 
 export function envName(key: string): string {
