@@ -1,4 +1,4 @@
-// Cove's DNS server (issue 4 item 4, DESIGN.md section 5): authoritative for the login-server suffix,
+// Cove's DNS server: authoritative for the login-server suffix,
 // privatelink.<suffix> and every private DNS zone, answering from the querying address's view of
 // the current NetworkSnapshot (read per query, so answers follow state changes immediately), over
 // UDP and TCP on the same port. Names outside Cove's zones are forwarded when an upstream is set,

@@ -1,4 +1,4 @@
-// The body-progress watchdog (issue 7 item 2): a request body must keep arriving. Node's own
+// The body-progress watchdog: a request body must keep arriving. Node's own
 // requestTimeout is 0 on every listener, because a 5 GB layer at a normal speed may take as long as it
 // needs; what is refused instead is a body that stalls: fewer than `minBytes` in an interval of
 // `intervalMs` (a client that announced 100 GB and went quiet, or drips one byte every two seconds).

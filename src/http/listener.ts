@@ -71,7 +71,7 @@ export async function openListener(o: ListenerOptions): Promise<Listener> {
   const tlsAccept = internal[0] as (socket: Socket) => void;
   server.removeAllListeners("connection");
 
-  // What one idle connection costs (issue 7 item 12): the TLS session (OpenSSL's SSL object and its
+  // What one idle connection costs: the TLS session (OpenSSL's SSL object and its
   // buffers, tens of KB of native memory that glibc keeps after it is freed) is created only when the
   // client sends its first byte. A raw TCP connection that never says hello costs a net.Socket and
   // is destroyed after `handshakeTimeout`; the TLS handshake then has its own `handshakeTimeout`.

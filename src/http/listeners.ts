@@ -1,4 +1,4 @@
-// Listeners follow the state (issue 4, DESIGN.md section 2): besides the management and public
+// Listeners follow the state: besides the management and public
 // listeners, one HTTPS listener on registryPort at EVERY IP of every private endpoint (login-server
 // member and data member), opened when the endpoint appears in the network snapshot and closed,
 // with its open connections cut, when it goes. `reconcile()` runs after every snapshot change (the

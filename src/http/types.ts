@@ -14,7 +14,7 @@ export interface ListenerInfo {
   port: number;
   /**
    * For registry listeners: the public endpoint (publicAddress:registryPort) or a private endpoint IP.
-   * Absent means "public" (issue 4 adds private listeners; the network decision depends on it).
+   * Absent means "public" (private endpoint listeners say "private"; the network decision depends on it).
    */
   via?: "public" | "private";
 }

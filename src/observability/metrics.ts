@@ -1,4 +1,4 @@
-// Cove's metrics in the Prometheus text format (issue 4, item 6), served at /metrics on the
+// Cove's metrics in the Prometheus text format, served at /metrics on the
 // management listener (metrics-route.ts). One prom-client Registry per running Cove, never the
 // global one: several Coves in one process (the tests) must not share counters.
 //
@@ -55,7 +55,7 @@ export function createMetrics(): CoveMetrics {
   };
 
   // One shared close handler (`this` is the socket) rather than a closure per connection: an idle
-  // connection should cost its map entry and little else (issue 7 item 12).
+  // connection should cost its map entry and little else.
   function closed(this: Socket): void {
     const t = open.get(this);
     if (t) { settle(this, t); open.delete(this); }
