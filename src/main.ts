@@ -289,6 +289,17 @@ export async function start(flags: Record<string, string | undefined>, env: Node
   await pl.reconcile();
   metrics.bindGauges({ privateListeners: () => pl.addresses().length, heldConnections: () => deniedConnections.size() });
 
+  // Server certificates are renewed well before their 90 days run out (tls/server-certificates.ts).
+  const renewer = setInterval(() => {
+    certificates?.renewIfDue().then((renewed) => {
+      if (!renewed) return;
+      for (const l of fixed) l.setSecureContext(material);
+      pl.setSecureContext(material);
+      log.info("renewed the server certificates");
+    }, (e) => log.error({ err: String(e) }, "server certificate renewal failed; retrying at the next check"));
+  }, 6 * 3600_000);
+  renewer.unref();
+
   const sweeper = setInterval(() => {
     dataPlane.sweep().then((n) => n && log.info({ reclaimed: n }, "expired upload sessions reclaimed"), (e) => log.warn({ err: String(e) }, "upload sweep failed"));
   }, 60_000);
@@ -306,6 +317,7 @@ export async function start(flags: Record<string, string | undefined>, env: Node
   async function stop(): Promise<void> {
     stopping ??= (async () => {
       clearInterval(sweeper);
+      clearInterval(renewer);
       unsubscribe();
       deniedConnections.closeAll();
       const listeners = [...fixed, ...pl.listeners()];

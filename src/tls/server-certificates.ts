@@ -14,6 +14,13 @@
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { LocalCa } from "./local-ca.js";
 
+/**
+ * Server certificates live 90 days (local-ca.ts) and are no longer re-issued when registries change,
+ * so a long-running Cove renews them itself: every certificate once it is this old, leaving two
+ * thirds of its life as margin for a check that runs only every few hours.
+ */
+export const RENEW_AFTER_MS = 30 * 24 * 3600_000;
+
 /** Which certificate a server name gets: the login wildcard, a location's data wildcard, or the default. */
 export type CertificateChoice = { kind: "login" } | { kind: "data"; location: string } | { kind: "default" };
 
@@ -43,6 +50,12 @@ export interface ServerCertificates {
   addLocations(locations: Iterable<string>): Promise<string[]>;
   /** The locations with a data-endpoint certificate. */
   locations(): string[];
+  /**
+   * Re-issues every certificate when the current ones are RENEW_AFTER_MS old at `now`; true when it did.
+   * `sni` sees the new contexts at once; the default certificate reaches a listener through its
+   * setSecureContext(material), which the caller does when this answers true.
+   */
+  renewIfDue(now?: number): Promise<boolean>;
 }
 
 export interface ServerCertificateOptions {
@@ -55,7 +68,8 @@ export async function createServerCertificates(ca: LocalCa, o: ServerCertificate
   const suffix = o.suffix.toLowerCase();
   const context = async (names: string[]) => createSecureContext(await ca.issue(names));
   const byDefault = await ca.issue(o.addresses);
-  const login = await context([`*.${suffix}`]);
+  let login = await context([`*.${suffix}`]);
+  let issuedAt = Date.now();
   const data = new Map<string, SecureContext>();
   const known = new Set<string>();
   // Issuance is async: one chain, so two registry changes at once do not issue a location twice.
@@ -87,6 +101,24 @@ export async function createServerCertificates(ca: LocalCa, o: ServerCertificate
           added.push(loc);
         }
         return added;
+      });
+      chain = run.catch(() => undefined);
+      return run;
+    },
+    renewIfDue(now = Date.now()) {
+      const run = chain.then(async () => {
+        if (now - issuedAt < RENEW_AFTER_MS) return false;
+        const fresh = await ca.issue(o.addresses);
+        const freshLogin = await context([`*.${suffix}`]);
+        const freshData = new Map<string, SecureContext>();
+        for (const loc of known) freshData.set(loc, await context([`*.${loc}.data.${suffix}`]));
+        // Swapped only once all are issued, so a failure half-way leaves the old set whole.
+        material.cert = fresh.cert;
+        material.key = fresh.key;
+        login = freshLogin;
+        for (const [loc, c] of freshData) data.set(loc, c);
+        issuedAt = Date.now();
+        return true;
       });
       chain = run.catch(() => undefined);
       return run;
