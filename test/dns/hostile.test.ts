@@ -4,9 +4,9 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import net from "node:net";
 import dnsPacket from "dns-packet";
 import { LAPTOP, type Running, startDns } from "./scenario.js";
+import { frame, rawConnect } from "./tcp-client.js";
 
 let dns: Running;
 let client: dgram.Socket;
@@ -123,25 +123,8 @@ describe("UDP", () => {
   });
 });
 
-/** Opens a TCP connection; collects the length-framed messages it receives. */
-async function connect(): Promise<{ sock: net.Socket; messages: Buffer[]; closed: Promise<void> }> {
-  const sock = net.connect({ host: "127.0.0.1", port: dns.port, localAddress: LAPTOP });
-  await new Promise<void>((resolve, reject) => { sock.once("connect", resolve); sock.once("error", reject); });
-  const messages: Buffer[] = [];
-  let buf = Buffer.alloc(0);
-  sock.on("data", (c: Buffer) => {
-    buf = Buffer.concat([buf, c]);
-    while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
-      messages.push(buf.subarray(2, 2 + buf.readUInt16BE(0)));
-      buf = buf.subarray(2 + buf.readUInt16BE(0));
-    }
-  });
-  sock.on("error", () => undefined);
-  const closed = new Promise<void>((resolve) => sock.once("close", () => resolve()));
-  return { sock, messages, closed };
-}
-
-const frame = (m: Buffer) => Buffer.concat([Buffer.from([m.length >> 8, m.length & 255]), m]);
+/** A TCP connection from the laptop's address (test/dns/tcp-client.ts collects the framed answers). */
+const connect = () => rawConnect(dns.port, LAPTOP);
 async function waitFor(cond: () => boolean, ms = 1000): Promise<void> {
   const until = Date.now() + ms;
   while (!cond() && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
