@@ -3,10 +3,11 @@
 //   audit-checkpoints.jsonl    one signed checkpoint per line, appended and fsynced, never rewritten
 // Outside the database on purpose: a rewrite of the audit table (sqlite3, a restored backup, a
 // driver on another host) does not take the checkpoints along.
-import { generateKeyPairSync, createPrivateKey, createPublicKey, randomBytes, type KeyObject } from "node:crypto";
-import { link, mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
+import { generateKeyPairSync, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { AuditCheckpoint } from "./checkpoint.js";
+import { writeKeyOnce } from "../auth/key-file.js";
 
 export interface SigningKey {
   privateKey: KeyObject;
@@ -21,19 +22,8 @@ export async function loadOrCreateSigningKey(path: string): Promise<SigningKey> 
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
   if (pem === undefined) {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const { privateKey } = generateKeyPairSync("ed25519");
-    // Written aside and linked into place: two processes starting at once agree on one key, and a
-    // crash never leaves half a key.
-    const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-    await writeFile(tmp, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
-    try {
-      await link(tmp, path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    } finally {
-      await rm(tmp, { force: true });
-    }
+    await writeKeyOnce(path, privateKey.export({ type: "pkcs8", format: "pem" }));
     pem = await readFile(path, "utf8");
   }
   const privateKey = createPrivateKey(pem);

@@ -13,9 +13,19 @@ export async function loadOrCreateKey(path: string, bytes = 32): Promise<Buffer>
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
+  await writeKeyOnce(path, randomBytes(bytes));
+  return readFile(path);
+}
+
+/**
+ * Writes a new key file (mode 0600, its folder 0700) unless one exists already: written aside and
+ * linked into place, so two processes starting at once agree on one key (the loser's is discarded;
+ * read the file back for the winner's) and a crash never leaves half a key.
+ */
+export async function writeKeyOnce(path: string, content: string | Buffer): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(tmp, randomBytes(bytes), { mode: 0o600 });
+  await writeFile(tmp, content, { mode: 0o600 });
   try {
     await link(tmp, path);
   } catch (e) {
@@ -23,5 +33,4 @@ export async function loadOrCreateKey(path: string, bytes = 32): Promise<Buffer>
   } finally {
     await rm(tmp, { force: true });
   }
-  return readFile(path);
 }
