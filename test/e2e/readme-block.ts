@@ -3,7 +3,8 @@
 // the block with bash, in a private mount namespace (test/support/hosts.ts) so its /etc/hosts line
 // stays private; and the checks a user would make afterwards.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { promisify } from "node:util";
 import { access, constants, readdir, readFile, stat } from "node:fs/promises";
 import { get as httpsGet } from "node:https";
 import { join } from "node:path";
@@ -59,11 +60,28 @@ export async function runBlock(block: string, layout: Layout, count: number, ext
   return { code: r.code, rounds: parts, stdout: r.stdout, stderr: r.stderr, hosts: last[1] ?? "" };
 }
 
-/** Runs `cove serve` as `user` (a normal user's own Cove) and waits until /healthz answers. */
-export async function spawnCoveAs(user: { uid: number; gid: number }, dataDir: string, home: string): Promise<{ child: ChildProcess; waitExit(): Promise<void> }> {
+/** What a normal user's copy of the project needs to run Cove and the walkthrough's scripts. */
+const PROJECT_PARTS = ["package.json", "bin", "dist", "scripts", "node_modules"];
+
+/**
+ * Lays this project out again under `dest`, for a normal user who may not be able to reach the
+ * checkout itself (a CI clone under a mode-0700 directory, such as mktemp -d's). Hard links where the
+ * file system allows (cheap, and the files are world-readable already), a copy otherwise.
+ */
+export async function projectCopy(dest: string): Promise<void> {
+  const run = promisify(execFile);
+  try {
+    await run("cp", ["-al", ...PROJECT_PARTS, dest]);
+  } catch {
+    await run("cp", ["-a", ...PROJECT_PARTS, dest]);
+  }
+}
+
+/** Runs `cove serve` from the project at `project` as `user` (a normal user's own Cove) and waits until /healthz answers. */
+export async function spawnCoveAs(user: { uid: number; gid: number }, dataDir: string, home: string, project: string): Promise<{ child: ChildProcess; waitExit(): Promise<void> }> {
   const [mport, rport, dport] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(process.execPath, ["bin/cove.js", "serve", "--data-dir", dataDir, "--management-listen", `127.0.0.1:${mport}`, "--registry-port", String(rport)], {
-    uid: user.uid, gid: user.gid,
+    uid: user.uid, gid: user.gid, cwd: project,
     env: { PATH: process.env.PATH, HOME: home, COVE_LOG_LEVEL: "warn", COVE_DNS_LISTEN: `127.0.0.1:${dport}` },
     stdio: ["ignore", "inherit", "inherit"],
   });

@@ -7,10 +7,10 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { chown, mkdir, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { have } from "../support/hosts.js";
-import { assertPulled, listing, onPath, runBlock, spawnCoveAs, walkthroughBlock, type Layout } from "./readme-block.js";
+import { assertPulled, listing, onPath, projectCopy, runBlock, spawnCoveAs, walkthroughBlock, type Layout } from "./readme-block.js";
 
 // nobody/nogroup: present on every Debian system, owns nothing, has no password.
 const USER = { name: "nobody", uid: 65534, gid: 65534 };
@@ -25,11 +25,15 @@ before(async () => {
   if (skip) return;
   base = await mkdtemp(join(tmpdir(), "cove-readme-sudo-"));
   layout = { checkout: join(base, "checkout"), home: join(base, "home"), tmp: join(base, "tmp") };
-  for (const d of Object.values(layout)) await mkdir(d);
-  await symlink(resolve("bin"), join(layout.checkout, "bin"));
-  await symlink(resolve("scripts"), join(layout.checkout, "scripts"));
+  const project = join(base, "project");
+  for (const d of [...Object.values(layout), project]) await mkdir(d);
+  // The user runs the project from a place it can reach: this checkout's own path may pass through
+  // a directory only root may enter (CI clones into one).
+  await projectCopy(project);
+  await symlink(join(project, "bin"), join(layout.checkout, "bin"));
+  await symlink(join(project, "scripts"), join(layout.checkout, "scripts"));
   for (const p of [base, ...Object.values(layout)]) await chown(p, USER.uid, USER.gid);
-  cove = await spawnCoveAs(USER, join(layout.checkout, ".cove"), layout.home);
+  cove = await spawnCoveAs(USER, join(layout.checkout, ".cove"), layout.home, project);
 });
 
 after(async () => {

@@ -31,6 +31,20 @@ export interface TestCove {
 }
 
 export async function startCove(extra: Record<string, string> = {}): Promise<TestCove> {
+  // A port found free can be taken before Cove binds it (freePort's ports come from the ephemeral
+  // range, which every outgoing connection on the machine also draws from): try again with new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startCoveOnce(extra);
+    } catch (err) {
+      // The DNS bind failure is reported in a sentence (main.ts) that names the code.
+      const inUse = (err as NodeJS.ErrnoException).code === "EADDRINUSE" || /\bEADDRINUSE\b/.test(String((err as Error).message));
+      if (!inUse || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startCoveOnce(extra: Record<string, string>): Promise<TestCove> {
   const dataDir = await mkdtemp(join(tmpdir(), "cove-test-"));
   const mport = await freePort();
   const rport = await freePort();
@@ -45,7 +59,13 @@ export async function startCove(extra: Record<string, string> = {}): Promise<Tes
     shutdownGraceSeconds: "2",
     ...extra,
   };
-  const running = await start(flags, {});
+  let running: Awaited<ReturnType<typeof start>>;
+  try {
+    running = await start(flags, {});
+  } catch (err) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const ca = await readFile(running.credentials.caCertPath, "utf8");
   return {
     dataDir,
