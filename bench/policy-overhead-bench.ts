@@ -20,7 +20,7 @@ import { start } from "../src/main.js";
 import { createRequestHandler } from "../src/http/pipeline.js";
 import { openListener } from "../src/http/listener.js";
 import type { ListenerInfo } from "../src/http/types.js";
-import { openLocalCa } from "../src/tls/local-ca.js";
+import { openLocalCa } from "../src/http/tls/local-ca.js";
 import { freePort } from "../test/support/cove.js";
 import { clients, createRegistry } from "../test/support/arm.js";
 import { https, basic } from "../test/support/http.js";

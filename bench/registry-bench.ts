@@ -15,7 +15,7 @@ import { freePort, spawnCove } from "../test/support/cove.js";
 import { createRegistry } from "../test/support/arm.js";
 import { runWithHosts } from "../test/support/hosts.js";
 import { https, basic } from "../test/support/http.js";
-import { openLocalCa } from "../src/tls/local-ca.js";
+import { openLocalCa } from "../src/http/tls/local-ca.js";
 import type { LoadResult } from "./load.js";
 
 const exec = promisify(execFile);

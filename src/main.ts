@@ -8,21 +8,21 @@ import { pino, type Logger } from "pino";
 import { loadConfig, type CoveConfig } from "./config/index.js";
 import { openStores } from "./storage/open.js";
 import { RegistryIndex } from "./storage/registry-index.js";
-import { openLocalCa, type LocalCa } from "./tls/local-ca.js";
-import { createServerCertificates } from "./tls/server-certificates.js";
-import { createIdentityProvider } from "./auth/identity-provider.js";
+import { openLocalCa, type LocalCa } from "./http/tls/local-ca.js";
+import { createServerCertificates } from "./http/tls/server-certificates.js";
+import { createIdentityProvider } from "./identity/identity-provider.js";
 import { createAccessControl } from "./auth/access-control.js";
 import { loadOrCreateKey } from "./auth/key-file.js";
 import { createRegistryAuth } from "./data-plane/registry-auth.js";
 import { managementAudiences } from "./auth/audiences.js";
 import { createLoginThrottle } from "./auth/login-throttle.js";
-import { createAudienceGuard } from "./control-plane/token-audience.js";
+import { createAudienceGuard } from "./control-plane/arm/token-audience.js";
 import { createDataPlane } from "./data-plane/index.js";
 import { ociErrorResult } from "./data-plane/errors.js";
 import { createManagementApi, mapArmError } from "./control-plane/index.js";
-import { createIdentityRoutes } from "./control-plane/identity-routes.js";
-import { createServicePrincipalRoutes } from "./control-plane/service-principal-routes.js";
-import { createAuditRoutes } from "./control-plane/audit-routes.js";
+import { createIdentityRoutes } from "./identity/routes.js";
+import { createServicePrincipalRoutes } from "./identity/service-principal-routes.js";
+import { createAuditRoutes } from "./audit/routes.js";
 import { createRequestHandler, listenerLabel, type PipelineDeps } from "./http/pipeline.js";
 import type { HandlerResult, ListenerInfo } from "./http/types.js";
 import { openListener, type Listener, type TlsMaterial } from "./http/listener.js";
@@ -159,7 +159,7 @@ export async function start(flags: Record<string, string | undefined>, env: Node
   const dnsAddress = { host: cfg.dnsListen.host, port: dns.address().udp.port };
 
   // Every listener, private ones included, presents the same material: chosen by SNI, wildcards for
-  // login servers and data endpoints, the address certificate without SNI (src/tls/server-certificates.ts).
+  // login servers and data endpoints, the address certificate without SNI (src/http/tls/server-certificates.ts).
   // One object for the Cove's life: a new location only adds a context its `sni` finds.
   const certificates = ca ? await createServerCertificates(ca, { suffix: cfg.loginServerSuffix, addresses: addressNames(cfg) }) : undefined;
   await certificates?.addLocations(locationsInUse(index));
@@ -289,7 +289,7 @@ export async function start(flags: Record<string, string | undefined>, env: Node
   await pl.reconcile();
   metrics.bindGauges({ privateListeners: () => pl.addresses().length, heldConnections: () => deniedConnections.size() });
 
-  // Server certificates are renewed well before their 90 days run out (tls/server-certificates.ts).
+  // Server certificates are renewed well before their 90 days run out (http/tls/server-certificates.ts).
   const renewer = setInterval(() => {
     certificates?.renewIfDue().then((renewed) => {
       if (!renewed) return;

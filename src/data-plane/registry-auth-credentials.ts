@@ -5,7 +5,7 @@
 //   <service principal appId> / <client secret>
 // and what each principal may do on a registry.
 
-import type { LocalIdentityProvider } from "../auth/identity-provider.js";
+import type { LocalIdentityProvider } from "../identity/identity-provider.js";
 import type { AccessControl, Principal, RegistryAction } from "../auth/types.js";
 import type { RegistryView } from "../domain/registry.js";
 import type { MetadataStore } from "../storage/types.js";

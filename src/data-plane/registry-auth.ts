@@ -21,7 +21,7 @@
 import type { Logger } from "pino";
 import type { HandlerResult, RequestContext } from "../http/types.js";
 import type { AccessControl, Principal } from "../auth/types.js";
-import type { LocalIdentityProvider } from "../auth/identity-provider.js";
+import type { LocalIdentityProvider } from "../identity/identity-provider.js";
 import type { RegistryView } from "../domain/registry.js";
 import type { MetadataStore } from "../storage/types.js";
 import type { TokenClaims } from "../auth/tokens.js";

@@ -3,7 +3,7 @@
 // Azure, privatelink.azurecr.io is a delegated public zone, and the public CNAME chain runs through
 // it). Private side: every private DNS zone, visible only to the VNets linked to it.
 // Values are documented in docs/dns.md; the private zones' SOA is Azure's (the same values the
-// management API shows for the `@` SOA record set, src/control-plane/private-dns-zones.ts).
+// management API shows for the `@` SOA record set, src/control-plane/privatedns/zones.ts).
 
 import type { Answer } from "dns-packet";
 

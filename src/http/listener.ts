@@ -19,7 +19,7 @@ export interface TlsMaterial {
   /** The default certificate: a handshake without SNI, or one whose name `sni` does not choose. */
   cert: string | Buffer;
   key: string | Buffer;
-  /** The context for an SNI server name (src/tls/server-certificates.ts); undefined: the default. */
+  /** The context for an SNI server name (src/http/tls/server-certificates.ts); undefined: the default. */
   sni?(servername: string): SecureContext | undefined;
 }
 

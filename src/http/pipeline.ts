@@ -36,7 +36,7 @@ import { firewallDenied, viaOf, type NetworkDenial } from "./network-step.js";
 import { respond } from "./respond.js";
 import { watchBodyProgress, type BodyProgressOptions } from "./body-progress.js";
 import { DomainError } from "../domain/errors.js";
-import { armError } from "../control-plane/errors.js";
+import { armError } from "../control-plane/arm/errors.js";
 
 export type RouteFn = (ctx: RequestContext) => Promise<HandlerResult | undefined>;
 

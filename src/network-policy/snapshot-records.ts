@@ -1,6 +1,6 @@
 // Reads the stored ARM records that make up the network (all subscriptions) and turns them into
 // plain, lower-cased facts; snapshot.ts indexes those facts for lookups. The shapes are the ones the
-// control plane writes (control-plane/subnets.ts, peerings.ts, private-endpoints.ts,
+// control plane writes (control-plane/network/subnets.ts, peerings.ts, private-endpoints.ts,
 // network-interfaces.ts, private-endpoint-connections.ts, private-dns-*.ts, registries.ts).
 // The type names are repeated here rather than imported: imports flow domain <- network-policy <-
 // control-plane (HOUSE-STYLE), and these strings are ARM's, not the control plane's.
@@ -65,7 +65,7 @@ function subnetFacts(subnets: ResourceRecord[]): SubnetFact[] {
 }
 
 function peeringFacts(peerings: ResourceRecord[]): Array<[string, string]> {
-  // peeringState is Connected on both sides exactly when both sides exist (control-plane/peerings.ts).
+  // peeringState is Connected on both sides exactly when both sides exist (control-plane/network/peerings.ts).
   return peerings
     .filter((p) => props(p).peeringState === "Connected")
     .map((p) => [parentId(p.id).toLowerCase(), lower((props(p).remoteVirtualNetwork as Json | undefined)?.id)]);

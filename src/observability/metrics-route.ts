@@ -6,7 +6,7 @@
 // `oauth2` client-credentials block pointed at Cove's token endpoint (docs/architecture.md).
 import type { AccessControl } from "../auth/types.js";
 import type { HandlerResult, RequestContext } from "../http/types.js";
-import { armError } from "../control-plane/errors.js";
+import { armError } from "../control-plane/arm/errors.js";
 import type { CoveMetrics } from "./metrics.js";
 
 export const METRICS_PATH = "/metrics";

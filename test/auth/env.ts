@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino, type Logger } from "pino";
 import { openStores } from "../../src/storage/open.js";
-import { createIdentityProvider, type LocalIdentityProvider } from "../../src/auth/identity-provider.js";
+import { createIdentityProvider, type LocalIdentityProvider } from "../../src/identity/identity-provider.js";
 import { createAccessControl, type AccessControlExt } from "../../src/auth/access-control.js";
 import { buildRoleAssignment } from "../../src/auth/role-assignments.js";
 import type { MetadataStore } from "../../src/storage/types.js";

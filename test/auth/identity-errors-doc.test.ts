@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { IDENTITY_ERRORS } from "../../src/control-plane/identity-routes.js";
+import { IDENTITY_ERRORS } from "../../src/identity/routes.js";
 
 test("docs/errors.md lists exactly the identity-provider catalogue", async () => {
   const text = await readFile(new URL("../../../docs/errors.md", import.meta.url), "utf8");

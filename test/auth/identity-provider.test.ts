@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeJwt } from "jose";
 import { authEnv } from "./env.js";
-import { createIdentityProvider, SERVICE_PRINCIPAL_TYPE } from "../../src/auth/identity-provider.js";
+import { createIdentityProvider, SERVICE_PRINCIPAL_TYPE } from "../../src/identity/identity-provider.js";
 import { ROLE_IDS } from "../../src/auth/roles.js";
 import { managementAudiences } from "../../src/auth/audiences.js";
 

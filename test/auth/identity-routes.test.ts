@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import { authEnv, type AuthEnv } from "./env.js";
 import { fakeContext } from "../support/context.js";
-import { createIdentityRoutes, IDENTITY_ERRORS } from "../../src/control-plane/identity-routes.js";
+import { createIdentityRoutes, IDENTITY_ERRORS } from "../../src/identity/routes.js";
 import { managementAudiences } from "../../src/auth/audiences.js";
 
 const MGMT = { kind: "management" as const, address: "127.0.0.1", port: 8443 };

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { startCove, type TestCove } from "../support/cove.js";
 import { managementToken } from "../support/arm.js";
 import { https } from "../support/http.js";
-import { MAX_JSON_DEPTH } from "../../src/control-plane/strict-json.js";
+import { MAX_JSON_DEPTH } from "../../src/control-plane/arm/strict-json.js";
 
 let cove: TestCove;
 let token: string;

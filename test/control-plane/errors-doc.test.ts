@@ -1,9 +1,9 @@
-// docs/errors.md's "ARM management API" table and the catalogue in src/control-plane/errors.ts
+// docs/errors.md's "ARM management API" table and the catalogue in src/control-plane/arm/errors.ts
 // must list the same codes with the same status and message.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { ARM_ERRORS, armError, armErrorResult } from "../../src/control-plane/errors.js";
+import { ARM_ERRORS, armError, armErrorResult } from "../../src/control-plane/arm/errors.js";
 import { DomainError } from "../../src/domain/errors.js";
 
 async function docRows(): Promise<Map<string, { status: number; message: string }>> {

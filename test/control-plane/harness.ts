@@ -12,7 +12,7 @@ import { createAccessControl } from "../../src/auth/access-control.js";
 import { buildRoleAssignment } from "../../src/auth/role-assignments.js";
 import { ROLE_IDS } from "../../src/auth/roles.js";
 import { createManagementApi } from "../../src/control-plane/index.js";
-import { createIdentityProvider } from "../../src/auth/identity-provider.js";
+import { createIdentityProvider } from "../../src/identity/identity-provider.js";
 import type { Principal } from "../../src/auth/types.js";
 import type { MetadataStore } from "../../src/storage/types.js";
 

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, spawnCove, type SpawnedCove, type TestCove } from "../support/cove.js";
 import { managementToken } from "../support/arm.js";
-import { ARM_ERRORS } from "../../src/control-plane/errors.js";
+import { ARM_ERRORS } from "../../src/control-plane/arm/errors.js";
 
 let work: string;
 let cove: SpawnedCove;

@@ -6,7 +6,7 @@ import { mkdtemp, writeFile, rm, access } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:tls";
-import { openLocalCa } from "../../src/tls/local-ca.js";
+import { openLocalCa } from "../../src/http/tls/local-ca.js";
 import { startCove } from "../support/cove.js";
 import { https } from "../support/http.js";
 

@@ -11,7 +11,7 @@ import { startCove, type TestCove } from "../support/cove.js";
 import { ROLE, assignRole, createRegistry, createServicePrincipal, managementToken } from "../support/arm.js";
 import { basic, https } from "../support/http.js";
 import { OCI_ERRORS } from "../../src/data-plane/errors.js";
-import { ARM_ERRORS } from "../../src/control-plane/errors.js";
+import { ARM_ERRORS } from "../../src/control-plane/arm/errors.js";
 
 const INTERVAL_S = 2;
 const MIN_BYTES = 1024;

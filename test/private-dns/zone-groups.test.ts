@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { harness, group, registry, armErr, sp, SUB, type Harness } from "../control-plane/harness.js";
 import { ROLE_IDS } from "../../src/auth/roles.js";
-import { removeZoneGroupsForEndpoint, syncZoneGroupsForEndpoint, recordNameFor } from "../../src/control-plane/private-dns-zone-groups.js";
+import { removeZoneGroupsForEndpoint, syncZoneGroupsForEndpoint, recordNameFor } from "../../src/control-plane/privatedns/zone-groups.js";
 import { aUrl, groupUrl, peId, setEndpointIp, storeEndpoint, zonePath, zoneUrl, DNS_V } from "./fixtures.js";
 
 let h: Harness;

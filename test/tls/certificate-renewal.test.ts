@@ -8,8 +8,8 @@ import { connect, type PeerCertificate } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { openLocalCa } from "../../src/tls/local-ca.js";
-import { createServerCertificates, RENEW_AFTER_MS } from "../../src/tls/server-certificates.js";
+import { openLocalCa } from "../../src/http/tls/local-ca.js";
+import { createServerCertificates, RENEW_AFTER_MS } from "../../src/http/tls/server-certificates.js";
 import { openListener } from "../../src/http/listener.js";
 
 async function peer(port: number, ca: string, servername?: string): Promise<PeerCertificate> {

@@ -4,7 +4,7 @@ import { mkdtemp, rm, stat, readFile } from "node:fs/promises";
 import { createServer, request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openLocalCa } from "../../src/tls/local-ca.js";
+import { openLocalCa } from "../../src/http/tls/local-ca.js";
 
 async function handshake(ca: string, material: { cert: string; key: string }, servername: string): Promise<string> {
   const server = createServer(material, (_req, res) => res.end("ok"));

@@ -1,0 +1,109 @@
+// Cove's audit endpoint, on the management listener behind authentication: how an auditor (or a
+// test, or `cove audit`) reads the append-only, hash-chained log without access to the data dir.
+//
+//   GET  /cove/audit?after=<seq>&limit=<n>        -> 200 {value:[{seq,time,hash,event}], nextLink?}
+//   GET  /cove/audit/verify                       -> 200 {ok:true, lastSeq, lastHash, checkpoints, lastCheckpoint?}
+//                                                        | {ok:false, code, seq, reason, checkpointSeq?, since?}
+//   POST /cove/audit/verify {checkpoint, publicKey} -> the same, checked with the caller's public key
+//   GET  /cove/audit/public-key[?format=jwk]      -> 200 PEM (SPKI) | JWK
+//   GET  /cove/audit/checkpoints?after=&limit=    -> 200 {value:[{seq,headHash,time,keyId,signature}], nextLink?}
+//
+// Reading needs `Microsoft.Insights/eventtypes/values/read` at the subscription, the permission
+// behind Azure's Activity Log; Reader, Contributor and Owner hold it through `*/read` or `*`.
+import { createPublicKey, type KeyObject } from "node:crypto";
+import type { HandlerResult, RequestContext } from "../http/types.js";
+import type { AccessControl } from "../auth/types.js";
+import type { MetadataStore } from "../storage/types.js";
+import type { AuditAnchors } from "./checkpointer.js";
+import { verifyAuditLog } from "./verify-log.js";
+import { armError } from "../control-plane/arm/errors.js";
+import { readJsonBody } from "../control-plane/arm/request-body.js";
+
+export const AUDIT_PATH = "/cove/audit";
+export const AUDIT_READ_ACTION = "Microsoft.Insights/eventtypes/values/read";
+const MAX_PAGE = 1000;
+const MAX_VERIFY_BODY = 64 * 1024;
+const ROUTE = /^\/cove\/audit(?:\/(verify|public-key|checkpoints))?\/?$/i;
+const JSON_TYPE = { "content-type": "application/json; charset=utf-8" };
+
+function nonNegativeInt(v: string | null, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (v === null) return fallback;
+  if (!/^\d{1,15}$/.test(v) || Number(v) > max) {
+    throw armError("InvalidParameter", { target: name, reason: `It must be a whole number between 0 and ${max}.` }, { target: name });
+  }
+  return Number(v);
+}
+
+/** The auditor's public key from a POST body: PEM (SPKI) or an Ed25519 JWK. */
+function auditorKey(value: unknown): KeyObject {
+  let key: KeyObject | undefined;
+  try {
+    if (typeof value === "string") key = createPublicKey(value);
+    else if (value && typeof value === "object") key = createPublicKey({ key: value as any, format: "jwk" });
+  } catch { /* reported below */ }
+  if (!key || key.asymmetricKeyType !== "ed25519") {
+    throw armError("InvalidParameter", { target: "publicKey", reason: "It must be an Ed25519 public key, as PEM (SPKI) or JWK." }, { target: "publicKey" });
+  }
+  return key;
+}
+
+function nextLink(ctx: RequestContext, path: string, after: number, limit: number): string {
+  const host = String(ctx.headers.host ?? `${ctx.listener.address}:${ctx.listener.port}`);
+  return `https://${host}${path}?after=${after}&limit=${limit}`;
+}
+
+export function createAuditRoutes(meta: MetadataStore, access: AccessControl, subscriptionId: string, anchors: AuditAnchors) {
+  const scope = `/subscriptions/${subscriptionId}`;
+  const readPage = (after: number, limit: number) => meta.readAudit(after, limit);
+  return async function auditRoutes(ctx: RequestContext): Promise<HandlerResult | undefined> {
+    const m = ROUTE.exec(ctx.rawPath);
+    if (!m) return undefined;
+    const sub = m[1]?.toLowerCase();
+    if (!ctx.principal) throw armError("AuthenticationFailed");
+    if (ctx.method !== "GET" && !(sub === "verify" && ctx.method === "POST")) throw armError("MethodNotAllowed", { method: ctx.method });
+    if (!(await access.authorize(ctx.principal, AUDIT_READ_ACTION, scope))) {
+      throw armError("AuthorizationFailed", { clientId: ctx.principal.clientId ?? ctx.principal.id, objectId: ctx.principal.id, action: AUDIT_READ_ACTION, scope });
+    }
+
+    if (sub === "verify" && ctx.method === "POST") {
+      // An auditor's proof: their saved checkpoint and every checkpoint Cove holds, each checked
+      // with the key they hold, and the log must pass through all of them.
+      const body = await readJsonBody(ctx, MAX_VERIFY_BODY);
+      if (body.checkpoint === undefined) throw armError("InvalidParameter", { target: "checkpoint", reason: "It is required: a checkpoint saved from GET /cove/audit/checkpoints." }, { target: "checkpoint" });
+      const key = auditorKey(body.publicKey);
+      const result = await verifyAuditLog(readPage, [body.checkpoint, ...(await anchors.checkpoints())], key);
+      return { status: 200, headers: JSON_TYPE, body: result };
+    }
+    if (sub === "verify") {
+      return { status: 200, headers: JSON_TYPE, body: await verifyAuditLog(readPage, await anchors.checkpoints(), anchors.publicKey) };
+    }
+    if (sub === "public-key") {
+      const format = ctx.query.get("format") ?? "pem";
+      if (format === "jwk") {
+        return { status: 200, headers: JSON_TYPE, body: { ...anchors.publicKey.export({ format: "jwk" }), kid: anchors.keyId, use: "sig", alg: "EdDSA" } };
+      }
+      if (format !== "pem") throw armError("InvalidParameter", { target: "format", reason: "It must be pem or jwk." }, { target: "format" });
+      return { status: 200, headers: { "content-type": "application/x-pem-file" }, body: anchors.publicKeyPem };
+    }
+
+    const after = nonNegativeInt(ctx.query.get("after"), "after", 0);
+    const limit = nonNegativeInt(ctx.query.get("limit"), "limit", 100, MAX_PAGE) || 100;
+    if (sub === "checkpoints") {
+      const all = await anchors.checkpoints();
+      // Lines are in the order they were appended, which is seq order; a line that is not a
+      // checkpoint is still shown (verify reports it), so nothing in the file is hidden.
+      const from = all.findIndex((c) => !(typeof (c as { seq?: unknown })?.seq === "number" && (c as { seq: number }).seq <= after));
+      const value = from < 0 ? [] : all.slice(from, from + limit);
+      const body: Record<string, unknown> = { value };
+      if (from >= 0 && from + limit < all.length) {
+        const lastSeq = (value[value.length - 1] as { seq?: unknown })?.seq;
+        if (typeof lastSeq === "number") body.nextLink = nextLink(ctx, `${AUDIT_PATH}/checkpoints`, lastSeq, limit);
+      }
+      return { status: 200, headers: JSON_TYPE, body };
+    }
+    const value = await meta.readAudit(after, limit);
+    const body: Record<string, unknown> = { value };
+    if (value.length === limit) body.nextLink = nextLink(ctx, AUDIT_PATH, value[value.length - 1]!.seq, limit);
+    return { status: 200, headers: JSON_TYPE, body };
+  };
+}

@@ -1,0 +1,49 @@
+// Reads an ARM request body: JSON only, capped, streamed from the request (never trusting
+// Content-Length alone), and always an object at the top level. Every failure is a catalogued error,
+// raised before any state is touched.
+
+import type { RequestContext } from "../../http/types.js";
+import { armError } from "./errors.js";
+import { depthExceededAt, MAX_JSON_DEPTH } from "./strict-json.js";
+
+/** ARM bodies here are small documents; 1 MiB leaves ample room (Azure's own limit is 4 MiB). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export async function readJsonBody(ctx: RequestContext, limit = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
+  const type = String(ctx.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "" && type !== "application/json" && !type.endsWith("+json") && type !== "text/json") {
+    throw armError("UnsupportedMediaType", { contentType: type });
+  }
+  const declared = Number(ctx.headers["content-length"] ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) throw armError("RequestEntityTooLarge", { limit });
+
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    size += b.length;
+    if (size > limit) {
+      // Stop reading: the rest of an oversized body is never buffered.
+      ctx.req.destroy?.();
+      throw armError("RequestEntityTooLarge", { limit });
+    }
+    chunks.push(b);
+  }
+  const text = Buffer.concat(chunks).toString("utf8").replace(/^\uFEFF/, "");
+  if (text.trim() === "") throw armError("InvalidRequestContent", { reason: "The request body is empty." });
+  // Before the parse: a 100,000-deep `tags` value once reached a recursive reader and a RangeError (500).
+  const deep = depthExceededAt(text);
+  if (deep >= 0) {
+    throw armError("InvalidRequestContent", { reason: `The JSON document is nested deeper than ${MAX_JSON_DEPTH} levels (at character ${deep}).` });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw armError("InvalidRequestContent", { reason: `Malformed JSON: ${(e as Error).message}` });
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw armError("InvalidRequestContent", { reason: "The request body must be a JSON object." });
+  }
+  return parsed as Record<string, unknown>;
+}

@@ -1,0 +1,68 @@
+// The shapes every control-plane handler shares: its dependencies, the call it receives and the
+// value it returns. Handlers return values and throw catalogued errors (errors.ts); index.ts writes
+// status, headers and the ARM error body.
+
+import type { Logger } from "pino";
+import type { RequestContext } from "../../http/types.js";
+import type { Principal, AccessControl } from "../../auth/types.js";
+import type { MetadataStore } from "../../storage/types.js";
+
+export interface ManagementApiDeps {
+  meta: MetadataStore;
+  access: AccessControl;
+  log: Logger;
+  tenantId: string;
+  subscriptionId: string;
+  loginServerSuffix: string;
+  registryPort: number;
+  /** Called after any registry is created, changed or deleted (the lead re-issues TLS certs, refreshes the index). */
+  onRegistriesChanged?: () => void | Promise<void>;
+  /**
+   * Called after every successful audited write (any resource type), once its effects are stored and
+   * before the answer is sent: the network snapshot is rebuilt and the listeners and DNS views follow
+   * it, so a client that saw the ARM answer already meets the new state on the wire.
+   */
+  onStateChanged?: () => void | Promise<void>;
+  /**
+   * The registry listener's status on one private endpoint IP, shown on the endpoint as the Cove
+   * extension `properties.listenerStatus` (docs/private-networking.md). main.ts passes it in from
+   * the listeners, so the control plane never imports src/http. Absent: the property is left out.
+   */
+  listenerStatus?: (ip: string) => ListenerStatus;
+  /** Display name returned for the subscription (az needs one). Default "cove-local". */
+  subscriptionDisplayName?: string;
+  /**
+   * Path of the AAD authority on the management endpoint, used in `/metadata/endpoints` and the
+   * 401 challenge. Default "/adfs" (reference/az-cli.md 3.1: the only authority az 2.45 uses without
+   * contacting login.microsoftonline.com).
+   */
+  authorityPath?: string;
+}
+
+/** Listening, Failed (the bind error, and how to fix it) or Pending (not tried yet). */
+export interface ListenerStatus {
+  state: "Listening" | "Failed" | "Pending";
+  error?: string;
+  hint?: string;
+}
+
+export interface ArmCall {
+  ctx: RequestContext;
+  deps: ManagementApiDeps;
+  /** Path parameters, percent-decoded, case preserved. `scope` for Microsoft.Authorization routes. */
+  params: Record<string, string>;
+  principal: Principal;
+  apiVersion: string;
+  /** Parsed JSON body for routes that declare `body: true` (an object; validated by the handler). */
+  body?: Record<string, unknown>;
+}
+
+export interface ArmResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Set by handlers that created, changed or deleted a registry: index.ts calls onRegistriesChanged. */
+  registriesChanged?: boolean;
+}
+
+export type ArmHandler = (call: ArmCall) => Promise<ArmResult>;
