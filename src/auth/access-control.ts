@@ -8,8 +8,9 @@
 
 import type { MetadataStore } from "../storage/types.js";
 import type { AccessControl, ArmAction, Principal, RegistryAction } from "./types.js";
-import { ROLE_ASSIGNMENT_TYPE, assignmentView, scopeCovers, type AssignmentView } from "./role-assignments.js";
-import { REGISTRY_ACTION_ARM, ROLE_DEFINITION_TYPE, builtInRole, roleAllows, roleFromBody, type RoleDefinition } from "./roles.js";
+import { assignmentView, scopeCovers, type AssignmentView } from "./role-assignments.js";
+import { REGISTRY_ACTION_ARM, builtInRole, roleAllows, roleFromBody, type RoleDefinition } from "./roles.js";
+import { ROLE_ASSIGNMENT_TYPE, ROLE_DEFINITION_TYPE } from "../domain/resource-types.js";
 
 export interface AccessControlExt extends AccessControl {
   /** Role assignments (with their role) that apply to `principal` at `scope`, inherited ones included. */

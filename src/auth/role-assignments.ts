@@ -6,8 +6,8 @@
 import { randomUUID } from "node:crypto";
 import type { ResourceRecord } from "../storage/types.js";
 import { roleDefinitionId } from "./roles.js";
+import { ROLE_ASSIGNMENT_TYPE } from "../domain/resource-types.js";
 
-export const ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments";
 
 export type PrincipalType = "ServicePrincipal" | "User" | "Group" | "ForeignGroup" | "Device";
 

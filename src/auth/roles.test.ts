@@ -1,8 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  BUILT_IN_ROLES, ROLE_IDS, actionMatches, builtInRole, builtInRoleByName, renderRoleDefinition, roleAllows, roleRegistryActions,
-} from "./roles.js";
+import { BUILT_IN_ROLES, ROLE_IDS, actionMatches, builtInRole, builtInRoleByName, renderRoleDefinition, roleAllows, roleRegistryActions } from "./roles.js";
 
 test("action wildcards match as Azure: * spans slashes, comparison is case-insensitive", () => {
   const table: [string, string, boolean][] = [

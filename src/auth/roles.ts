@@ -9,8 +9,8 @@
 // ACR roles table gives Reader "Pull image"). Custom roles get the same treatment for free.
 
 import type { ArmAction, RegistryAction } from "./types.js";
+import { ROLE_DEFINITION_TYPE } from "../domain/resource-types.js";
 
-export const ROLE_DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions";
 
 export interface Permission {
   actions: string[];

@@ -24,6 +24,7 @@ import { DomainError } from "../domain/errors.js";
 import type { DataPlaneDeps } from "./deps.js";
 import { BLOB, matchRoute, route, type NeedsFn, type OciHandler, type OciRequest, type Route } from "./router.js";
 import { blobLocation } from "./locations.js";
+import { dataEndpointHost } from "../domain/resource-ids.js";
 
 export const DEFAULT_DATA_URL_TTL_MS = 10 * 60 * 1000;
 /** HMAC-SHA256 keys shorter than the hash add nothing but risk (RFC 2104 section 3). */
@@ -57,7 +58,7 @@ export function dataEndpointOf(registry: RegistryView): DataEndpointAddress | un
   const name = registry.name.toLowerCase();
   const location = registry.location.toLowerCase();
   if (!m || !location || !m[1]!.startsWith(name + ".")) return undefined;
-  const host = `${name}.${location}.data.${m[1]!.slice(name.length + 1)}`;
+  const host = dataEndpointHost(name, location, m[1]!.slice(name.length + 1));
   return { host, authority: host + (m[2] ?? "") };
 }
 

@@ -21,7 +21,7 @@
 import net from "node:net";
 import type { Logger } from "pino";
 import type { Responder } from "./responder.js";
-import { clientAddress } from "./udp-server.js";
+import { unwrapMapped } from "../network-policy/ip-address.js";
 
 export interface TcpLimits {
   /** Close a connection that sends nothing for this long (RFC 7766 section 6.2.3: seconds, not minutes). */
@@ -92,7 +92,7 @@ export class TcpServer {
   }
 
   private onConnection(socket: net.Socket): void {
-    const source = clientAddress(socket.remoteAddress ?? "");
+    const source = unwrapMapped(socket.remoteAddress ?? "");
     socket.on("error", (err) => this.log.debug({ err: err.message, client: source }, "dns tcp connection error"));
     if ((this.perSource.get(source) ?? 0) >= this.limits.maxConnectionsPerSource) {
       // Debug, not info: a flood of refused connections must not become a flood of log lines.

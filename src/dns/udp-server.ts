@@ -6,11 +6,8 @@ import dgram from "node:dgram";
 import { isIPv6 } from "node:net";
 import type { Logger } from "pino";
 import type { Responder } from "./responder.js";
-
-export function clientAddress(address: string): string {
-  // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d; views and rules use plain IPv4.
-  return address.startsWith("::ffff:") ? address.slice(7) : address;
-}
+// An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d; views and rules use plain IPv4.
+import { unwrapMapped } from "../network-policy/ip-address.js";
 
 export class UdpServer {
   private socket: dgram.Socket | undefined;
@@ -43,7 +40,7 @@ export class UdpServer {
   private onMessage(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     let out: ReturnType<Responder["handle"]>;
     try {
-      out = this.responder.handle(msg, clientAddress(rinfo.address), "udp");
+      out = this.responder.handle(msg, unwrapMapped(rinfo.address), "udp");
     } catch (err) {
       this.log.error({ err: (err as Error).message, client: rinfo.address }, "dns udp query failed");
       return;

@@ -2,7 +2,8 @@
 // (Microsoft.ContainerRegistry/registries). The control plane owns the resource; the data plane
 // only reads this view (through storage/registry-index.ts), so the two can never disagree.
 
-export const REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries";
+import { registryHost } from "./resource-ids.js";
+import { REGISTRY_TYPE } from "./resource-types.js";
 
 export type SkuName = "Basic" | "Standard" | "Premium" | "Classic";
 
@@ -26,7 +27,7 @@ export interface RegistryView {
 export const REGISTRY_NAME = /^[a-zA-Z0-9]{5,50}$/;
 
 export function loginServerFor(name: string, suffix: string, port: number): string {
-  const host = `${name.toLowerCase()}.${suffix}`;
+  const host = registryHost(name, suffix);
   return port === 443 ? host : `${host}:${port}`;
 }
 

@@ -4,18 +4,18 @@
 // separate question (network-policy/), kept apart on purpose.
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
+import { unwrapMapped } from "../network-policy/ip-address.js";
 
-export function unmapIpv4(addr: string): string {
-  return addr.startsWith("::ffff:") && isIP(addr.slice(7)) === 4 ? addr.slice(7) : addr;
-}
+// TODO(lead): callers move to unwrapMapped once the helpers editing them are done.
+export const unmapIpv4 = unwrapMapped;
 
 export function clientAddress(req: IncomingMessage, trustedProxies: ReadonlySet<string>): string {
-  const peer = unmapIpv4(req.socket.remoteAddress ?? "");
+  const peer = unwrapMapped(req.socket.remoteAddress ?? "");
   if (!trustedProxies.has(peer)) return peer;
   const header = req.headers["x-forwarded-for"];
   const value = Array.isArray(header) ? header.join(",") : header;
   if (!value) return peer;
-  const hops = value.split(",").map((s) => unmapIpv4(s.trim())).filter((s) => isIP(s) !== 0);
+  const hops = value.split(",").map((s) => unwrapMapped(s.trim())).filter((s) => isIP(s) !== 0);
   for (let i = hops.length - 1; i >= 0; i--) if (!trustedProxies.has(hops[i])) return hops[i];
   return peer;
 }

@@ -6,7 +6,6 @@
 import type { MetadataStore } from "../storage/types.js";
 import { buildRoleAssignment } from "../auth/role-assignments.js";
 import { ROLE_IDS } from "../auth/roles.js";
-import type { LocalIdentityProvider } from "./identity-provider.js";
 
 export const BOOTSTRAP_DISPLAY_NAME = "cove-bootstrap";
 
@@ -17,7 +16,14 @@ export interface BootstrapCredentials {
   clientSecret: string;
 }
 
-export async function bootstrapOwner(idp: LocalIdentityProvider, meta: MetadataStore): Promise<BootstrapCredentials> {
+/** What bootstrap needs of the identity provider (the provider calls bootstrap, so it is named here, not imported). */
+export interface PrincipalIssuer {
+  readonly tenantId: string;
+  readonly subscriptionId: string;
+  createServicePrincipal(displayName: string): Promise<{ objectId: string; appId: string; password: string }>;
+}
+
+export async function bootstrapOwner(idp: PrincipalIssuer, meta: MetadataStore): Promise<BootstrapCredentials> {
   const sp = await idp.createServicePrincipal(BOOTSTRAP_DISPLAY_NAME);
   const scope = `/subscriptions/${idp.subscriptionId}`;
   await meta.putResource(

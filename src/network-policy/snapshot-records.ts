@@ -6,9 +6,9 @@
 // control-plane (HOUSE-STYLE), and these strings are ARM's, not the control plane's.
 
 import type { MetadataStore, ResourceRecord } from "../storage/types.js";
-import { REGISTRY_TYPE } from "../domain/registry.js";
 import { parseCidr, type Cidr } from "../domain/network.js";
 import type { ConnectionStatus, EndpointAddress, LinkView, RegistryNetwork } from "./types.js";
+import { REGISTRY_TYPE } from "../domain/resource-types.js";
 
 export const SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets";
 export const PEERING_TYPE = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings";

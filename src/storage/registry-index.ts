@@ -3,8 +3,9 @@
 // (lower-case; login servers are unique across Cove) to its view, rebuilt whenever the control plane
 // reports a change. Both the login server and the dedicated data endpoint
 // (<name>.<location>.data.<suffix>) resolve to the same registry.
-import { REGISTRY_TYPE, registryViewFrom, type RegistryView } from "../domain/registry.js";
+import { registryViewFrom, type RegistryView } from "../domain/registry.js";
 import type { MetadataStore } from "./types.js";
+import { REGISTRY_TYPE } from "../domain/resource-types.js";
 
 export class RegistryIndex {
   private byName = new Map<string, RegistryView>();

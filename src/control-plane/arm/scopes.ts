@@ -4,16 +4,11 @@
 // the case the resource was created with.
 
 import type { ResourceRecord } from "../../storage/types.js";
-import { REGISTRY_TYPE } from "../../domain/registry.js";
 import type { ManagementApiDeps } from "./types.js";
 import { armError } from "./errors.js";
+import { REGISTRY_TYPE, RESOURCE_GROUP_TYPE } from "../../domain/resource-types.js";
+import { registryId, resourceGroupId, subscriptionId } from "../../domain/resource-ids.js";
 
-export const RESOURCE_GROUP_TYPE = "Microsoft.Resources/resourceGroups";
-
-export const subscriptionId = (s: string) => `/subscriptions/${s}`;
-export const resourceGroupId = (s: string, rg: string) => `/subscriptions/${s}/resourceGroups/${rg}`;
-export const registryId = (s: string, rg: string, name: string) =>
-  `/subscriptions/${s}/resourceGroups/${rg}/providers/Microsoft.ContainerRegistry/registries/${name}`;
 
 /** Cove runs exactly one subscription; any other id is unknown, as Azure answers for a foreign one. */
 export function assertSubscription(deps: ManagementApiDeps, s: string): string {

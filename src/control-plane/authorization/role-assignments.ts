@@ -7,12 +7,13 @@
 // disagree on the shape.
 
 import type { ArmCall, ArmResult } from "../arm/types.js";
-import { ROLE_ASSIGNMENT_TYPE, assignmentView, buildRoleAssignment, roleAssignmentId, type PrincipalType } from "../../auth/role-assignments.js";
+import { assignmentView, buildRoleAssignment, roleAssignmentId, type PrincipalType } from "../../auth/role-assignments.js";
 import { armError } from "../arm/errors.js";
 import { SERVICE_PRINCIPALS_ROOT, SERVICE_PRINCIPAL_TYPE } from "../../identity/identity-provider.js";
 import { findRole } from "./role-definitions.js";
 import { resolveScope, scopeCovers } from "../arm/scopes.js";
 import { asObject, asString, invalid, onlyKeys, optEnum, optString } from "../arm/strict-json.js";
+import { ROLE_ASSIGNMENT_TYPE } from "../../domain/resource-types.js";
 
 export const RA_READ = "Microsoft.Authorization/roleAssignments/read";
 export const RA_WRITE = "Microsoft.Authorization/roleAssignments/write";

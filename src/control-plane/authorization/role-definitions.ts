@@ -5,15 +5,14 @@
 // id prefix; from the tenant root they carry none.
 
 import type { ArmCall, ArmResult } from "../arm/types.js";
-import {
-  BUILT_IN_ROLES, ROLE_DEFINITION_TYPE, builtInRole, renderRoleDefinition, roleDefinitionId, roleFromBody, type Permission, type RoleDefinition,
-} from "../../auth/roles.js";
-import { ROLE_ASSIGNMENT_TYPE, assignmentView } from "../../auth/role-assignments.js";
+import { BUILT_IN_ROLES, builtInRole, renderRoleDefinition, roleDefinitionId, roleFromBody, type Permission, type RoleDefinition } from "../../auth/roles.js";
+import { assignmentView } from "../../auth/role-assignments.js";
 import type { ResourceRecord } from "../../storage/types.js";
 import { armError } from "../arm/errors.js";
 import { demand } from "../arm/authorize.js";
 import { resolveScope, scopeCovers } from "../arm/scopes.js";
 import { asObject, asString, invalid, onlyKeys, optArray, optString } from "../arm/strict-json.js";
+import { ROLE_DEFINITION_TYPE, ROLE_ASSIGNMENT_TYPE } from "../../domain/resource-types.js";
 
 export const ROLE_DEF_READ = "Microsoft.Authorization/roleDefinitions/read";
 

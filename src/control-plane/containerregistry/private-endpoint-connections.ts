@@ -17,14 +17,14 @@
 import { randomUUID } from "node:crypto";
 import type { MetadataStore, ResourceRecord } from "../../storage/types.js";
 import type { ArmCall, ArmResult, ManagementApiDeps } from "../arm/types.js";
-import { REGISTRY_TYPE } from "../../domain/registry.js";
 import { transition, CONNECTION_STATUSES, type ConnectionStatus, type TransitionCause } from "../../domain/connection-state.js";
 import { armError } from "../arm/errors.js";
 import { assertSubscription, getRegistry } from "../arm/scopes.js";
 import { asObject, onlyKeys, optEnum, optObject, optString, invalid, type Json } from "../arm/strict-json.js";
-import { PRIVATE_ENDPOINT_TYPE, getTyped } from "../network/virtual-networks.js";
+import { PEC_TYPE, PRIVATE_ENDPOINT_TYPE, REGISTRY_TYPE } from "../../domain/resource-types.js";
+import { getTyped } from "../arm/resource-kit.js";
+import { dataEndpointHost } from "../../domain/resource-ids.js";
 
-export const PEC_TYPE = "Microsoft.ContainerRegistry/registries/privateEndpointConnections";
 export const PEC_READ = "Microsoft.ContainerRegistry/registries/privateEndpointConnections/read";
 export const PEC_DELETE = "Microsoft.ContainerRegistry/registries/privateEndpointConnections/delete";
 /** The permission that approves (or rejects) connections on a registry; Owner and Contributor hold it. */
@@ -61,13 +61,9 @@ export async function refreshRegistryConnections(deps: Pick<ManagementApiDeps, "
   const props: Json = { ...(reg.body.properties as Json), privateEndpointConnections: list };
   if (list.length > 0 && props.dataEndpointEnabled !== true) {
     props.dataEndpointEnabled = true;
-    props.dataEndpointHostNames = [dataEndpointHost(reg, deps.loginServerSuffix)];
+    props.dataEndpointHostNames = [dataEndpointHost(String(reg.body.name), String(reg.body.location), deps.loginServerSuffix)];
   }
   await deps.meta.putResource({ id: reg.id, type: REGISTRY_TYPE, body: { ...reg.body, properties: props } });
-}
-
-export function dataEndpointHost(reg: ResourceRecord, suffix: string): string {
-  return `${String(reg.body.name).toLowerCase()}.${String(reg.body.location)}.data.${suffix}`;
 }
 
 /** Writes the registry-side state onto the endpoint's connection entry (either array). */

@@ -7,8 +7,8 @@ import type { ResourceRecord } from "../../storage/types.js";
 import type { ArmCall, ArmResult } from "../arm/types.js";
 import { armError } from "../arm/errors.js";
 import { assertSubscription, getRegistry } from "../arm/scopes.js";
+import { PLR_TYPE } from "../../domain/resource-types.js";
 
-export const PLR_TYPE = "Microsoft.ContainerRegistry/registries/privateLinkResources";
 export const PLR_READ = "Microsoft.ContainerRegistry/registries/privateLinkResources/read";
 
 function resource(registry: ResourceRecord, suffix: string) {

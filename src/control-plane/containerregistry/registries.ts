@@ -5,17 +5,20 @@
 // the v12 SDK's deserialiser crashes without it.
 
 import { randomUUID } from "node:crypto";
-import { REGISTRY_NAME, REGISTRY_TYPE, loginServerFor, type SkuName } from "../../domain/registry.js";
+import { REGISTRY_NAME, loginServerFor, type SkuName } from "../../domain/registry.js";
 import type { ResourceRecord } from "../../storage/types.js";
 import type { Principal } from "../../auth/types.js";
 import type { ArmCall, ArmResult, ManagementApiDeps } from "../arm/types.js";
 import { armError } from "../arm/errors.js";
 import { readable } from "../arm/authorize.js";
-import { assertSubscription, getRegistry, getResourceGroup, registryId } from "../arm/scopes.js";
+import { assertSubscription, getRegistry, getResourceGroup } from "../arm/scopes.js";
 import { asLocation, asString, invalid, onlyKeys, optEnum, optTags, type Json } from "../arm/strict-json.js";
 import { checkPrivateLinkRules, checkSkuRules, defaultProps, mergeProps, parseRegistryBody, type RegistryProps } from "./registry-schema.js";
 import { disconnectRegistry } from "./private-endpoint-connections.js";
 import { PASSWORD_NAMES, createAdminCredentials, readAdminCredentials, regeneratePassword } from "./credentials.js";
+import { REGISTRY_TYPE } from "../../domain/resource-types.js";
+import { registryId } from "../../domain/resource-ids.js";
+import { dataEndpointHost } from "../../domain/resource-ids.js";
 
 export const REG_READ = "Microsoft.ContainerRegistry/registries/read";
 export const REG_WRITE = "Microsoft.ContainerRegistry/registries/write";
@@ -66,7 +69,7 @@ interface DocParts {
 
 function registryDocument(d: DocParts, suffix: string): Json {
   const p = d.props;
-  const dataHosts = p.dataEndpointEnabled === true ? [`${d.name.toLowerCase()}.${d.location}.data.${suffix}`] : [];
+  const dataHosts = p.dataEndpointEnabled === true ? [dataEndpointHost(d.name, d.location, suffix)] : [];
   return {
     id: d.id,
     name: d.name,

@@ -2,7 +2,6 @@
 // the registry side (privateEndpointConnections, privateLinkResources). One line per operation, as
 // every provider's table. Approving or rejecting a connection needs the approval action on the registry.
 import { authenticated, requires, route, type Route } from "../arm/router.js";
-import { registryId, subscriptionId } from "../arm/scopes.js";
 import {
   CHECK_NAME, REG_DELETE, REG_LIST_CREDENTIALS, REG_READ, REG_REGENERATE_CREDENTIAL, REG_WRITE, checkNameAvailability,
   deleteRegistry, getRegistryHandler, listCredentials, listRegistriesInGroup, listRegistriesInSubscription, patchRegistry,
@@ -10,6 +9,7 @@ import {
 } from "./registries.js";
 import { PEC_APPROVAL, PEC_DELETE, PEC_READ, deleteConnection, getConnection, listConnections, putConnection } from "./private-endpoint-connections.js";
 import { PLR_READ, getPrivateLinkResource, listPrivateLinkResources } from "./private-link-resources.js";
+import { registryId, subscriptionId } from "../../domain/resource-ids.js";
 
 const SUB = "/subscriptions/{subscriptionId}";
 const RG = `${SUB}/resourcegroups/{resourceGroupName}`;

@@ -7,8 +7,10 @@
 import { randomUUID } from "node:crypto";
 import type { ArmCall, ArmResult } from "../arm/types.js";
 import { assertSubscription, getResourceGroup } from "../arm/scopes.js";
-import { NIC_TYPE, getTyped, listTracked, networkId, newEtag, notFoundTracked } from "./virtual-networks.js";
 import type { Json } from "../arm/strict-json.js";
+import { NIC_TYPE, NIC_IP_CONFIGURATION_TYPE } from "../../domain/resource-types.js";
+import { getTyped, listTracked, networkEtag, notFoundTracked } from "../arm/resource-kit.js";
+import { networkId } from "../../domain/resource-ids.js";
 
 export const NIC_READ = "Microsoft.Network/networkInterfaces/read";
 
@@ -24,14 +26,14 @@ export interface NicMember {
 
 export function nicDocument(id: string, location: string, endpointId: string, subnetId: string, members: NicMember[]): Json {
   return {
-    id, name: id.split("/").pop(), type: NIC_TYPE, location, etag: newEtag(),
+    id, name: id.split("/").pop(), type: NIC_TYPE, location, etag: networkEtag(),
     properties: {
       provisioningState: "Succeeded",
       resourceGuid: randomUUID(),
       ipConfigurations: members.map((m, i) => {
         const name = m.configName ?? `privateEndpointIpConfig.${randomUUID()}`;
         return {
-          id: `${id}/ipConfigurations/${name}`, name, type: "Microsoft.Network/networkInterfaces/ipConfigurations", etag: newEtag(),
+          id: `${id}/ipConfigurations/${name}`, name, type: NIC_IP_CONFIGURATION_TYPE, etag: networkEtag(),
           properties: {
             provisioningState: "Succeeded",
             privateIPAddress: m.address,

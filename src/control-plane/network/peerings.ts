@@ -13,7 +13,10 @@ import type { ArmCall, ArmResult } from "../arm/types.js";
 import { armError } from "../arm/errors.js";
 import { asObject, asString, onlyKeys, optBoolean, optObject, invalid, type Json } from "../arm/strict-json.js";
 import { cidrsOverlap, formatCidr } from "../../domain/network.js";
-import { PEERING_TYPE, VNET_TYPE, actorOf, addressSpaceOf, getTyped, loadVnet, newEtag, parentOf, refreshVnet } from "./virtual-networks.js";
+import { PEERING_TYPE, VNET_TYPE } from "../../domain/resource-types.js";
+import { actorOf, getTyped, networkEtag } from "../arm/resource-kit.js";
+import { addressSpaceOf, loadVnet, refreshVnet } from "./vnet-children.js";
+import { parentOf } from "../../domain/resource-ids.js";
 
 export const PEERING_READ = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/read";
 export const PEERING_WRITE = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write";
@@ -98,7 +101,7 @@ export async function putPeering(c: ArmCall): Promise<ArmResult> {
 
   const prevProps = (existing?.body.properties ?? {}) as Json;
   const doc: Json = {
-    id, name: id.split("/").pop(), type: PEERING_TYPE, etag: newEtag(),
+    id, name: id.split("/").pop(), type: PEERING_TYPE, etag: networkEtag(),
     properties: {
       provisioningState: "Succeeded",
       resourceGuid: prevProps.resourceGuid ?? randomUUID(),

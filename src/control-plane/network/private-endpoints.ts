@@ -19,29 +19,25 @@
 import { randomUUID } from "node:crypto";
 import type { ResourceRecord } from "../../storage/types.js";
 import type { ArmCall, ArmResult } from "../arm/types.js";
-import { REGISTRY_TYPE } from "../../domain/registry.js";
 import { initialStatus } from "../../domain/connection-state.js";
 import { allocate, cidrContainsAddress, formatIPv4, isReserved, parseIPv4, type Cidr } from "../../domain/network.js";
 import { armError } from "../arm/errors.js";
 import { assertSubscription, getResourceGroup } from "../arm/scopes.js";
 import type { Json } from "../arm/strict-json.js";
-import {
-  NIC_TYPE, PRIVATE_ENDPOINT_TYPE, VNET_TYPE, actorOf, getTyped, listTracked, networkId, newEtag, notFoundTracked, parentOf,
-} from "./virtual-networks.js";
-import { SUBNET_JOIN, SUBNET_TYPE, refreshSubnet, subnetCidrs, subnetUsage } from "./subnets.js";
+import { SUBNET_JOIN, refreshSubnet, subnetCidrs, subnetUsage } from "./subnets.js";
 import { nicDocument, type NicMember } from "./network-interfaces.js";
-import {
-  MAX_CONNECTIONS_PER_REGISTRY, PEC_APPROVAL, changeState, connectionStateOf, connectionsForEndpoint, connectionsOf, createConnection, dataEndpointHost,
-  type ConnectionState,
-} from "../containerregistry/private-endpoint-connections.js";
+import { MAX_CONNECTIONS_PER_REGISTRY, PEC_APPROVAL, changeState, connectionStateOf, connectionsForEndpoint, connectionsOf, createConnection, type ConnectionState } from "../containerregistry/private-endpoint-connections.js";
 import { parseEndpointBody, type EndpointInput, type StaticIpConfig } from "./private-endpoint-body.js";
 import { removeZoneGroupsForEndpoint, syncZoneGroupsForEndpoint } from "../privatedns/zone-groups.js";
+import { REGISTRY_TYPE, NIC_TYPE, PRIVATE_ENDPOINT_TYPE, VNET_TYPE, SUBNET_TYPE, PE_CONNECTION_TYPE } from "../../domain/resource-types.js";
+import { actorOf, getTyped, listTracked, networkEtag, notFoundTracked } from "../arm/resource-kit.js";
+import { networkId, parentOf } from "../../domain/resource-ids.js";
+import { dataEndpointHost } from "../../domain/resource-ids.js";
 
 export const PE_READ = "Microsoft.Network/privateEndpoints/read";
 export const PE_WRITE = "Microsoft.Network/privateEndpoints/write";
 export const PE_DELETE = "Microsoft.Network/privateEndpoints/delete";
 
-const CONNECTION_TYPE = "Microsoft.Network/privateEndpoints/privateLinkServiceConnections";
 
 function linkedFailure(c: ArmCall, scope: string, linkedAction: string, linkedScope: string): never {
   throw armError("LinkedAuthorizationFailed", {
@@ -56,7 +52,7 @@ export function requiredMembers(registry: ResourceRecord): string[] {
 
 function fqdnsFor(registry: ResourceRecord, member: string, suffix: string): string[] {
   if (member === "registry") return [String((registry.body.properties as Json).loginServer).replace(/:\d+$/, "")];
-  return [dataEndpointHost(registry, suffix)];
+  return [dataEndpointHost(String(registry.body.name), String(registry.body.location), suffix)];
 }
 
 /** Static addresses: both members named, each free, unreserved and inside the subnet. */
@@ -127,7 +123,7 @@ function sameRequest(pe: ResourceRecord, input: EndpointInput): boolean {
 function connectionEntry(peId: string, input: EndpointInput, state: ConnectionState): Json {
   return {
     id: `${peId}/${input.link.manual ? "manualPrivateLinkServiceConnections" : "privateLinkServiceConnections"}/${input.link.name}`,
-    name: input.link.name, type: CONNECTION_TYPE, etag: newEtag(),
+    name: input.link.name, type: PE_CONNECTION_TYPE, etag: networkEtag(),
     properties: {
       provisioningState: "Succeeded",
       privateLinkServiceId: input.link.privateLinkServiceId,
@@ -155,7 +151,7 @@ export async function putPrivateEndpoint(c: ArmCall): Promise<ArmResult> {
     }
     const { tags: _old, ...rest } = existing.body;
     void _old;
-    const body = { ...rest, ...(input.tags ? { tags: input.tags } : {}), etag: newEtag() };
+    const body = { ...rest, ...(input.tags ? { tags: input.tags } : {}), etag: networkEtag() };
     await meta.putResource({ id: existing.id, type: PRIVATE_ENDPOINT_TYPE, body });
     await syncZoneGroupsForEndpoint(meta, existing.id, actor);
     return { status: 200, body: (await meta.getResource(existing.id))!.body };
@@ -207,7 +203,7 @@ export async function putPrivateEndpoint(c: ArmCall): Promise<ArmResult> {
   await meta.putResource({ id: nicId, type: NIC_TYPE, body: nicDocument(nicId, input.location, id, subnet.id, nicMembers) });
   const conn = connectionEntry(id, input, state);
   const doc: Json = {
-    id, name: id.split("/").pop(), type: PRIVATE_ENDPOINT_TYPE, location: input.location, ...(input.tags ? { tags: input.tags } : {}), etag: newEtag(),
+    id, name: id.split("/").pop(), type: PRIVATE_ENDPOINT_TYPE, location: input.location, ...(input.tags ? { tags: input.tags } : {}), etag: networkEtag(),
     properties: {
       provisioningState: "Succeeded",
       resourceGuid: randomUUID(),

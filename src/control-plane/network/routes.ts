@@ -2,13 +2,12 @@
 // interfaces. One line per operation, as every provider's table. Lists are filtered to what the
 // caller may read. (Private link on the registry side is containerregistry/routes.ts.)
 import { authenticated, requires, route, type Route } from "../arm/router.js";
-import {
-  VNET_DELETE, VNET_READ, VNET_WRITE, deleteVirtualNetwork, getVirtualNetwork, listVirtualNetworks, networkId, putVirtualNetwork,
-} from "./virtual-networks.js";
+import { VNET_DELETE, VNET_READ, VNET_WRITE, deleteVirtualNetwork, getVirtualNetwork, listVirtualNetworks, putVirtualNetwork } from "./virtual-networks.js";
 import { SUBNET_DELETE, SUBNET_READ, SUBNET_WRITE, deleteSubnet, getSubnet, listSubnets, putSubnet } from "./subnets.js";
 import { PEERING_DELETE, PEERING_READ, PEERING_WRITE, deletePeering, getPeering, listPeerings, putPeering } from "./peerings.js";
 import { PE_DELETE, PE_READ, PE_WRITE, deletePrivateEndpoint, getPrivateEndpoint, listPrivateEndpoints, putPrivateEndpoint } from "./private-endpoints.js";
 import { NIC_READ, getNetworkInterface, listNetworkInterfaces } from "./network-interfaces.js";
+import { networkId } from "../../domain/resource-ids.js";
 
 const SUB = "/subscriptions/{subscriptionId}";
 const RG = `${SUB}/resourcegroups/{resourceGroupName}`;

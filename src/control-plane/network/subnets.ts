@@ -12,9 +12,11 @@ import type { ArmCall, ArmResult } from "../arm/types.js";
 import { armError } from "../arm/errors.js";
 import { onlyKeys, optArray, optBoolean, optEnum, optObject, optString, invalid, type Json } from "../arm/strict-json.js";
 import { cidrContains, cidrContainsAddress, cidrsOverlap, parseIPv4, type Cidr } from "../../domain/network.js";
-import { NIC_TYPE, getTyped, loadVnet, newEtag, parentOf, parsePrefixes, addressSpaceOf, refreshVnet } from "./virtual-networks.js";
+import { NIC_TYPE, SUBNET_TYPE } from "../../domain/resource-types.js";
+import { getTyped, networkEtag } from "../arm/resource-kit.js";
+import { loadVnet, parsePrefixes, addressSpaceOf, refreshVnet } from "./vnet-children.js";
+import { parentOf } from "../../domain/resource-ids.js";
 
-export const SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets";
 export const SUBNET_READ = "Microsoft.Network/virtualNetworks/subnets/read";
 export const SUBNET_WRITE = "Microsoft.Network/virtualNetworks/subnets/write";
 export const SUBNET_DELETE = "Microsoft.Network/virtualNetworks/subnets/delete";
@@ -105,7 +107,7 @@ export async function subnetUsage(meta: MetadataStore, subnetId: string): Promis
 export function subnetDocument(id: string, s: SubnetInput, prev?: ResourceRecord | null): Json {
   const prevProps = (prev?.body.properties ?? {}) as Json;
   return {
-    id, name: id.split("/").pop(), type: SUBNET_TYPE, etag: newEtag(),
+    id, name: id.split("/").pop(), type: SUBNET_TYPE, etag: networkEtag(),
     properties: {
       provisioningState: "Succeeded",
       ...(s.single ? { addressPrefix: s.prefixes[0] } : { addressPrefixes: s.prefixes }),

@@ -1,9 +1,5 @@
 // Microsoft.Network/virtualNetworks: PUT (with inline subnets), GET, DELETE, list (resource group,
-// subscription). Also the ids, types and small lookups every Microsoft.Network module here shares.
-//
-// Children (subnets, virtualNetworkPeerings) are stored as their own records; the VNet's stored body
-// is rewritten with their current documents after every change (`refreshVnet`), so the inline arrays
-// a GET returns always match the child resources, as ARM's do.
+// subscription). Children (subnets, virtualNetworkPeerings) are their own records (vnet-children.ts).
 //
 // As Azure: a PUT replaces the subnet set. Subnets missing from the body are deleted (a subnet that
 // still holds private endpoints refuses with InUseSubnetCannotBeDeleted); `virtualNetworkPeerings`
@@ -13,77 +9,21 @@
 
 import { randomUUID } from "node:crypto";
 import type { ResourceRecord, MetadataStore } from "../../storage/types.js";
-import type { Principal } from "../../auth/types.js";
 import type { ArmCall, ArmResult } from "../arm/types.js";
 import { armError } from "../arm/errors.js";
-import { readable } from "../arm/authorize.js";
 import { assertSubscription, getResourceGroup } from "../arm/scopes.js";
 import { asLocation, asObject, invalid, onlyKeys, optArray, optObject, optTags, asString, type Json } from "../arm/strict-json.js";
 import { cidrsOverlap, firstOverlap, formatCidr, parseCidr, type Cidr } from "../../domain/network.js";
-import {
-  SUBNET_TYPE, assertSubnetChangeAllowed, assertSubnetEmpty, deleteSubnetsOf, parseSubnetProps, prefixesInVnet, subnetDocument, writeSubnet,
-  type SubnetInput,
-} from "./subnets.js";
+import { assertSubnetChangeAllowed, assertSubnetEmpty, deleteSubnetsOf, parseSubnetProps, prefixesInVnet, subnetDocument, writeSubnet, type SubnetInput } from "./subnets.js";
 import { refreshPeeringsAround } from "./peerings.js";
-
-export const VNET_TYPE = "Microsoft.Network/virtualNetworks";
-export const PEERING_TYPE = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings";
-export const PRIVATE_ENDPOINT_TYPE = "Microsoft.Network/privateEndpoints";
-export const NIC_TYPE = "Microsoft.Network/networkInterfaces";
+import { getTyped, listTracked, networkEtag, notFoundTracked } from "../arm/resource-kit.js";
+import { addressSpaceOf, loadVnet, parsePrefixes, refreshVnet } from "./vnet-children.js";
+import { PEERING_TYPE, SUBNET_TYPE, VNET_TYPE } from "../../domain/resource-types.js";
+import { networkId } from "../../domain/resource-ids.js";
 
 export const VNET_READ = "Microsoft.Network/virtualNetworks/read";
 export const VNET_WRITE = "Microsoft.Network/virtualNetworks/write";
 export const VNET_DELETE = "Microsoft.Network/virtualNetworks/delete";
-
-export const networkId = (s: string, rg: string, type: string, name: string) =>
-  `/subscriptions/${s}/resourceGroups/${rg}/providers/Microsoft.Network/${type}/${name}`;
-
-/** The caller as Azure names it as the client in error messages (application id; audit events use the object id). */
-export function actorOf(p: Principal): string {
-  return p.clientId ?? p.id;
-}
-
-export const newEtag = () => `W/"${randomUUID()}"`;
-
-/** A stored resource of exactly this type, or undefined. */
-export async function getTyped(meta: MetadataStore, id: string, type: string): Promise<ResourceRecord | undefined> {
-  const rec = await meta.getResource(id);
-  return rec && rec.type.toLowerCase() === type.toLowerCase() ? rec : undefined;
-}
-
-/** The parent id of a child id (`.../virtualNetworks/v/subnets/s` -> `.../virtualNetworks/v`). */
-export const parentOf = (id: string, levels = 1) => id.split("/").slice(0, -2 * levels).join("/");
-
-export function notFoundTracked(type: string, name: string, rg: string): never {
-  throw armError("ResourceNotFound", { type, name, resourceGroup: rg });
-}
-
-/** Parses a list of address prefixes: each an exact IPv4 CIDR (Azure: InvalidCIDRNotation when host bits are set). */
-export function parsePrefixes(values: unknown[], path: string, ownerId: string): Cidr[] {
-  return values.map((v, i) => {
-    const s = asString(v, `${path}[${i}]`);
-    const r = parseCidr(s);
-    if (r.ok) return r.cidr;
-    if (r.reason === "host-bits") throw armError("InvalidCIDRNotation", { prefix: s, id: ownerId, canonical: r.canonical! });
-    throw armError("InvalidAddressPrefixFormat", { prefix: s, id: ownerId }, { target: path });
-  });
-}
-
-export function addressSpaceOf(vnet: ResourceRecord): Cidr[] {
-  const p = ((vnet.body.properties as Json)?.addressSpace as Json | undefined)?.addressPrefixes as string[] | undefined;
-  return (p ?? []).map((s) => parseCidr(s)).flatMap((r) => (r.ok ? [r.cidr] : []));
-}
-
-/** Rewrites the VNet's stored body so that its inline `subnets` and `virtualNetworkPeerings` match the children. */
-export async function refreshVnet(meta: MetadataStore, vnetId: string): Promise<void> {
-  const vnet = await getTyped(meta, vnetId, VNET_TYPE);
-  if (!vnet) return;
-  const under = vnet.id + "/";
-  const subnets = (await meta.listResources({ type: SUBNET_TYPE, underId: under })).map((r) => r.body);
-  const peerings = (await meta.listResources({ type: PEERING_TYPE, underId: under })).map((r) => r.body);
-  const props = { ...(vnet.body.properties as Json), subnets, virtualNetworkPeerings: peerings };
-  await meta.putResource({ id: vnet.id, type: VNET_TYPE, body: { ...vnet.body, properties: props } });
-}
 
 const VNET_PROPS = [
   "addressSpace", "dhcpOptions", "subnets", "virtualNetworkPeerings", "enableDdosProtection", "enableVmProtection",
@@ -179,7 +119,7 @@ export async function putVirtualNetwork(c: ArmCall): Promise<ArmResult> {
 
   const props = (existing?.body.properties ?? {}) as Json;
   const doc: Json = {
-    id, name, type: VNET_TYPE, location: input.location, ...(input.tags ? { tags: input.tags } : {}), etag: newEtag(),
+    id, name, type: VNET_TYPE, location: input.location, ...(input.tags ? { tags: input.tags } : {}), etag: networkEtag(),
     properties: {
       provisioningState: "Succeeded",
       resourceGuid: props.resourceGuid ?? randomUUID(),
@@ -208,14 +148,6 @@ export async function getVirtualNetwork(c: ArmCall): Promise<ArmResult> {
   return { status: 200, body: (await loadVnet(c)).body };
 }
 
-export async function loadVnet(c: ArmCall): Promise<ResourceRecord> {
-  const s = assertSubscription(c.deps, c.params.subscriptionId!);
-  const group = await getResourceGroup(c.deps, c.params.resourceGroupName!);
-  const rec = await getTyped(c.deps.meta, networkId(s, String(group.body.name), "virtualNetworks", c.params.virtualNetworkName!), VNET_TYPE);
-  if (!rec) notFoundTracked(VNET_TYPE, c.params.virtualNetworkName!, c.params.resourceGroupName!);
-  return rec;
-}
-
 /** 200 when deleted, 204 when absent. Refused while a subnet holds private endpoints; peers become Disconnected. */
 export async function deleteVirtualNetwork(c: ArmCall): Promise<ArmResult> {
   const s = assertSubscription(c.deps, c.params.subscriptionId!);
@@ -227,20 +159,6 @@ export async function deleteVirtualNetwork(c: ArmCall): Promise<ArmResult> {
   await c.deps.meta.deleteResource(rec.id, true);
   await refreshPeeringsAround(c.deps.meta, rec.id);
   return { status: 200 };
-}
-
-async function listUnder(c: ArmCall, type: string, action: string, rgName?: string): Promise<ArmResult> {
-  const s = assertSubscription(c.deps, c.params.subscriptionId!);
-  let under = `/subscriptions/${s}/`;
-  if (rgName !== undefined) under = (await getResourceGroup(c.deps, rgName)).id + "/";
-  const all = await c.deps.meta.listResources({ type, underId: under });
-  const visible = await readable(c.deps, c.principal, action, all);
-  return { status: 200, body: { value: visible.map((r) => r.body) } };
-}
-
-/** A list handler for a tracked Microsoft.Network type, by resource group when the path names one. */
-export function listTracked(type: string, action: string) {
-  return (c: ArmCall) => listUnder(c, type, action, c.params.resourceGroupName);
 }
 
 export const listVirtualNetworks = listTracked(VNET_TYPE, VNET_READ);

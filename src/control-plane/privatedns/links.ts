@@ -15,7 +15,9 @@ import { armError } from "../arm/errors.js";
 import { asObject, asString, invalid, onlyKeys, optBoolean, optEnum, optObject, optString, optTags, type Json } from "../arm/strict-json.js";
 import { checkConditions } from "./conditions.js";
 import { asGlobalLocation, getZoneForChild } from "./zones.js";
-import { LINK_TYPE, VNET_TYPE, ZONE_LIMITS, linkId, newEtag, parseVnetId } from "./names.js";
+import { ZONE_LIMITS, linkId, parseVnetId } from "./names.js";
+import { LINK_TYPE, VNET_TYPE } from "../../domain/resource-types.js";
+import { privateDnsEtag } from "../arm/resource-kit.js";
 
 export const LINK_READ = "Microsoft.Network/privateDnsZones/virtualNetworkLinks/read";
 export const LINK_WRITE = "Microsoft.Network/privateDnsZones/virtualNetworkLinks/write";
@@ -122,7 +124,7 @@ async function checkLinkRules(c: ArmCall, zone: ResourceRecord, self: string, vn
 
 function linkDocument(id: string, name: string, input: Required<Pick<LinkInput, "registrationEnabled" | "resolutionPolicy">> & { vnetId: string; tags?: Record<string, string> }): Json {
   return {
-    id, name, type: LINK_TYPE, etag: newEtag(), location: "global",
+    id, name, type: LINK_TYPE, etag: privateDnsEtag(), location: "global",
     ...(input.tags ? { tags: input.tags } : {}),
     properties: {
       virtualNetwork: { id: input.vnetId },

@@ -2,15 +2,9 @@
 // virtual network links), shared by the zone, record set, link and zone group modules. DNS names
 // compare case-insensitively (RFC 4343); ids keep the case the resource was created with.
 
-import { randomUUID } from "node:crypto";
 import { armError } from "../arm/errors.js";
+import { ZONE_TYPE } from "../../domain/resource-types.js";
 
-export const ZONE_TYPE = "Microsoft.Network/privateDnsZones";
-export const LINK_TYPE = "Microsoft.Network/privateDnsZones/virtualNetworkLinks";
-export const VNET_TYPE = "Microsoft.Network/virtualNetworks";
-export const PRIVATE_ENDPOINT_TYPE = "Microsoft.Network/privateEndpoints";
-export const NIC_TYPE = "Microsoft.Network/networkInterfaces";
-export const ZONE_GROUP_TYPE = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups";
 
 /** Record types of the private DNS API, in Azure's spelling (the path segment is matched case-insensitively). */
 export const RECORD_TYPES = ["A", "AAAA", "CNAME", "MX", "PTR", "SOA", "SRV", "TXT"] as const;
@@ -20,15 +14,9 @@ export const recordSetType = (t: RecordType) => `${ZONE_TYPE}/${t}`;
 /** Azure's per-zone limits, reported on the zone (and enforced for record sets and links). */
 export const ZONE_LIMITS = { recordSets: 25000, links: 1000, linksWithRegistration: 100 } as const;
 
-const N = (s: string, rg: string) => `/subscriptions/${s}/resourceGroups/${rg}/providers/Microsoft.Network`;
-export const zoneId = (s: string, rg: string, zone: string) => `${N(s, rg)}/privateDnsZones/${zone}`;
 export const recordSetId = (zone: string, type: RecordType, name: string) => `${zone}/${type}/${name}`;
 export const linkId = (zone: string, name: string) => `${zone}/virtualNetworkLinks/${name}`;
-export const privateEndpointId = (s: string, rg: string, pe: string) => `${N(s, rg)}/privateEndpoints/${pe}`;
 export const zoneGroupId = (pe: string, name: string) => `${pe}/privateDnsZoneGroups/${name}`;
-
-/** A fresh etag: any change to a resource gives it a new one (If-Match compares them). */
-export const newEtag = () => randomUUID();
 
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
 

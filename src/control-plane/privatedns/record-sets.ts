@@ -15,10 +15,9 @@ import { armError } from "../arm/errors.js";
 import { asObject, invalid, onlyKeys, optArray, optInteger, optObject, optString, type Json } from "../arm/strict-json.js";
 import { checkConditions } from "./conditions.js";
 import { getZoneForChild } from "./zones.js";
-import {
-  RECORD_TYPES, ZONE_LIMITS, ZONE_TYPE, checkRecordSetName, fqdnOf, newEtag, recordSetId, recordSetType, recordTypeOf,
-  type RecordType,
-} from "./names.js";
+import { RECORD_TYPES, ZONE_LIMITS, checkRecordSetName, fqdnOf, recordSetId, recordSetType, recordTypeOf, type RecordType } from "./names.js";
+import { ZONE_TYPE } from "../../domain/resource-types.js";
+import { privateDnsEtag } from "../arm/resource-kit.js";
 
 export const A_READ = "Microsoft.Network/privateDnsZones/A/read";
 export const A_WRITE = "Microsoft.Network/privateDnsZones/A/write";
@@ -94,7 +93,7 @@ function parseARecordBody(body: Json): ARecordInput {
 
 function aRecordDocument(zone: ResourceRecord, id: string, name: string, v: Required<Pick<ARecordInput, "ttl" | "aRecords">> & { metadata?: Record<string, string> }): Json {
   return {
-    id, name, type: recordSetType("A"), etag: newEtag(),
+    id, name, type: recordSetType("A"), etag: privateDnsEtag(),
     properties: {
       ...(v.metadata ? { metadata: v.metadata } : {}),
       ttl: v.ttl,

@@ -11,7 +11,7 @@ import {
 } from "./record-sets.js";
 import { LINK_DELETE, LINK_READ, LINK_WRITE, deleteLink, getLinkHandler, listLinks, patchLink, putLink } from "./links.js";
 import { ZONE_GROUP_DELETE, ZONE_GROUP_READ, ZONE_GROUP_WRITE, deleteZoneGroup, getZoneGroup, listZoneGroups, putZoneGroup } from "./zone-groups.js";
-import { privateEndpointId, zoneId } from "./names.js";
+import { privateEndpointId, zoneId } from "../../domain/resource-ids.js";
 
 const SUB = "/subscriptions/{subscriptionId}";
 const N = `${SUB}/resourcegroups/{resourceGroupName}/providers/Microsoft.Network`;

@@ -22,9 +22,10 @@ import { demandLinked } from "./links.js";
 import { assertSubscription, getResourceGroup } from "../arm/scopes.js";
 import { asObject, asString, invalid, onlyKeys, optArray, optObject, optString, type Json } from "../arm/strict-json.js";
 import { readARecord, writeZoneGroupRecord, deleteRecordSetById } from "./record-sets.js";
-import {
-  NIC_TYPE, PRIVATE_ENDPOINT_TYPE, ZONE_GROUP_TYPE, ZONE_TYPE, fqdnOf, newEtag, parseZoneId, privateEndpointId, recordSetId, zoneGroupId,
-} from "./names.js";
+import { fqdnOf, parseZoneId, recordSetId, zoneGroupId } from "./names.js";
+import { NIC_TYPE, PRIVATE_ENDPOINT_TYPE, ZONE_GROUP_TYPE, ZONE_TYPE } from "../../domain/resource-types.js";
+import { privateDnsEtag } from "../arm/resource-kit.js";
+import { privateEndpointId } from "../../domain/resource-ids.js";
 
 export const ZONE_GROUP_READ = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups/read";
 export const ZONE_GROUP_WRITE = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups/write";
@@ -150,7 +151,7 @@ async function applyGroup(
   const stale = writtenOf(configsOf(previous)).filter((w) => !wanted.has(lower(recordSetId(w.zoneId, "A", w.name))));
   await removeOwned(meta, id, stale, actor);
   const body: Json = {
-    id, name, type: ZONE_GROUP_TYPE, etag: newEtag(),
+    id, name, type: ZONE_GROUP_TYPE, etag: privateDnsEtag(),
     properties: { provisioningState: "Succeeded", privateDnsZoneConfigs: rendered },
   };
   await meta.putResource({ id, type: ZONE_GROUP_TYPE, body });

@@ -13,9 +13,10 @@ import { readable } from "../arm/authorize.js";
 import { assertSubscription, getResourceGroup } from "../arm/scopes.js";
 import { asObject, asString, onlyKeys, optObject, optString, optTags, type Json } from "../arm/strict-json.js";
 import { checkConditions } from "./conditions.js";
-import {
-  LINK_TYPE, ZONE_LIMITS, ZONE_TYPE, checkZoneName, fqdnOf, newEtag, recordSetId, recordSetType, zoneId,
-} from "./names.js";
+import { ZONE_LIMITS, checkZoneName, fqdnOf, recordSetId, recordSetType } from "./names.js";
+import { LINK_TYPE, ZONE_TYPE } from "../../domain/resource-types.js";
+import { privateDnsEtag } from "../arm/resource-kit.js";
+import { zoneId } from "../../domain/resource-ids.js";
 
 export const ZONE_READ = "Microsoft.Network/privateDnsZones/read";
 export const ZONE_WRITE = "Microsoft.Network/privateDnsZones/write";
@@ -97,7 +98,7 @@ function soaRecordSet(zone: ResourceRecord): ResourceRecord {
     id,
     type: recordSetType("SOA"),
     body: {
-      id, name: "@", type: recordSetType("SOA"), etag: newEtag(),
+      id, name: "@", type: recordSetType("SOA"), etag: privateDnsEtag(),
       properties: {
         ttl: 3600,
         fqdn: fqdnOf("@", name),
@@ -141,7 +142,7 @@ export async function putZone(c: ArmCall): Promise<ArmResult> {
       id: rec?.id ?? id,
       name: rec ? String(rec.body.name) : c.params.zoneName!,
       type: ZONE_TYPE,
-      etag: newEtag(),
+      etag: privateDnsEtag(),
       location: "global",
       ...(input.tags ? { tags: input.tags } : {}),
       properties: { internalId: (rec?.body.properties as Json | undefined)?.internalId ?? randomUUID() },
@@ -157,7 +158,7 @@ export async function patchZone(c: ArmCall): Promise<ArmResult> {
   const { rg, rec } = await findZone(c.deps, c.params);
   if (!rec) notFound(c.params, rg);
   checkConditions(c, rec, c.params.zoneName!);
-  const body: Json = { ...rec.body, etag: newEtag() };
+  const body: Json = { ...rec.body, etag: privateDnsEtag() };
   if (input.tags) body.tags = input.tags;
   const stored = { ...rec, body };
   await c.deps.meta.putResource(stored);

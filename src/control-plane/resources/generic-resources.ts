@@ -4,9 +4,9 @@
 // Only tracked resources are listed (registries today), filtered to what the caller may read.
 
 import type { ArmCall, ArmResult } from "../arm/types.js";
-import { REGISTRY_TYPE } from "../../domain/registry.js";
 import { armError } from "../arm/errors.js";
 import { assertSubscription, getResourceGroup } from "../arm/scopes.js";
+import { REGISTRY_TYPE } from "../../domain/resource-types.js";
 
 const LISTED_TYPES = [REGISTRY_TYPE];
 

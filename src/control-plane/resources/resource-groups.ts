@@ -5,15 +5,15 @@
 
 import type { ArmCall, ArmResult } from "../arm/types.js";
 import type { ResourceRecord } from "../../storage/types.js";
-import { REGISTRY_TYPE } from "../../domain/registry.js";
 import { armError } from "../arm/errors.js";
 import { readable } from "../arm/authorize.js";
-import { RESOURCE_GROUP_TYPE, assertSubscription, getResourceGroup, resourceGroupId } from "../arm/scopes.js";
+import { assertSubscription, getResourceGroup } from "../arm/scopes.js";
 import { asLocation, invalid, onlyKeys, optObject, optString, optTags } from "../arm/strict-json.js";
-import { PRIVATE_ENDPOINT_TYPE, VNET_TYPE } from "../network/virtual-networks.js";
 import { deletePrivateEndpoint } from "../network/private-endpoints.js";
 import { disconnectRegistry } from "../containerregistry/private-endpoint-connections.js";
 import { refreshPeeringsAround } from "../network/peerings.js";
+import { REGISTRY_TYPE, RESOURCE_GROUP_TYPE, PRIVATE_ENDPOINT_TYPE, VNET_TYPE } from "../../domain/resource-types.js";
+import { resourceGroupId } from "../../domain/resource-ids.js";
 
 export const RG_READ = "Microsoft.Resources/subscriptions/resourceGroups/read";
 export const RG_WRITE = "Microsoft.Resources/subscriptions/resourceGroups/write";

@@ -2,13 +2,13 @@
 // generic resource lists. One line per operation: provider (which api-versions it accepts), the
 // permission it requires at which scope, and whether it is audited.
 import { anonymous, authenticated, requires, route, type Route } from "../arm/router.js";
-import { resourceGroupId } from "../arm/scopes.js";
 import { getCloudMetadata, getSubscription, listSubscriptions, listTenants } from "./subscriptions.js";
 import {
   RG_DELETE, RG_READ, RG_WRITE, deleteResourceGroup, getResourceGroupHandler, headResourceGroup, listResourceGroups,
   patchResourceGroup, putResourceGroup,
 } from "./resource-groups.js";
 import { listResources } from "./generic-resources.js";
+import { resourceGroupId } from "../../domain/resource-ids.js";
 
 const SUB = "/subscriptions/{subscriptionId}";
 const RG = `${SUB}/resourcegroups/{resourceGroupName}`;

@@ -5,9 +5,10 @@
 import type { ArmCall, ArmResult, ManagementApiDeps } from "../arm/types.js";
 import type { Principal } from "../../auth/types.js";
 import { armError } from "../arm/errors.js";
-import { assertSubscription, scopeCovers, subscriptionId } from "../arm/scopes.js";
+import { assertSubscription, scopeCovers } from "../arm/scopes.js";
+import { subscriptionId } from "../../domain/resource-ids.js";
+import { ROLE_ASSIGNMENT_TYPE } from "../../domain/resource-types.js";
 
-const ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments";
 
 function subscriptionBody(deps: ManagementApiDeps) {
   return {

@@ -13,6 +13,7 @@
 // privatelink name directly fails on the TLS name, exactly as in Azure.
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { LocalCa } from "./local-ca.js";
+import { dataEndpointWildcard } from "../../domain/resource-ids.js";
 
 /**
  * Server certificates live 90 days (local-ca.ts) and are no longer re-issued when registries change,
@@ -96,7 +97,7 @@ export async function createServerCertificates(ca: LocalCa, o: ServerCertificate
           const loc = raw.toLowerCase();
           // A location is one DNS label; anything else could not form a data endpoint name anyway.
           if (known.has(loc) || !/^[a-z0-9-]{1,63}$/.test(loc)) continue;
-          data.set(loc, await context([`*.${loc}.data.${suffix}`]));
+          data.set(loc, await context([dataEndpointWildcard(loc, suffix)]));
           known.add(loc);
           added.push(loc);
         }
@@ -111,7 +112,7 @@ export async function createServerCertificates(ca: LocalCa, o: ServerCertificate
         const fresh = await ca.issue(o.addresses);
         const freshLogin = await context([`*.${suffix}`]);
         const freshData = new Map<string, SecureContext>();
-        for (const loc of known) freshData.set(loc, await context([`*.${loc}.data.${suffix}`]));
+        for (const loc of known) freshData.set(loc, await context([dataEndpointWildcard(loc, suffix)]));
         // Swapped only once all are issued, so a failure half-way leaves the old set whole.
         material.cert = fresh.cert;
         material.key = fresh.key;
