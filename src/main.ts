@@ -226,13 +226,15 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     log,
     trustedProxies,
     management: {
-      open: [health, createIdentityRoutes(idp, { audit, throttle: loginThrottle }), createAudienceGuard(idp, { audiences: mgmtAudiences, audit })],
-      secured: [
-        createServicePrincipalRoutes(idp, access, { audit }),
-        createAuditRoutes(meta, access, credentials.subscriptionId, checkpoints),
-        createMetricsRoute(metrics, access, credentials.subscriptionId),
-        arm.handle,
-      ],
+      routes: {
+        health,
+        identity: createIdentityRoutes(idp, { audit, throttle: loginThrottle }),
+        audienceGuard: createAudienceGuard(idp, { audiences: mgmtAudiences, audit }),
+        servicePrincipals: createServicePrincipalRoutes(idp, access, { audit }),
+        auditLog: createAuditRoutes(meta, access, credentials.subscriptionId, checkpoints),
+        metrics: createMetricsRoute(metrics, access, credentials.subscriptionId),
+        arm: arm.handle,
+      },
       verifyToken: (t) => idp.verifyAccessToken(t, mgmtAudiences),
       mapError: (err, ctx) => mapArmError(err, ctx, { log }),
     },

@@ -40,14 +40,24 @@ import { armError } from "../control-plane/arm/errors.js";
 
 export type RouteFn = (ctx: RequestContext) => Promise<HandlerResult | undefined>;
 
+/**
+ * The management listener's surfaces, in the order a request tries them; the first that answers wins.
+ * Open ones run before the bearer token is read: /healthz, the identity provider (token, discovery,
+ * Graph subset), then the audience guard (a token minted for another surface is refused here).
+ * Secured ones run after step 4 with `ctx.principal` set: service principals, the audit log and
+ * /metrics (Cove's own paths), then the ARM API, which owns every other path under its roots.
+ */
+const OPEN = ["health", "identity", "audienceGuard"] as const;
+const SECURED = ["servicePrincipals", "auditLog", "metrics", "arm"] as const;
+type OpenRoute = (typeof OPEN)[number];
+type SecuredRoute = (typeof SECURED)[number];
+
 export interface PipelineDeps {
   log: Logger;
   trustedProxies: ReadonlySet<string>;
   management: {
-    /** Unauthenticated routes (identity provider, discovery, /healthz): tried first. */
-    open: RouteFn[];
-    /** Authenticated routes (ARM API, service principals): tried in order after step 4. */
-    secured: RouteFn[];
+    /** The management surfaces by name; the order they are tried in is this file's (OPEN, SECURED). */
+    routes: Partial<Record<OpenRoute | SecuredRoute, RouteFn>>;
     verifyToken(token: string): Promise<Principal | undefined>;
     mapError(err: unknown, ctx: RequestContext): HandlerResult;
   };
@@ -108,14 +118,14 @@ function bearer(ctx: RequestContext): string | undefined {
 async function managementRequest(deps: PipelineDeps, ctx: RequestContext): Promise<HandlerResult> {
   const m = deps.management;
   try {
-    for (const route of m.open) {
-      const r = await route(ctx);
+    for (const name of OPEN) {
+      const r = await m.routes[name]?.(ctx);
       if (r) return r;
     }
     const token = bearer(ctx);
     if (token) ctx.principal = await m.verifyToken(token);
-    for (const route of m.secured) {
-      const r = await route(ctx);
+    for (const name of SECURED) {
+      const r = await m.routes[name]?.(ctx);
       if (r) return r;
     }
     return m.mapError(Object.assign(new Error("not found"), { code: "NotFound" }), ctx);

@@ -18,7 +18,7 @@ async function serve(h: Harness): Promise<{ server: Server; port: number }> {
   const deps: PipelineDeps = {
     log: pino({ level: "silent" }),
     trustedProxies: new Set(),
-    management: { open: [], secured: [], verifyToken: async () => undefined, mapError: ociErrorResult },
+    management: { routes: {}, verifyToken: async () => undefined, mapError: ociErrorResult },
     registry: {
       byHost: () => REGISTRY,
       handle: (ctx, registry) => h.plane.handle(ctx, registry),
