@@ -13,7 +13,7 @@ import { createServerCertificates } from "./http/tls/server-certificates.js";
 import { createIdentityProvider } from "./identity/identity-provider.js";
 import { createAccessControl } from "./auth/access-control.js";
 import { loadOrCreateKey } from "./auth/key-file.js";
-import { createRegistryAuth } from "./data-plane/registry-auth.js";
+import { createRegistryAuth } from "./data-plane/registry-auth/registry-auth.js";
 import { managementAudiences } from "./auth/audiences.js";
 import { createLoginThrottle } from "./auth/login-throttle.js";
 import { createAudienceGuard } from "./control-plane/arm/token-audience.js";

@@ -4,7 +4,7 @@
 // Correctness first: every call reads the assignments afresh, so a role assignment created or
 // deleted is in effect on the next request (the data plane only calls this when it issues a
 // token, not on every blob read). Only service principals hold role assignments; the admin user
-// and anonymous callers are handled by the registry's own settings (data-plane/registry-auth.ts).
+// and anonymous callers are handled by the registry's own settings (data-plane/registry-auth/credentials.ts).
 
 import type { MetadataStore } from "../storage/types.js";
 import type { AccessControl, ArmAction, Principal, RegistryAction } from "./types.js";

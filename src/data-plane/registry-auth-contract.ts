@@ -1,5 +1,5 @@
 // The seam between the OCI handlers (data-plane/*) and registry authentication
-// (data-plane/registry-auth.ts): a route declares what it needs, the auth module answers with
+// (data-plane/registry-auth/): a route declares what it needs, the auth module answers with
 // a principal or with the exact response to send (401 challenge as ACR, or 403).
 
 import type { HandlerResult, RequestContext } from "../http/types.js";

@@ -68,7 +68,7 @@ export interface LocalIdentityProvider extends IdentityProvider {
   readonly subscriptionId: string;
   /** Default issuer base, e.g. "https://127.0.0.1:8443" (routes use the Host the client used). */
   readonly issuer: string;
-  /** The signing keys; registry tokens (data-plane/registry-auth.ts) are signed with them too. */
+  /** The signing keys; registry tokens (data-plane/registry-auth/mint.ts) are signed with them too. */
   readonly keys: TokenKeys;
   createServicePrincipal(displayName: string): Promise<CreatedServicePrincipal>;
   listServicePrincipals(): Promise<ServicePrincipalInfo[]>;

@@ -5,12 +5,12 @@
 //   <service principal appId> / <client secret>
 // and what each principal may do on a registry.
 
-import type { LocalIdentityProvider } from "../identity/identity-provider.js";
-import type { AccessControl, Principal, RegistryAction } from "../auth/types.js";
-import type { RegistryView } from "../domain/registry.js";
-import type { MetadataStore } from "../storage/types.js";
-import { safeEqual } from "../auth/secrets.js";
-import { MAX_TOKEN_LENGTH } from "../auth/tokens.js";
+import type { LocalIdentityProvider } from "../../identity/identity-provider.js";
+import type { AccessControl, Principal, RegistryAction } from "../../auth/types.js";
+import type { RegistryView } from "../../domain/registry.js";
+import type { MetadataStore } from "../../storage/types.js";
+import { safeEqual } from "../../auth/secrets.js";
+import { MAX_TOKEN_LENGTH } from "../../auth/tokens.js";
 
 export const NULL_GUID = "00000000-0000-0000-0000-000000000000";
 export const ADMIN_CREDENTIALS_TYPE = "Cove/registryAdminCredentials";

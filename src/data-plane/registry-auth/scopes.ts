@@ -4,9 +4,9 @@
 // The rule that matters: an access token grants the INTERSECTION of what was requested and what the
 // principal holds. A pull-only identity asking for pull,push gets a token with pull alone.
 
-import type { RegistryAction } from "../auth/types.js";
-import type { Need } from "./registry-auth-contract.js";
-import { validateRepositoryName } from "../domain/oci.js";
+import type { RegistryAction } from "../../auth/types.js";
+import type { Need } from "../registry-auth-contract.js";
+import { validateRepositoryName } from "../../domain/oci.js";
 
 export interface AccessEntry {
   type: string;
