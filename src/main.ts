@@ -18,7 +18,7 @@ import { managementAudiences } from "./auth/audiences.js";
 import { createLoginThrottle } from "./auth/login-throttle.js";
 import { createAudienceGuard } from "./control-plane/arm/token-audience.js";
 import { createDataPlane } from "./data-plane/index.js";
-import { ociErrorResult } from "./data-plane/errors.js";
+import { ociErrorResult, unknownHostResult } from "./data-plane/errors.js";
 import { createManagementApi, mapArmError } from "./control-plane/index.js";
 import { createIdentityRoutes } from "./identity/routes.js";
 import { createServicePrincipalRoutes } from "./identity/service-principal-routes.js";
@@ -242,11 +242,7 @@ export async function start(flags: Record<string, string | undefined>, env: Node
       byHost: (h) => index.byHost(h),
       handle: (ctx, registry) => dataPlane.handle(ctx, registry),
       mapError: ociErrorResult,
-      unknownHost: (ctx) => ({
-        status: 404,
-        headers: { "Docker-Distribution-API-Version": "registry/2.0" },
-        body: { errors: [{ code: "NAME_UNKNOWN", message: `no registry is served at host '${ctx.host}'` }] },
-      }),
+      unknownHost: unknownHostResult,
     },
     onDenied: (ctx, status, registry) => denials.record(ctx, status, registry),
     network: { snapshot: () => holder.current(), denied: deniedConnections, onDenial },

@@ -12,7 +12,13 @@
 // and two because a refusal needs its own message: DATA_URL_DENIED -> DENIED with 403, telling a
 // client refused on the data endpoint to go back to the login server (data-endpoint.ts), and
 // BLOB_REFERENCED -> DENIED with 403, telling an owner to delete the manifest first (blobs.ts).
-import { isDomainError } from "../domain/errors.js";
+// Two more name a value of the request in their message, which no thrown error fills in; they are
+// answered by their own builders below: FIREWALL_DENIED (Azure's firewall refusal, sent by
+// http/network-step.ts) and HOST_UNKNOWN (a Host that names no registry, sent by the pipeline).
+//
+// Storage drivers throw storage errors (domain/errors.ts), not these codes: STORAGE_TO_OCI below is
+// the one place that says which entry each becomes.
+import { isDomainError, type StorageErrorCode } from "../domain/errors.js";
 import type { HandlerResult } from "../http/types.js";
 
 export interface CatalogueEntry {
@@ -58,12 +64,46 @@ export const OCI_ERRORS = {
   // spec has no timeout code; BLOB_UPLOAD_INVALID is the closest, and uploads are what stall.
   BODY_TIMEOUT: entry("BLOB_UPLOAD_INVALID", 408, "the request body arrived too slowly and was cut off"),
   UNKNOWN: entry("UNKNOWN", 500, "unknown error"),
+  // Azure's answer, byte for byte, when a registry's firewall refuses the client on the public
+  // endpoint (acr-networking.md 4.1): publicNetworkAccess=Disabled or an IP not in the rules, on
+  // every route. Not the authorization refusal (DENIED above). {ip} is the client's address.
+  FIREWALL_DENIED: entry("DENIED", 403, "client with IP '{ip}' is not allowed access. Refer https://aka.ms/acr/firewall to grant access."),
+  // A registry listener reached with a Host that is no registry's login server or data endpoint.
+  HOST_UNKNOWN: entry("NAME_UNKNOWN", 404, "no registry is served at host '{host}'"),
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type OciErrorKey = keyof typeof OCI_ERRORS;
 
+/**
+ * What each storage error answers on the OCI wire (the drivers' signals, domain/errors.ts). The
+ * `satisfies` makes a new storage error a compile error here until it is mapped.
+ */
+export const STORAGE_TO_OCI = {
+  BlobNotFound: "BLOB_UNKNOWN",
+  // A range the data plane checked against the linked size, refused by the store after all.
+  BlobRangeInvalid: "RANGE_INVALID",
+  DigestInvalid: "DIGEST_INVALID",
+  DigestMismatch: "DIGEST_INVALID",
+  UploadIdInvalid: "BLOB_UPLOAD_INVALID",
+  UploadExists: "BLOB_UPLOAD_INVALID",
+  UploadNotFound: "BLOB_UPLOAD_UNKNOWN",
+  // OCI dist-spec: a chunk that does not start at the current end of the upload is a 416.
+  UploadOffsetMismatch: "RANGE_INVALID",
+  UploadChunkTooLarge: "SIZE_INVALID",
+} as const satisfies Record<StorageErrorCode, OciErrorKey>;
+
+const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+/** The catalogue entry of a domain code: an OCI_ERRORS key, or a storage error through STORAGE_TO_OCI. */
 export function catalogueEntry(code: string): CatalogueEntry | undefined {
-  return Object.prototype.hasOwnProperty.call(OCI_ERRORS, code) ? OCI_ERRORS[code as OciErrorKey] : undefined;
+  if (hasOwn(OCI_ERRORS, code)) return OCI_ERRORS[code as OciErrorKey];
+  if (hasOwn(STORAGE_TO_OCI, code)) return OCI_ERRORS[STORAGE_TO_OCI[code as StorageErrorCode]];
+  return undefined;
+}
+
+/** An entry's message with its `{name}` placeholders filled in (FIREWALL_DENIED, HOST_UNKNOWN). */
+export function catalogueMessage(key: OciErrorKey, params: Record<string, string>): string {
+  return OCI_ERRORS[key].message.replace(/\{(\w+)\}/g, (m, k: string) => (hasOwn(params, k) ? params[k]! : m));
 }
 
 export interface OciErrorBody {
@@ -100,4 +140,17 @@ export function toOciError(err: unknown, method: string): { result: HandlerResul
 export function ociErrorResult(err: unknown, ctx: { method: string }): HandlerResult {
   const { result } = toOciError(err, ctx.method);
   return { ...result, headers: { ...result.headers, "Docker-Distribution-API-Version": "registry/2.0" } };
+}
+
+/**
+ * The answer to a Host that names no registry: HOST_UNKNOWN, with the API version header. The body
+ * stays an object (the response writer adds Content-Type and Content-Length, HEAD included).
+ */
+export function unknownHostResult(ctx: { host: string }): HandlerResult {
+  const e = OCI_ERRORS.HOST_UNKNOWN;
+  return {
+    status: e.status,
+    headers: { "Docker-Distribution-API-Version": "registry/2.0" },
+    body: { errors: [{ code: e.code, message: catalogueMessage("HOST_UNKNOWN", { host: ctx.host }) }] },
+  };
 }

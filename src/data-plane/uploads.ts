@@ -9,7 +9,7 @@
 //   DELETE /v2/<name>/blobs/uploads/<id>            -> 204
 import { randomUUID } from "node:crypto";
 import type { HandlerResult } from "../http/types.js";
-import { DomainError } from "../domain/errors.js";
+import { DigestInvalid, DigestMismatch, DomainError } from "../domain/errors.js";
 import { parseDigest } from "../domain/digest.js";
 import { validateRepositoryName } from "../domain/oci.js";
 import type { UploadRecord } from "../storage/types.js";
@@ -169,7 +169,7 @@ export function uploadHandlers(d: DataPlaneDeps) {
     try {
       await commit(r, id, digest);
     } catch (e) {
-      if (e instanceof DomainError && e.code === "DIGEST_INVALID") {
+      if (e instanceof DigestMismatch || e instanceof DigestInvalid) {
         // The bytes can never become this blob: end the session rather than keep garbage.
         await d.blobs.cancelUpload(id);
         await d.meta.deleteUpload(id);

@@ -4,7 +4,7 @@
 // control-plane/arm/errors.ts. Handlers throw these; they never write a status number themselves.
 
 export class DomainError extends Error {
-  /** Stable code, e.g. "BLOB_UNKNOWN" or "ResourceNotFound"; the surface's catalogue key. */
+  /** Stable code, e.g. "MANIFEST_INVALID", "ResourceNotFound" or "BlobNotFound"; the surface's catalogue key. */
   readonly code: string;
   /** Structured detail for the wire (OCI `detail`, ARM `target`/`details`). */
   readonly detail?: unknown;
@@ -19,4 +19,99 @@ export class DomainError extends Error {
 
 export function isDomainError(e: unknown): e is DomainError {
   return e instanceof DomainError;
+}
+
+// --- Storage errors ------------------------------------------------------------------------------
+// What a storage driver (storage/types.ts: BlobStore, and any later driver) signals, in the store's
+// own words: no OCI or ARM code appears below the surfaces. Every driver throws these for the same
+// situations (test/conformance asserts the codes); the data plane maps them to the wire once
+// (data-plane/errors.ts STORAGE_TO_OCI), and a surface that has no mapping answers its 500.
+// Messages and details are the driver's account of what happened; the surface keeps its own message.
+
+export const STORAGE_ERROR_CODES = [
+  "BlobNotFound",
+  "BlobRangeInvalid",
+  "DigestInvalid",
+  "DigestMismatch",
+  "UploadIdInvalid",
+  "UploadExists",
+  "UploadNotFound",
+  "UploadOffsetMismatch",
+  "UploadChunkTooLarge",
+] as const;
+
+export type StorageErrorCode = (typeof STORAGE_ERROR_CODES)[number];
+
+export abstract class StorageError extends DomainError {
+  declare readonly code: StorageErrorCode;
+  protected constructor(code: StorageErrorCode, message: string, detail?: unknown) {
+    super(code, message, detail);
+  }
+}
+
+export function isStorageError(e: unknown): e is StorageError {
+  return e instanceof StorageError;
+}
+
+/** No committed blob has this digest. */
+export class BlobNotFound extends StorageError {
+  constructor(digest: string) {
+    super("BlobNotFound", `blob ${digest} is not known`, { digest });
+  }
+}
+
+/** A byte range [start, end] that does not lie within the blob. */
+export class BlobRangeInvalid extends StorageError {
+  constructor(start: number, end: number, size: number) {
+    super("BlobRangeInvalid", `range ${start}-${end} is not within the blob's ${size} bytes`, { size });
+  }
+}
+
+/** Not a digest the store can address (sha256 or sha512, lower-case hex of the exact length). */
+export class DigestInvalid extends StorageError {
+  constructor() {
+    super("DigestInvalid", "digest is not a valid sha256 or sha512 digest");
+  }
+}
+
+/** An upload's bytes do not hash to the digest it was to be committed as (the upload is kept). */
+export class DigestMismatch extends StorageError {
+  constructor(digest: string) {
+    super("DigestMismatch", `upload content does not match digest ${digest}`, { digest });
+  }
+}
+
+/** An upload id that could name a path (ids are server-made: [A-Za-z0-9_-], 8 to 128 characters). */
+export class UploadIdInvalid extends StorageError {
+  constructor() {
+    super("UploadIdInvalid", "upload id is not valid");
+  }
+}
+
+/** createUpload for an id that already has bytes. */
+export class UploadExists extends StorageError {
+  constructor(id: string) {
+    super("UploadExists", `upload ${id} already exists`);
+  }
+}
+
+/** No upload has this id (never made, committed, cancelled, or an id that is not valid: `id` then undefined). */
+export class UploadNotFound extends StorageError {
+  constructor(id: string | undefined) {
+    super("UploadNotFound", "blob upload unknown to registry", { id });
+  }
+}
+
+/** An append that does not start at the upload's current size; `size` is where it stands. */
+export class UploadOffsetMismatch extends StorageError {
+  constructor(id: string, size: number, offset: number) {
+    super("UploadOffsetMismatch", `upload ${id} is at offset ${size}, not ${offset}`, { size });
+  }
+}
+
+/** An append that brought more than the caller's limit; nothing of it was kept. */
+export class UploadChunkTooLarge extends StorageError {
+  constructor(maxBytes: number) {
+    super("UploadChunkTooLarge", `upload chunk exceeds ${maxBytes} bytes`, { maxBytes });
+  }
 }

@@ -6,6 +6,7 @@ import type { Socket } from "node:net";
 import type { Decision, Via } from "../network-policy/index.js";
 import type { HandlerResult, ListenerInfo } from "./types.js";
 import { unmapIpv4 } from "./client-address.js";
+import { OCI_ERRORS, catalogueMessage } from "../data-plane/errors.js";
 
 export type Denied = Extract<Decision, { allow: false }>;
 
@@ -29,14 +30,14 @@ export function viaOf(listener: ListenerInfo, socket: Socket | undefined): Via {
 /**
  * Azure's answer on the public endpoint when the registry's firewall refuses the client, byte for byte
  * (acr-networking.md 4.1): the same body for publicNetworkAccess=Disabled and for an IP not in the
- * rules, on every route. It names the client address, which a fixed catalogue message cannot; hence
- * it is built here and not in data-plane/errors.ts (whose DENIED is the authorization refusal).
+ * rules, on every route. The entry is the catalogue's FIREWALL_DENIED (data-plane/errors.ts); its
+ * message names the client address, and Azure sends no `detail`, so the body is built here rather
+ * than by the mapper of thrown errors.
  */
 export function firewallDenied(method: string, clientIp: string): HandlerResult {
+  const e = OCI_ERRORS.FIREWALL_DENIED;
   const headers = { "Content-Type": "application/json; charset=utf-8", "Docker-Distribution-API-Version": "registry/2.0" };
-  if (method === "HEAD") return { status: 403, headers };
-  const body = JSON.stringify({
-    errors: [{ code: "DENIED", message: `client with IP '${clientIp}' is not allowed access. Refer https://aka.ms/acr/firewall to grant access.` }],
-  });
-  return { status: 403, headers, body };
+  if (method === "HEAD") return { status: e.status, headers };
+  const body = JSON.stringify({ errors: [{ code: e.code, message: catalogueMessage("FIREWALL_DENIED", { ip: clientIp }) }] });
+  return { status: e.status, headers, body };
 }

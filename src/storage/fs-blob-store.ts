@@ -19,7 +19,10 @@ import { constants as fsc } from "node:fs";
 import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { DomainError } from "../domain/errors.js";
+import {
+  BlobNotFound, BlobRangeInvalid, DigestInvalid, DigestMismatch, UploadChunkTooLarge, UploadExists, UploadIdInvalid, UploadNotFound,
+  UploadOffsetMismatch,
+} from "../domain/errors.js";
 import { SequentialWriter } from "./fs-sequential-writer.js";
 import type { BlobInfo, BlobStore, Digest } from "./types.js";
 
@@ -102,7 +105,7 @@ export class FsBlobStore implements BlobStore {
     try {
       fh = await open(this.blobPath(d), "r");
     } catch (e) {
-      if (isNotFound(e)) throw new DomainError("BLOB_UNKNOWN", `blob ${digest} is not known`, { digest });
+      if (isNotFound(e)) throw new BlobNotFound(digest);
       throw e;
     }
     try {
@@ -110,7 +113,7 @@ export class FsBlobStore implements BlobStore {
       if (range) {
         const { start, end } = range;
         const ok = Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start <= end && end < size;
-        if (!ok) throw new DomainError("RANGE_INVALID", `range ${start}-${end} is not within the blob's ${size} bytes`, { size });
+        if (!ok) throw new BlobRangeInvalid(start, end, size);
       }
       // autoClose: the stream owns the handle from here on and closes it on end, error or destroy.
       return fh.createReadStream({ start: range?.start, end: range?.end, highWaterMark: READ_CHUNK, autoClose: true });
@@ -130,12 +133,12 @@ export class FsBlobStore implements BlobStore {
   }
 
   async createUpload(id: string): Promise<void> {
-    if (!isValidUploadId(id)) throw new DomainError("BLOB_UPLOAD_INVALID", "upload id is not valid");
+    if (!isValidUploadId(id)) throw new UploadIdInvalid();
     let fh: FileHandle;
     try {
       fh = await open(this.uploadPath(id), fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY, 0o600);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new DomainError("BLOB_UPLOAD_INVALID", `upload ${id} already exists`);
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new UploadExists(id);
       throw e;
     }
     await fh.close();
@@ -159,10 +162,8 @@ export class FsBlobStore implements BlobStore {
     }
     try {
       const { size } = await fh.stat();
-      // OCI dist-spec: a chunk that does not start at the current end of the upload is a 416.
-      if (offset !== size) {
-        throw new DomainError("RANGE_INVALID", `upload ${id} is at offset ${size}, not ${offset}`, { size });
-      }
+      // Appends are strictly sequential (the OCI dist-spec's chunk order, answered 416 above us).
+      if (offset !== size) throw new UploadOffsetMismatch(id, size, offset);
       let running = this.hashes.get(id);
       if (running && running.size !== size) {
         this.hashes.delete(id);
@@ -177,12 +178,12 @@ export class FsBlobStore implements BlobStore {
       let received = 0;
       try {
         // Reading with `for await` gives back-pressure: the source is paused while we write.
-        // destroyOnReturn: false leaves the source to the caller when we stop early (SIZE_INVALID),
+        // destroyOnReturn: false leaves the source to the caller when we stop early (UploadChunkTooLarge),
         // so an HTTP handler can still answer on the same connection.
         for await (const chunk of data.iterator({ destroyOnReturn: false })) {
           const buf: Buffer = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
           if (maxBytes !== undefined && received + buf.length > maxBytes) {
-            throw new DomainError("SIZE_INVALID", `upload chunk exceeds ${maxBytes} bytes`, { maxBytes });
+            throw new UploadChunkTooLarge(maxBytes);
           }
           running?.hash.update(buf);
           received += buf.length;
@@ -191,7 +192,7 @@ export class FsBlobStore implements BlobStore {
         await writer.finish();
         await fh.sync();
       } catch (e) {
-        // Refused (SIZE_INVALID), a failed source (the client went away, or the caller's body
+        // Refused (UploadChunkTooLarge), a failed source (the client went away, or the caller's body
         // check failed it) or a disk error: nothing of this call stays, as if it never ran, so
         // the size the client last saw is still the one to resume from.
         await writer.settle();
@@ -221,7 +222,7 @@ export class FsBlobStore implements BlobStore {
   commitUpload(id: string, digest: Digest): Promise<BlobInfo> {
     if (!isValidUploadId(id)) return Promise.reject(uploadUnknown(id));
     const d = parseBlobDigest(digest);
-    if (!d) return Promise.reject(new DomainError("DIGEST_INVALID", "digest is not a valid sha256 or sha512 digest"));
+    if (!d) return Promise.reject(new DigestInvalid());
     return this.withLock(id, () => this.commitLocked(id, digest, d));
   }
 
@@ -245,7 +246,7 @@ export class FsBlobStore implements BlobStore {
         actual = await hashFile(fh, d.algorithm);
       }
       if (actual !== d.hex) {
-        throw new DomainError("DIGEST_INVALID", `upload content does not match digest ${digest}`, { digest });
+        throw new DigestMismatch(digest);
       }
       // Normally a no-op (appendUpload synced), but the bytes may predate a restart.
       await fh.sync();
@@ -295,7 +296,7 @@ export class FsBlobStore implements BlobStore {
 
   private requireDigest(digest: Digest): ParsedDigest {
     const d = parseBlobDigest(digest);
-    if (!d) throw new DomainError("DIGEST_INVALID", "digest is not a valid sha256 or sha512 digest");
+    if (!d) throw new DigestInvalid();
     return d;
   }
 
@@ -333,8 +334,9 @@ export class FsBlobStore implements BlobStore {
   }
 }
 
-function uploadUnknown(id: string): DomainError {
-  return new DomainError("BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry", { id: isValidUploadId(id) ? id : undefined });
+/** An id that is not valid names no upload, and is not echoed back. */
+function uploadUnknown(id: string): UploadNotFound {
+  return new UploadNotFound(isValidUploadId(id) ? id : undefined);
 }
 
 function isNotFound(e: unknown): boolean {

@@ -5,6 +5,9 @@
 // BlobStore holds content-addressed bytes (layers, configs) and in-progress uploads.
 // MetadataStore holds records: ARM resources (generic JSON documents keyed by resource id),
 // registry content (repositories, tags, manifests, blob links, upload sessions) and the audit log.
+//
+// Drivers signal failures with the storage errors of domain/errors.ts (BlobNotFound, UploadNotFound,
+// ...), never with a wire code: which OCI or ARM answer they become is each surface's business.
 
 import type { Readable } from "node:stream";
 
@@ -19,25 +22,32 @@ export interface BlobInfo {
 export interface BlobStore {
   /** Size of a committed blob, or undefined when absent. */
   stat(digest: Digest): Promise<BlobInfo | undefined>;
-  /** Stream a committed blob, optionally a byte range [start, end] inclusive. Throws BLOB_UNKNOWN if absent. */
+  /**
+   * Stream a committed blob, optionally a byte range [start, end] inclusive. Throws BlobNotFound
+   * when absent, BlobRangeInvalid when the range is not within it, DigestInvalid for a bad digest.
+   */
   read(digest: Digest, range?: { start: number; end: number }): Promise<Readable>;
   /** Remove a committed blob's bytes (callers check no registry links it any more). */
   remove(digest: Digest): Promise<void>;
 
-  /** Start an upload; returns its id. Temporary bytes live until commit, cancel or expiry. */
+  /**
+   * Start an upload under the caller's id (UploadIdInvalid unless [A-Za-z0-9_-]{8,128}; UploadExists
+   * when taken). Temporary bytes live until commit, cancel or expiry.
+   */
   createUpload(id: string): Promise<void>;
   /**
-   * Append `data` at byte `offset` (must equal the current size, else RANGE_INVALID).
-   * Streams with back-pressure; returns the new size. Crash-safe: after kill -9 the size
-   * reported by uploadSize() covers only bytes durably written.
+   * Append `data` at byte `offset` (must equal the current size, else UploadOffsetMismatch;
+   * UploadNotFound when there is no such upload; UploadChunkTooLarge past `maxBytes`, keeping
+   * nothing of the call). Streams with back-pressure; returns the new size. Crash-safe: after
+   * kill -9 the size reported by uploadSize() covers only bytes durably written.
    */
   appendUpload(id: string, offset: number, data: Readable, maxBytes?: number): Promise<number>;
   /** Current size of an upload, or undefined when the upload does not exist. */
   uploadSize(id: string): Promise<number | undefined>;
   /**
    * Verify that the upload's bytes hash to `digest`, make them durable and move them into
-   * place atomically. Throws DIGEST_INVALID (upload kept) when the hash differs. Idempotent when
-   * the blob already exists. Removes the upload.
+   * place atomically. Throws DigestMismatch (upload kept) when the hash differs, UploadNotFound
+   * or DigestInvalid. Idempotent when the blob already exists. Removes the upload.
    */
   commitUpload(id: string, digest: Digest): Promise<BlobInfo>;
   /** Drop an upload's bytes. No error when it does not exist. */

@@ -2,17 +2,11 @@
 // with the same sentences.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
 import { AUDIT_VERIFY_REASONS } from "../../src/audit/verify-reasons.js";
+import { readDoc, tableUnder } from "../support/doc-table.js";
 
-test("every verify failure code is documented with its meaning, and nothing else is", async () => {
-  const text = await readFile(new URL("../../../docs/audit.md", import.meta.url), "utf8");
-  const start = text.indexOf("Failure reasons (`code`");
-  assert.ok(start >= 0, "docs/audit.md has the failure reasons table");
-  const rows = new Map<string, string>();
-  for (const line of text.slice(start).split("\n")) {
-    const m = /^\|\s*([a-z][a-z-]+)\s*\|\s*(.*?)\s*\|\s*$/.exec(line);
-    if (m && m[1] !== "code") rows.set(m[1]!, m[2]!);
-  }
+test("every verify failure code is documented with its meaning, and nothing else is", () => {
+  const rows = tableUnder(readDoc("docs/audit.md"), "Failure reasons (`code`").map((r) => [r.code!, r.meaning!] as const);
+  assert.equal(new Set(rows.map(([code]) => code)).size, rows.length, "each code once");
   assert.deepEqual(Object.fromEntries(rows), { ...AUDIT_VERIFY_REASONS });
 });

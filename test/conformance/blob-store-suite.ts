@@ -20,7 +20,7 @@ export interface BlobStoreHarness {
   reopen?: () => Promise<BlobStore>;
 }
 
-/** Hostile or malformed digests: none may reach storage, each is refused as DIGEST_INVALID. */
+/** Hostile or malformed digests: none may reach storage, each is refused as DigestInvalid. */
 export const HOSTILE_DIGESTS: readonly string[] = [
   "sha256:../../../../etc/passwd",
   `sha256:${"../".repeat(21)}a`,
@@ -76,7 +76,7 @@ export function blobStoreSuite(name: string, make: () => Promise<BlobStoreHarnes
       assert.deepEqual(await store.stat(digest), { digest, size: bytes.length });
       assert.deepEqual(await collect(await store.read(digest)), bytes);
       assert.equal(await store.uploadSize(id), undefined);
-      await rejectsWith(store.appendUpload(id, bytes.length, streamOf(Buffer.from("x"))), "BLOB_UPLOAD_UNKNOWN");
+      await rejectsWith(store.appendUpload(id, bytes.length, streamOf(Buffer.from("x"))), "UploadNotFound");
     }));
 
     it("stores the empty blob", withStore(async ({ store }) => {
@@ -96,7 +96,7 @@ export function blobStoreSuite(name: string, make: () => Promise<BlobStoreHarnes
       assert.equal(offset, bytes.length);
       // Behind, ahead and negative offsets: refused, and the upload is left exactly as it was.
       for (const bad of [0, offset - 1, offset + 1, -1]) {
-        await rejectsWith(store.appendUpload(id, bad, streamOf(Buffer.from("zz"))), "RANGE_INVALID", `offset ${bad}`);
+        await rejectsWith(store.appendUpload(id, bad, streamOf(Buffer.from("zz"))), "UploadOffsetMismatch", `offset ${bad}`);
         assert.equal(await store.uploadSize(id), offset);
       }
       const digest = digestOf(bytes);
@@ -113,7 +113,7 @@ export function blobStoreSuite(name: string, make: () => Promise<BlobStoreHarnes
       const ok = results.filter((r) => r.status === "fulfilled");
       assert.equal(ok.length, 1);
       const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
-      assert.equal(rejected.reason.code, "RANGE_INVALID");
+      assert.equal(rejected.reason.code, "UploadOffsetMismatch");
       const winner = results[0].status === "fulfilled" ? a : b;
       assert.equal(await store.uploadSize(id), winner.length);
       await store.commitUpload(id, digestOf(winner));
@@ -126,7 +126,7 @@ export function blobStoreSuite(name: string, make: () => Promise<BlobStoreHarnes
         assert.deepEqual(await collect(await store.read(digest, { start, end })), bytes.subarray(start, end + 1), `${start}-${end}`);
       }
       for (const [start, end] of [[0, 1_000_000], [5, 4], [-1, 3], [1_000_000, 1_000_000], [0.5, 3]]) {
-        await rejectsWith(store.read(digest, { start, end }), "RANGE_INVALID", `${start}-${end}`);
+        await rejectsWith(store.read(digest, { start, end }), "BlobRangeInvalid", `${start}-${end}`);
       }
     }));
 
@@ -136,13 +136,13 @@ export function blobStoreSuite(name: string, make: () => Promise<BlobStoreHarnes
       const id = randomUUID();
       await store.createUpload(id);
       await store.appendUpload(id, 0, streamOf(bytes));
-      await rejectsWith(store.commitUpload(id, wrong), "DIGEST_INVALID");
+      await rejectsWith(store.commitUpload(id, wrong), "DigestMismatch");
       const good512 = digestOf(bytes, "sha512");
       const bad512 = good512.slice(0, -1) + (good512.endsWith("0") ? "1" : "0");
-      await rejectsWith(store.commitUpload(id, bad512), "DIGEST_INVALID");
+      await rejectsWith(store.commitUpload(id, bad512), "DigestMismatch");
       assert.equal(await store.stat(wrong), undefined);
       assert.equal(await store.stat(digestOf(bytes)), undefined);
-      await rejectsWith(store.read(wrong), "BLOB_UNKNOWN");
+      await rejectsWith(store.read(wrong), "BlobNotFound");
       assert.equal(await store.uploadSize(id), bytes.length);
       // The client can still fix it: append the missing tail and commit the right digest.
       const more = bytesFor("tail", 10);
@@ -169,15 +169,15 @@ export function blobStoreSuite(name: string, make: () => Promise<BlobStoreHarnes
       assert.deepEqual(await collect(await store.read(d1)), bytes);
     }));
 
-    it("answers absent blobs and uploads with the catalogued errors", withStore(async ({ store }) => {
+    it("answers absent blobs and uploads with the storage errors", withStore(async ({ store }) => {
       const absent = digestOf(Buffer.from("never uploaded"));
       assert.equal(await store.stat(absent), undefined);
-      await rejectsWith(store.read(absent), "BLOB_UNKNOWN");
+      await rejectsWith(store.read(absent), "BlobNotFound");
       await store.remove(absent);
       const id = randomUUID();
       assert.equal(await store.uploadSize(id), undefined);
-      await rejectsWith(store.appendUpload(id, 0, streamOf(Buffer.from("x"))), "BLOB_UPLOAD_UNKNOWN");
-      await rejectsWith(store.commitUpload(id, absent), "BLOB_UPLOAD_UNKNOWN");
+      await rejectsWith(store.appendUpload(id, 0, streamOf(Buffer.from("x"))), "UploadNotFound");
+      await rejectsWith(store.commitUpload(id, absent), "UploadNotFound");
       await store.cancelUpload(id);
     }));
 
@@ -185,7 +185,7 @@ export function blobStoreSuite(name: string, make: () => Promise<BlobStoreHarnes
       const digest = await upload(store, bytesFor("remove", 1000));
       await store.remove(digest);
       assert.equal(await store.stat(digest), undefined);
-      await rejectsWith(store.read(digest), "BLOB_UNKNOWN");
+      await rejectsWith(store.read(digest), "BlobNotFound");
     }));
 
     it("cancels an upload and drops its bytes", withStore(async ({ store }) => {
@@ -194,7 +194,7 @@ export function blobStoreSuite(name: string, make: () => Promise<BlobStoreHarnes
       await store.appendUpload(id, 0, streamOf(bytesFor("cancel", 5000)));
       await store.cancelUpload(id);
       assert.equal(await store.uploadSize(id), undefined);
-      await rejectsWith(store.appendUpload(id, 0, streamOf(Buffer.from("x"))), "BLOB_UPLOAD_UNKNOWN");
+      await rejectsWith(store.appendUpload(id, 0, streamOf(Buffer.from("x"))), "UploadNotFound");
       assert.ok(!(await store.listStaleUploads(Date.now() + 60_000)).includes(id));
     }));
 
@@ -204,7 +204,7 @@ export function blobStoreSuite(name: string, make: () => Promise<BlobStoreHarnes
       const head = bytesFor("head", 1000);
       await store.appendUpload(id, 0, streamOf(head));
       const source = streamOf(bytesFor("too big", 300_000), 16_384);
-      await rejectsWith(store.appendUpload(id, head.length, source, 100_000), "SIZE_INVALID");
+      await rejectsWith(store.appendUpload(id, head.length, source, 100_000), "UploadChunkTooLarge");
       assert.equal(await store.uploadSize(id), head.length);
       // Exactly maxBytes is allowed.
       const tail = bytesFor("tail", 100_000);
@@ -255,9 +255,9 @@ export function blobStoreSuite(name: string, make: () => Promise<BlobStoreHarnes
       for (const d of HOSTILE_DIGESTS) {
         const what = JSON.stringify(d);
         assert.equal(await store.stat(d), undefined, what);
-        await rejectsWith(store.read(d), "DIGEST_INVALID", what);
-        await rejectsWith(store.remove(d), "DIGEST_INVALID", what);
-        await rejectsWith(store.commitUpload(id, d), "DIGEST_INVALID", what);
+        await rejectsWith(store.read(d), "DigestInvalid", what);
+        await rejectsWith(store.remove(d), "DigestInvalid", what);
+        await rejectsWith(store.commitUpload(id, d), "DigestInvalid", what);
       }
       assert.equal(await store.uploadSize(id), 7, "the upload survives every refused commit");
     }));
@@ -265,13 +265,21 @@ export function blobStoreSuite(name: string, make: () => Promise<BlobStoreHarnes
     it("refuses hostile upload ids everywhere", withStore(async ({ store }) => {
       for (const id of HOSTILE_UPLOAD_IDS) {
         const what = JSON.stringify(id.slice(0, 40));
-        await rejectsWith(store.createUpload(id), "BLOB_UPLOAD_INVALID", what);
+        await rejectsWith(store.createUpload(id), "UploadIdInvalid", what);
         assert.equal(await store.uploadSize(id), undefined, what);
-        await rejectsWith(store.appendUpload(id, 0, streamOf(Buffer.from("x"))), "BLOB_UPLOAD_UNKNOWN", what);
-        await rejectsWith(store.commitUpload(id, digestOf(Buffer.from("x"))), "BLOB_UPLOAD_UNKNOWN", what);
+        await rejectsWith(store.appendUpload(id, 0, streamOf(Buffer.from("x"))), "UploadNotFound", what);
+        await rejectsWith(store.commitUpload(id, digestOf(Buffer.from("x"))), "UploadNotFound", what);
         await store.cancelUpload(id);
       }
       assert.deepEqual(await store.listStaleUploads(Date.now() + 60_000), []);
+    }));
+
+    it("refuses to create an upload whose id is taken, and leaves its bytes alone", withStore(async ({ store }) => {
+      const id = randomUUID();
+      await store.createUpload(id);
+      await store.appendUpload(id, 0, streamOf(Buffer.from("kept")));
+      await rejectsWith(store.createUpload(id), "UploadExists");
+      assert.equal(await store.uploadSize(id), 4);
     }));
 
     it("lists uploads last written before a time", withStore(async ({ store }) => {
@@ -299,7 +307,7 @@ export function blobStoreSuite(name: string, make: () => Promise<BlobStoreHarnes
       assert.deepEqual(await collect(await store.read(digest)), bytes);
       assert.equal(await store.uploadSize(id), 150_000);
       await store.appendUpload(id, 150_000, streamOf(partial.subarray(150_000)));
-      await rejectsWith(store.commitUpload(id, digestOf(bytes)), "DIGEST_INVALID");
+      await rejectsWith(store.commitUpload(id, digestOf(bytes)), "DigestMismatch");
       await store.commitUpload(id, digestOf(partial));
       assert.deepEqual(await collect(await store.read(digestOf(partial))), partial);
     }));

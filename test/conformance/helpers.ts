@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { createCipheriv, createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { isDomainError } from "../../src/domain/errors.js";
+import { isStorageError, type StorageErrorCode } from "../../src/domain/errors.js";
 
 export function digestOf(bytes: Buffer, algorithm: "sha256" | "sha512" = "sha256"): string {
   return `${algorithm}:${createHash(algorithm).update(bytes).digest("hex")}`;
@@ -21,10 +21,13 @@ export async function collect(r: Readable): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** Asserts that `p` rejects with a DomainError of `code`. */
-export async function rejectsWith(p: Promise<unknown>, code: string, what = ""): Promise<void> {
+/**
+ * Asserts that `p` rejects with the storage error `code` (domain/errors.ts): drivers signal in the
+ * store's words, never with a wire code, and the surfaces rely on the classes.
+ */
+export async function rejectsWith(p: Promise<unknown>, code: StorageErrorCode, what = ""): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
-    assert.ok(isDomainError(e), `${what}: expected DomainError ${code}, got ${String(e)}`);
+    assert.ok(isStorageError(e), `${what}: expected storage error ${code}, got ${String(e)}`);
     assert.equal(e.code, code, `${what}: expected ${code}, got ${e.code} (${e.message})`);
     return true;
   });

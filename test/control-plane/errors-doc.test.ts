@@ -2,29 +2,21 @@
 // must list the same codes with the same status and message.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
 import { ARM_ERRORS, armError, armErrorResult } from "../../src/control-plane/arm/errors.js";
-import { DomainError } from "../../src/domain/errors.js";
+import { BlobNotFound, DomainError } from "../../src/domain/errors.js";
+import { readDoc, tableUnder } from "../support/doc-table.js";
 
-async function docRows(): Promise<Map<string, { status: number; message: string }>> {
-  const text = await readFile(new URL("../../../docs/errors.md", import.meta.url), "utf8");
-  const start = text.indexOf("## ARM management API");
-  assert.ok(start >= 0, "docs/errors.md has an 'ARM management API' section");
-  const rest = text.slice(start + 1);
-  const end = rest.indexOf("\n## ");
-  const section = end < 0 ? rest : rest.slice(0, end);
+function docRows(): Map<string, { status: number; message: string }> {
   const rows = new Map<string, { status: number; message: string }>();
-  for (const line of section.split("\n")) {
-    const m = /^\|\s*([A-Za-z]+)\s*\|\s*(\d{3})\s*\|\s*(.*?)\s*\|\s*$/.exec(line);
-    if (!m) continue;
-    assert.ok(!rows.has(m[1]!), `duplicate row ${m[1]}`);
-    rows.set(m[1]!, { status: Number(m[2]), message: m[3]!.replace(/\\\|/g, "|") });
+  for (const r of tableUnder(readDoc("docs/errors.md"), "## ARM management API")) {
+    assert.ok(!rows.has(r.code!), `duplicate row ${r.code}`);
+    rows.set(r.code!, { status: Number(r.status), message: r.message! });
   }
   return rows;
 }
 
-test("every catalogue entry has a row in docs/errors.md with the same status and message", async () => {
-  const rows = await docRows();
+test("every catalogue entry has a row in docs/errors.md with the same status and message", () => {
+  const rows = docRows();
   for (const [code, entry] of Object.entries(ARM_ERRORS)) {
     const row = rows.get(code);
     assert.ok(row, `docs/errors.md lacks ${code}`);
@@ -33,8 +25,8 @@ test("every catalogue entry has a row in docs/errors.md with the same status and
   }
 });
 
-test("every row in docs/errors.md is a catalogue entry", async () => {
-  for (const code of (await docRows()).keys()) assert.ok(Object.hasOwn(ARM_ERRORS, code), `${code} is documented but not catalogued`);
+test("every row in docs/errors.md is a catalogue entry", () => {
+  for (const code of docRows().keys()) assert.ok(Object.hasOwn(ARM_ERRORS, code), `${code} is documented but not catalogued`);
 });
 
 test("the mapper keeps catalogued codes and hides everything else", () => {
@@ -43,7 +35,7 @@ test("the mapper keeps catalogued codes and hides everything else", () => {
   assert.deepEqual(r.body, { error: { code: "ResourceGroupNotFound", message: "Resource group 'rg1' could not be found." } });
   const t = armErrorResult(armError("InvalidRequestContent", { reason: "x" }, { target: "properties.a" }));
   assert.equal(t.body.error.target, "properties.a");
-  for (const e of [new Error("secret path /etc/x"), new DomainError("BLOB_UNKNOWN", "blob unknown")]) {
+  for (const e of [new Error("secret path /etc/x"), new DomainError("BLOB_UNKNOWN", "blob unknown"), new BlobNotFound("sha256:secret")]) {
     const m = armErrorResult(e);
     assert.equal(m.status, 500);
     assert.equal(m.internal, true);

@@ -1,30 +1,25 @@
 // docs/errors.md's "OCI data plane" table and the catalogue in src/data-plane/errors.ts must
-// list the same (code, status, message) rows: this test fails the moment they drift apart.
+// list the same (code, status, message) rows, and its storage table must say what each storage
+// error answers: this test fails the moment they drift apart.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
-import { OCI_ERRORS } from "../../src/data-plane/errors.js";
+import { OCI_ERRORS, STORAGE_TO_OCI } from "../../src/data-plane/errors.js";
+import { STORAGE_ERROR_CODES } from "../../src/domain/errors.js";
+import { readDoc, tableUnder } from "../support/doc-table.js";
 
-// Compiled to dist/test/data-plane/, so the repository root is three levels up.
-const DOC = fileURLToPath(new URL("../../../docs/errors.md", import.meta.url));
+const doc = () => readDoc("docs/errors.md");
 
-async function documentedRows(): Promise<string[]> {
-  const text = await readFile(DOC, "utf8");
-  const start = text.indexOf("\n## OCI data plane");
-  assert.ok(start >= 0, "docs/errors.md has no '## OCI data plane' section");
-  const end = text.indexOf("\n## ", start + 1);
-  const section = text.slice(start, end < 0 ? undefined : end);
-  return section
-    .split("\n")
-    .filter((l) => /^\|\s*[A-Z_]+\s*\|/.test(l))
-    .map((l) => l.split("|").slice(1, -1).map((c) => c.trim()).join(" | "));
-}
-
-test("docs/errors.md OCI table equals the OCI error catalogue", async () => {
-  const documented = (await documentedRows()).sort();
+test("docs/errors.md OCI table equals the OCI error catalogue", () => {
+  const documented = tableUnder(doc(), "## OCI data plane").map((r) => `${r.code} | ${r.status} | ${r.message}`).sort();
   const catalogued = Object.values(OCI_ERRORS).map((e) => `${e.code} | ${e.status} | ${e.message}`).sort();
   assert.deepEqual(documented, catalogued);
+});
+
+test("docs/errors.md storage table says what every storage error answers on the OCI wire, and nothing else", () => {
+  const documented = tableUnder(doc(), "### Storage errors").map((r) => `${r["storage error"]} | ${r["OCI code"]} | ${r.status}`).sort();
+  const mapped = Object.entries(STORAGE_TO_OCI).map(([k, key]) => `${k} | ${OCI_ERRORS[key].code} | ${OCI_ERRORS[key].status}`).sort();
+  assert.deepEqual(documented, mapped);
+  assert.deepEqual(Object.keys(STORAGE_TO_OCI).sort(), [...STORAGE_ERROR_CODES].sort());
 });
 
 test("every catalogue entry is an error status and codes follow the spec's spelling", () => {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { codeSpans, linkTargets } from "../support/doc-table.js";
 
 async function markdownFiles(): Promise<string[]> {
   const out = ["README.md"];
@@ -53,22 +54,20 @@ test("no stale text: the DNS server exists, and the CA is at .cove/ca/ca.crt", a
 test("every relative Markdown link, and every repository path in backticks, names a file that exists", async () => {
   const missing: string[] = [];
   for (const file of await markdownFiles()) {
-    const lines = (await readFile(file, "utf8")).split("\n");
-    lines.forEach((text, i) => {
-      // [text](target): relative to the Markdown file; web links and anchors are not files.
-      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-        const target = m[1]!.split("#")[0]!;
-        if (target === "" || /^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
-        if (!existsSync(resolve(dirname(file), target))) missing.push(`${file}:${i + 1}: link ${m[1]}`);
-      }
-      // `src/...`, `docs/...` and the like: relative to the repository root. Patterns and
-      // placeholders (`*`, `<name>`, `{x}`, `...`) are descriptions, not paths.
-      for (const m of text.matchAll(/`((?:src|docs|test|scripts|examples|bin|bench)\/[^`\s]*)`/g)) {
-        const path = m[1]!;
-        if (/[*<>{}]|\.\.\./.test(path)) continue;
-        if (!existsSync(path)) missing.push(`${file}:${i + 1}: path ${path}`);
-      }
-    });
+    const text = await readFile(file, "utf8");
+    // [text](target): relative to the Markdown file; web links and anchors are not files.
+    for (const { line, text: link } of linkTargets(text)) {
+      const target = link.split("#")[0]!;
+      if (target === "" || /^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
+      if (!existsSync(resolve(dirname(file), target))) missing.push(`${file}:${line}: link ${link}`);
+    }
+    // `src/...`, `docs/...` and the like: relative to the repository root. Patterns and
+    // placeholders (`*`, `<name>`, `{x}`, `...`) are descriptions, not paths.
+    for (const { line, text: path } of codeSpans(text)) {
+      if (!/^(?:src|docs|test|scripts|examples|bin|bench)\/\S*$/.test(path)) continue;
+      if (/[*<>{}]|\.\.\./.test(path)) continue;
+      if (!existsSync(path)) missing.push(`${file}:${line}: path ${path}`);
+    }
   }
   assert.deepEqual(missing, [], `these links and paths name nothing in the repository:\n${missing.join("\n")}`);
 });
