@@ -1,7 +1,7 @@
 // `node dist/bench/decision-bench.js`: the cost of one network decision (issue 4 benchmark, target
 // under 2 µs per call) with 200 private endpoints and a registry with 200 IP rules. The snapshot is
-// built by buildSnapshot from records stored in a temporary store, in the ARM shapes the control
-// plane writes, so locate/peered/endpointAt run on the real indexes. Prints one JSON line per
+// built by buildSnapshot from the facts src/state/ reads out of a temporary store, in the ARM shapes
+// the control plane writes, so locate/peered/endpointAt run on the real indexes. Prints one JSON line per
 // client kind and the mix; `--json` prints only the summary object.
 //
 // Layout: 20 VNets 127.(20+v).0.0/16, each with an endpoint subnet .1.0/24 and a client subnet
@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { openStores } from "../src/storage/open.js";
 import type { MetadataStore } from "../src/storage/types.js";
 import { buildSnapshot, decide, type NetworkSnapshot, type Via } from "../src/network-policy/index.js";
+import { readStateFacts } from "../src/state/index.js";
 
 const CALLS = Number(process.env.BENCH_DECISIONS ?? 1_000_000);
 const SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/bench";
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
   const { meta, blobs } = await openStores(dir);
   try {
     await seed(meta);
-    const snap = await buildSnapshot(meta, { suffix: "cove.test", publicAddress: "127.0.0.1" });
+    const snap = buildSnapshot((await readStateFacts(meta, "cove.test")).network, { suffix: "cove.test", publicAddress: "127.0.0.1" });
     const endpoints = new Set(snap.endpointAddresses().map((e) => e.endpointId)).size;
     const rules = snap.registryByName("rulesacr")!.ipRules.length;
     if (endpoints !== 200 || rules !== 200) throw new Error(`seed: ${endpoints} endpoints, ${rules} rules`);

@@ -1,5 +1,5 @@
-// Composition root (house style): load config -> open stores -> identity and access -> planes ->
-// network snapshot -> DNS -> listeners. Nothing here decides anything; it only connects the parts and
+// Composition root (house style): load config -> open stores -> identity and access -> state view ->
+// DNS -> planes -> listeners. Nothing here decides anything; it only connects the parts and
 // owns their life-cycle.
 import { mkdir, writeFile, access as fsAccess, readFile } from "node:fs/promises";
 import type { Socket } from "node:net";
@@ -7,7 +7,6 @@ import { join, resolve } from "node:path";
 import { pino, type Logger } from "pino";
 import { loadConfig, type CoveConfig } from "./config/index.js";
 import { openStores } from "./storage/open.js";
-import { RegistryIndex } from "./storage/registry-index.js";
 import { openLocalCa, type LocalCa } from "./http/tls/local-ca.js";
 import { createServerCertificates } from "./http/tls/server-certificates.js";
 import { createIdentityProvider } from "./identity/identity-provider.js";
@@ -31,7 +30,7 @@ import { createDeniedConnections } from "./http/denied-connections.js";
 import type { NetworkDenial } from "./http/network-step.js";
 import { createDenialAuditor } from "./audit/denials.js";
 import { openAuditCheckpointer } from "./audit/checkpointer.js";
-import { SnapshotHolder } from "./network-policy/index.js";
+import { StateHolder } from "./state/index.js";
 import { createDnsServer, type DnsServer } from "./dns/index.js";
 import { createMetrics } from "./observability/metrics.js";
 import { createMetricsRoute } from "./observability/metrics-route.js";
@@ -62,11 +61,6 @@ async function exists(p: string): Promise<boolean> {
  */
 function addressNames(cfg: CoveConfig): string[] {
   return ["localhost", cfg.managementListen.host, cfg.publicAddress];
-}
-
-/** The locations that need a data-endpoint wildcard (`*.<location>.data.<suffix>`). */
-function locationsInUse(index: RegistryIndex): string[] {
-  return index.all().flatMap((r) => (r.location ? [r.location.toLowerCase()] : []));
 }
 
 export interface RunningCove {
@@ -123,19 +117,20 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     log.info({ path: credPath }, "first start: wrote bootstrap credentials");
   }
 
-  const index = new RegistryIndex(meta, cfg.loginServerSuffix);
-  await index.refresh();
   const metrics = createMetrics();
 
-  // The network model as the wire sees it: one snapshot, read by the decision and the DNS views.
-  const holder = new SnapshotHolder(meta, { suffix: cfg.loginServerSuffix, publicAddress: cfg.publicAddress });
-  await holder.refresh();
+  // ONE view of registries and the network, rebuilt on the store's change feed after every committed
+  // write: the data plane's registry lookup, the decision, the DNS views and the listeners read it.
+  const state = await StateHolder.open({
+    meta, suffix: cfg.loginServerSuffix, publicAddress: cfg.publicAddress,
+    onError: (err, what) => log.error({ err: String(err), what }, "state view: rebuild or subscriber failed"),
+  });
 
   // DNS first: the operator wants a start that cannot serve DNS to fail loudly, before any HTTP
   // listener is up (DESIGN.md section 2, face 3).
   const dns: DnsServer = createDnsServer({
     listen: cfg.dnsListen,
-    snapshot: () => holder.current(),
+    snapshot: () => state.current().network,
     upstream: cfg.dnsUpstream,
     log: log.child({ component: "dns" }),
     onQuery: (view, rcode) => metrics.dnsQuery(view, rcode),
@@ -150,6 +145,7 @@ export async function start(flags: Record<string, string | undefined>, env: Node
   try {
     await dns.start();
   } catch (err) {
+    await state.close();
     await meta.close();
     await blobs.close();
     const code = (err as NodeJS.ErrnoException).code ?? "error";
@@ -162,20 +158,15 @@ export async function start(flags: Record<string, string | undefined>, env: Node
   // login servers and data endpoints, the address certificate without SNI (src/http/tls/server-certificates.ts).
   // One object for the Cove's life: a new location only adds a context its `sni` finds.
   const certificates = ca ? await createServerCertificates(ca, { suffix: cfg.loginServerSuffix, addresses: addressNames(cfg) }) : undefined;
-  await certificates?.addLocations(locationsInUse(index));
+  await certificates?.addLocations(state.current().locations());
+  // A registry in a new location gets its data-endpoint wildcard before its write is answered.
+  const unsubscribeCertificates = state.subscribe(async (view) => {
+    const added = await certificates?.addLocations(view.locations());
+    if (added?.length) log.info({ locations: added }, "issued data endpoint certificates");
+  });
   const material: TlsMaterial = certificates?.material ?? { cert: await readFile(cfg.tlsCertFile!), key: await readFile(cfg.tlsKeyFile!) };
   const fixed: Listener[] = [];
   let privateListeners: PrivateListeners | undefined;
-  async function refreshRegistries(): Promise<void> {
-    await index.refresh();
-    const added = await certificates?.addLocations(locationsInUse(index));
-    if (added?.length) log.info({ locations: added }, "issued data endpoint certificates");
-  }
-  async function refreshNetwork(): Promise<void> {
-    await holder.refresh();
-    // holder.onChange queued the listeners' reconcile; answer the write only once it has run.
-    await privateListeners?.settled();
-  }
 
   // Logins, token issues and service-principal changes are audited (DESIGN.md section 2, face 4).
   const audit = async (event: Record<string, unknown>) => { await meta.appendAudit(event); };
@@ -200,8 +191,8 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     subscriptionId: credentials.subscriptionId,
     loginServerSuffix: cfg.loginServerSuffix,
     registryPort: cfg.registryPort,
-    onRegistriesChanged: refreshRegistries,
-    onStateChanged: refreshNetwork,
+    // Writes are answered once the view (and the listeners, a subscriber of it) include them.
+    caughtUp: () => state.caughtUp(),
     // The endpoint's `listenerStatus` comes from the listeners themselves (created below).
     listenerStatus: (ip) => privateListeners?.status(ip) ?? { state: "Pending" },
   });
@@ -239,13 +230,13 @@ export async function start(flags: Record<string, string | undefined>, env: Node
       mapError: (err, ctx) => mapArmError(err, ctx, { log }),
     },
     registry: {
-      byHost: (h) => index.byHost(h),
+      byHost: (h) => state.current().registryByHost(h),
       handle: (ctx, registry) => dataPlane.handle(ctx, registry),
       mapError: ociErrorResult,
       unknownHost: unknownHostResult,
     },
     onDenied: (ctx, status, registry) => denials.record(ctx, status, registry),
-    network: { snapshot: () => holder.current(), denied: deniedConnections, onDenial },
+    network: { snapshot: () => state.current().network, denied: deniedConnections, onDenial },
     onRequest: (listener, status) => metrics.request(listener, status),
     bodyProgress: { intervalMs: cfg.bodyProgressTimeoutSeconds * 1000, minBytes: cfg.bodyProgressMinBytes },
   };
@@ -264,6 +255,7 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     await loginThrottle.close();
     await denials.close();
     await checkpoints.close();
+    await state.close();
     await meta.close();
     await blobs.close();
     throw err;
@@ -274,7 +266,7 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     log,
     material: () => material,
     onRequest: (info) => createRequestHandler(deps, info),
-    snapshot: () => holder.current(),
+    snapshot: () => state.current().network,
     denied: deniedConnections,
     trustedProxies,
     reserved: new Set([cfg.publicAddress]),
@@ -283,7 +275,8 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     handshakeTimeoutMs,
   });
   privateListeners = pl;
-  const unsubscribe = holder.onChange(() => { void pl.reconcile(); });
+  // The listeners follow the view; the holder awaits the reconcile before writers are answered.
+  const unsubscribe = state.subscribe(() => pl.reconcile());
   await pl.reconcile();
   metrics.bindGauges({ privateListeners: () => pl.addresses().length, heldConnections: () => deniedConnections.size() });
 
@@ -317,6 +310,7 @@ export async function start(flags: Record<string, string | undefined>, env: Node
       clearInterval(sweeper);
       clearInterval(renewer);
       unsubscribe();
+      unsubscribeCertificates();
       deniedConnections.closeAll();
       const listeners = [...fixed, ...pl.listeners()];
       const closed = Promise.all([...fixed.map((l) => l.close(false)), pl.close(false)]);
@@ -336,6 +330,7 @@ export async function start(flags: Record<string, string | undefined>, env: Node
       await loginThrottle.close();
       await denials.close();
       await checkpoints.close();
+      await state.close();
       await meta.close();
       await blobs.close();
       log.info("stopped");

@@ -1,6 +1,6 @@
 // The registry as both planes see it: a view over the stored ARM resource
 // (Microsoft.ContainerRegistry/registries). The control plane owns the resource; the data plane
-// only reads this view (through storage/registry-index.ts), so the two can never disagree.
+// only reads this view (through the state view, src/state/), so the two can never disagree.
 
 import { registryHost } from "./resource-ids.js";
 import { REGISTRY_TYPE } from "./resource-types.js";

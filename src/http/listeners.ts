@@ -1,9 +1,9 @@
 // Listeners follow the state: besides the management and public
 // listeners, one HTTPS listener on registryPort at EVERY IP of every private endpoint (login-server
 // member and data member), opened when the endpoint appears in the network snapshot and closed,
-// with its open connections cut, when it goes. `reconcile()` runs after every snapshot change (the
-// control plane awaits it before answering the write, so "the endpoint exists" and "its IP answers"
-// are true together, well within the one second the issue allows).
+// with its open connections cut, when it goes. `reconcile()` is a subscriber of the state view
+// (src/state/): the view awaits it before a write is answered, so "the endpoint exists" and "its IP
+// answers" are true together, well within the one second the issue allows).
 //
 // At TCP accept, before TLS, each connection meets the network decision for its endpoint IP: a client
 // outside the endpoint's VNet and its peers, or any client while the connection is not Approved, is

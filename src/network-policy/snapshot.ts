@@ -1,6 +1,8 @@
-// The one immutable NetworkSnapshot (types.ts) built from the stored records, and the holder that
-// rebuilds it after management writes. Both the network decision and the DNS views read the same
-// snapshot, so "what does N resolve" and "may N connect" always agree (DESIGN.md section 5).
+// The one immutable NetworkSnapshot (types.ts), built from plain facts (facts.ts) by a pure
+// function: no store, no I/O. src/state/ gathers the facts and rebuilds the snapshot after every
+// committed write; a DNS worker thread can rebuild the very same snapshot from posted facts. Both the
+// network decision and the DNS views read it, so "what does N resolve" and "may N connect" always
+// agree (DESIGN.md section 5). Everything it returns is frozen, whoever built the facts.
 //
 // Lookups are on the request path, so everything is indexed at build time:
 //   locate(ip)     one Map per distinct subnet prefix length, longest first: at most ~a dozen Map
@@ -9,16 +11,16 @@
 //                  strings Location and EndpointAddress carry, so their hashes are cached);
 //   endpointAt(ip) a Map by address string.
 
-import type { MetadataStore } from "../storage/types.js";
 import type { EndpointAddress, LinkView, Location, NetworkSnapshot, RegistryNetwork, ZoneView } from "./types.js";
+import { noNetworkFacts, type NetworkFacts } from "./facts.js";
 import { ipv4ToNumber, unwrapMapped } from "./ip-address.js";
-import { readNetworkFacts, type NetworkFacts } from "./snapshot-records.js";
 
 export interface SnapshotOptions {
   /** Login-server suffix, e.g. "cove.test". */
   suffix: string;
   /** The public endpoint's address (what public DNS answers end in). */
   publicAddress: string;
+  /** Monotonic, for caches (the DNS answer cache, SOA serials); 1 when not given. */
   version?: number;
 }
 
@@ -70,26 +72,31 @@ class Snapshot implements NetworkSnapshot {
       else this.peers.set(a, new Set([b]));
     }
 
+    // Copies, frozen: the snapshot is immutable whoever built the facts, and aliases none of them.
+    const endpoints = facts.endpoints.map((e) => Object.freeze({ ...e }));
     this.endpointsByIp = new Map();
-    for (const e of facts.endpoints) if (!this.endpointsByIp.has(e.ip)) this.endpointsByIp.set(e.ip, e);
-    this.endpointList = Object.freeze([...facts.endpoints]);
+    for (const e of endpoints) if (!this.endpointsByIp.has(e.ip)) this.endpointsByIp.set(e.ip, e);
+    this.endpointList = Object.freeze(endpoints);
 
-    this.registriesByKey = new Map(facts.registries.map((r) => [r.key, r]));
-    this.registriesByName = new Map(facts.registries.map((r) => [r.name, r]));
+    const registries = facts.registries.map((r) => Object.freeze({ ...r, ipRules: Object.freeze([...r.ipRules]) as string[] }));
+    this.registriesByKey = new Map(registries.map((r) => [r.key, r]));
+    this.registriesByName = new Map(registries.map((r) => [r.name, r]));
 
     this.zonesById = new Map();
     this.zonesByName = new Map();
     for (const z of facts.zones) {
-      const view: ZoneView = Object.freeze({ id: z.id, name: z.name, records: z.records });
+      const records = new Map(z.records.map((r) => [r.name, Object.freeze({ ttl: r.ttl, ips: Object.freeze([...r.ips]) as string[] })]));
+      const view: ZoneView = Object.freeze({ id: z.id, name: z.name, records });
       this.zonesById.set(z.id, view);
       // Zones are listed in id order: with two zones of one name, zone(name) is the first; links carry zoneId.
       if (!this.zonesByName.has(z.name)) this.zonesByName.set(z.name, view);
     }
     const links = new Map<string, LinkView[]>();
     for (const { vnetId, link } of facts.links) {
+      const frozen = Object.freeze({ ...link });
       const list = links.get(vnetId);
-      if (list) list.push(link);
-      else links.set(vnetId, [link]);
+      if (list) list.push(frozen);
+      else links.set(vnetId, [frozen]);
     }
     this.links = new Map([...links].map(([k, v]) => [k, Object.freeze(v)]));
     Object.freeze(this);
@@ -141,66 +148,12 @@ class Snapshot implements NetworkSnapshot {
   }
 }
 
-/** Builds the snapshot of every subscription's network records. */
-export async function buildSnapshot(meta: MetadataStore, opts: SnapshotOptions): Promise<NetworkSnapshot> {
-  return new Snapshot(await readNetworkFacts(meta, opts.suffix.toLowerCase()), opts);
+/** The snapshot of these facts: pure, the same facts and options give an equal snapshot. */
+export function buildSnapshot(facts: NetworkFacts, opts: SnapshotOptions): NetworkSnapshot {
+  return new Snapshot(facts, opts);
 }
 
-/** The snapshot of an empty store: what SnapshotHolder.current() returns before the first refresh. */
+/** The snapshot of an empty store (version 0 unless given): what the state view starts from. */
 export function emptySnapshot(opts: SnapshotOptions): NetworkSnapshot {
-  return new Snapshot({ subnets: [], peerings: [], endpoints: [], registries: [], zones: [], links: [] }, { ...opts, version: opts.version ?? 0 });
+  return new Snapshot(noNetworkFacts(), { ...opts, version: opts.version ?? 0 });
 }
-
-/**
- * Holds the current snapshot. `refresh()` after every management write: it rebuilds, bumps the
- * version and notifies the listeners (listener manager, DNS caches). Calls made while a rebuild
- * runs share ONE follow-up rebuild that starts after it, so every caller gets a snapshot that
- * includes the writes made before its call, and a burst of writes costs at most two rebuilds.
- */
-export class SnapshotHolder {
-  private snapshot: NetworkSnapshot;
-  private version = 0;
-  private running: Promise<NetworkSnapshot> | undefined;
-  private queued: Promise<NetworkSnapshot> | undefined;
-  private readonly listeners = new Set<(s: NetworkSnapshot) => void>();
-
-  constructor(private readonly meta: MetadataStore, private readonly opts: Omit<SnapshotOptions, "version">) {
-    this.snapshot = emptySnapshot({ ...opts, version: 0 });
-  }
-
-  current(): NetworkSnapshot {
-    return this.snapshot;
-  }
-
-  refresh(): Promise<NetworkSnapshot> {
-    if (!this.running) {
-      this.running = this.rebuild().finally(() => { this.running = undefined; });
-      return this.running;
-    }
-    // A rebuild is under way and may have read the store before the caller's write: queue one more.
-    this.queued ??= this.running.then(noop, noop).then(() => {
-      this.queued = undefined;
-      return this.refresh();
-    });
-    return this.queued;
-  }
-
-  /** Calls `cb` with every new snapshot; returns the function that unsubscribes. */
-  onChange(cb: (s: NetworkSnapshot) => void): () => void {
-    this.listeners.add(cb);
-    return () => { this.listeners.delete(cb); };
-  }
-
-  private async rebuild(): Promise<NetworkSnapshot> {
-    const next = await buildSnapshot(this.meta, { ...this.opts, version: this.version + 1 });
-    this.version = next.version;
-    this.snapshot = next;
-    for (const cb of [...this.listeners]) {
-      // One failing listener must not keep the others (or the caller) on the old state.
-      try { cb(next); } catch { /* the listener reports its own failures */ }
-    }
-    return next;
-  }
-}
-
-function noop(): void {}

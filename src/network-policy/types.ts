@@ -1,7 +1,8 @@
 // The network model as the wire sees it (DESIGN.md sections 4-5): one immutable snapshot of the
 // stored records, from which BOTH the network decision (decide.ts) and the DNS views (dns/) are
 // computed, so "what does N resolve" and "may N connect" can never disagree.
-// Built by network-policy/snapshot.ts from the MetadataStore; rebuilt after every management write.
+// Built by network-policy/snapshot.ts from plain facts (facts.ts); src/state/ gathers them from the
+// store and rebuilds the snapshot after every committed write.
 
 export type ConnectionStatus = "Pending" | "Approved" | "Rejected" | "Disconnected";
 
@@ -37,7 +38,7 @@ export interface RegistryNetwork {
 
 export interface ZoneView {
   name: string; // lower-case, e.g. "privatelink.cove.test"
-  /** Lower-cased resource id (added by snapshot.ts: two resource groups may hold zones of the same name). */
+  /** Lower-cased resource id (two resource groups may hold zones of the same name). */
   id?: string;
   /** A records: relative name (lower-case, "@" for the apex) -> {ttl, ips}. */
   records: Map<string, { ttl: number; ips: string[] }>;

@@ -8,12 +8,15 @@ import Database from "better-sqlite3";
 import { AUDIT_GENESIS_HASH, auditRecordHash } from "../audit/chain.js";
 import { pageLimit, toManifest, toPage, toResource, toTag, toUpload, type Row } from "./sqlite-rows.js";
 import { migrate } from "./sqlite-schema.js";
+import { LocalChangeFeed } from "./change-feed.js";
 import type { AuditRecord, Digest, ManifestRecord, MetadataStore, Page, ResourceRecord, TagRecord, UploadRecord } from "./types.js";
 
 /** Upper bound for "starts with" range scans: no UTF-8 string continues a prefix beyond it. */
 const PREFIX_END = "\u{10FFFF}";
 
 export class SqliteMetadataStore implements MetadataStore {
+  /** Fired after each committed resource write (types.ts ChangeFeed): the state view follows it. */
+  readonly changes = new LocalChangeFeed();
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly putManifestTx: (m: ManifestRecord, tag?: string) => void;
@@ -108,11 +111,12 @@ export class SqliteMetadataStore implements MetadataStore {
       `INSERT INTO resources (id_lower, id, type_lower, type, body) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (id_lower) DO UPDATE SET type_lower = excluded.type_lower, type = excluded.type, body = excluded.body`,
     ).run(rec.id.toLowerCase(), rec.id, rec.type.toLowerCase(), rec.type, JSON.stringify(rec.body));
+    this.changes.committed();
   }
 
   async deleteResource(id: string, recursive = false): Promise<boolean> {
     const key = id.toLowerCase();
-    return this.db.transaction(() => {
+    const deleted = this.db.transaction(() => {
       let n = this.sql("DELETE FROM resources WHERE id_lower = ?").run(key).changes;
       if (recursive) {
         const under = key + "/";
@@ -120,6 +124,9 @@ export class SqliteMetadataStore implements MetadataStore {
       }
       return n > 0;
     })();
+    // Deleting nothing changed nothing: no signal.
+    if (deleted) this.changes.committed();
+    return deleted;
   }
 
   async listResources(filter: { type?: string; underId?: string }): Promise<ResourceRecord[]> {

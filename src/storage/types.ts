@@ -115,7 +115,27 @@ export interface Page<T> {
   next?: string;
 }
 
+/**
+ * The store's change feed: the one signal the state view (src/state/) follows. A driver fires it
+ * after every COMMITTED write of an ARM resource (putResource; deleteResource when it deleted
+ * something), whoever made it: the management API, the identity provider, bootstrap. Never for
+ * registry content, upload sessions or audit appends: no view is built from them, and a push or an
+ * audited login must not cost a rebuild. `version` is the store's version: it grows with every such
+ * commit and never goes back, so "does the view include my write" is a comparison of versions.
+ * An in-process driver counts its own commits (storage/change-feed.ts); a networked one (PostgreSQL,
+ * several nodes) fires it from LISTEN/NOTIFY for every node's writes, with the database's version.
+ * Listeners run synchronously after the commit: they only schedule work, and never throw into it.
+ */
+export interface ChangeFeed {
+  readonly version: number;
+  /** Calls `listener` with the new version after each committed resource write; returns the unsubscribe. */
+  onCommitted(listener: (version: number) => void): () => void;
+}
+
 export interface MetadataStore {
+  /** Committed resource writes, for the state view (ChangeFeed). */
+  readonly changes: ChangeFeed;
+
   // ARM resources: generic documents, so control-plane resource types need no schema changes.
   getResource(id: string): Promise<ResourceRecord | undefined>;
   putResource(rec: ResourceRecord): Promise<void>;

@@ -1,5 +1,6 @@
 // In-process harness for the management API: real stores (openStores in a temp dir), real access
-// control, and principals holding Owner / Reader at the subscription. Requests go through
+// control, the real state view following the store (writes are answered once it includes them, as
+// in main.ts), and principals holding Owner / Reader at the subscription. Requests go through
 // createManagementApi().handle() with fakeContext, exactly as the pipeline would call it.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,8 +14,9 @@ import { buildRoleAssignment } from "../../src/auth/role-assignments.js";
 import { ROLE_IDS } from "../../src/auth/roles.js";
 import { createManagementApi } from "../../src/control-plane/index.js";
 import { createIdentityProvider } from "../../src/identity/identity-provider.js";
+import { StateHolder } from "../../src/state/index.js";
 import type { Principal } from "../../src/auth/types.js";
-import type { MetadataStore } from "../../src/storage/types.js";
+import type { BlobStore, MetadataStore } from "../../src/storage/types.js";
 
 export const SUB = "11111111-2222-3333-4444-555555555555";
 export const TENANT = "99999999-8888-7777-6666-555555555555";
@@ -35,9 +37,11 @@ export interface Reply {
 
 export interface Harness {
   meta: MetadataStore;
+  blobs: BlobStore;
   owner: Principal;
   reader: Principal;
-  registriesChanged: number;
+  /** The state view over the harness's store (suffix cove.test, public address 127.0.0.1). */
+  state: StateHolder;
   call(method: string, url: string, opts?: { body?: unknown; principal?: Principal | null; headers?: Record<string, string> }): Promise<Reply>;
   grant(principal: Principal, scope: string, roleGuid: string): Promise<void>;
   /** A real service principal of the identity provider (role assignments may name only those). */
@@ -50,13 +54,15 @@ export async function harness(): Promise<Harness> {
   const { meta, blobs } = await openStores(dir);
   const access = createAccessControl(meta);
   const idp = await createIdentityProvider({ meta, dataDir: dir, issuer: "https://127.0.0.1:8443" });
-  const h = { registriesChanged: 0 } as Harness;
+  const h = {} as Harness;
+  h.state = await StateHolder.open({ meta, suffix: "cove.test", publicAddress: "127.0.0.1" });
   const api = createManagementApi({
     meta, access, log: pino({ level: "silent" }), tenantId: TENANT, subscriptionId: SUB,
     loginServerSuffix: "cove.test", registryPort: 8444,
-    onRegistriesChanged: () => { h.registriesChanged++; },
+    caughtUp: () => h.state.caughtUp(),
   });
   h.meta = meta;
+  h.blobs = blobs;
   h.owner = sp("owner");
   h.reader = sp("reader");
   h.grant = async (p, scope, role) => {
@@ -82,6 +88,7 @@ export async function harness(): Promise<Harness> {
     return { status: r.status, headers: r.headers ?? {}, json, text };
   };
   h.close = async () => {
+    await h.state.close();
     await meta.close();
     await blobs.close();
     await rm(dir, { recursive: true, force: true });

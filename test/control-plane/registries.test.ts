@@ -133,10 +133,14 @@ test("DELETE: 200 then 204; content and credentials go with it", async () => {
   const reg = await registry(h, "rg", "gonereg01", "Basic");
   const digest = "sha256:" + "b".repeat(64);
   await h.meta.linkBlob(reg.id.toLowerCase(), "r", digest, 1);
-  const before = h.registriesChanged;
+  const before = h.state.current();
+  assert.equal(before.registryByHost("gonereg01.cove.test")?.key, reg.id.toLowerCase());
   assert.equal((await h.call("DELETE", regUrl("rg", "gonereg01"))).status, 200);
-  assert.equal(h.registriesChanged, before + 1);
+  const gone = h.state.current();
+  assert.ok(gone.version > before.version, "the state view was rebuilt before the answer");
+  assert.equal(gone.registryByHost("gonereg01.cove.test"), undefined, "the data plane no longer serves the registry");
   assert.equal((await h.call("DELETE", regUrl("rg", "gonereg01"))).status, 204);
+  assert.equal(h.state.current(), gone, "a DELETE that deleted nothing committed nothing: no rebuild");
   assert.equal(await h.meta.getResource(`${reg.id}/adminCredentials`), undefined);
   assert.equal(await h.meta.getBlobLink(reg.id.toLowerCase(), "r", digest), undefined);
   armErr(await h.call("DELETE", regUrl("nogroup", "gonereg01")), 404, "ResourceGroupNotFound");

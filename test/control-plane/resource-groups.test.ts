@@ -64,10 +64,12 @@ test("DELETE removes the group and everything under it: registries, credentials,
     body: { properties: { roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`, principalId: (await h.principal("rg-del-reader")).id } },
   });
   assert.equal(ra.status, 201);
-  const before = h.registriesChanged;
+  const before = h.state.current();
+  assert.equal(before.registryByHost("delreg01.cove.test")?.key, reg.id.toLowerCase());
   const d = await h.call("DELETE", rgUrl("rg-del"));
   assert.equal(d.status, 200);
-  assert.ok(h.registriesChanged > before, "the lead is told registries changed");
+  assert.ok(h.state.current().version > before.version, "the state view was rebuilt before the answer");
+  assert.equal(h.state.current().registryByHost("delreg01.cove.test"), undefined, "the data plane no longer serves the registry");
   armErr(await h.call("GET", rgUrl("rg-del")), 404, "ResourceGroupNotFound");
   assert.equal(await h.meta.getResource(reg.id), undefined);
   assert.equal(await h.meta.getResource(`${reg.id}/adminCredentials`), undefined);

@@ -17,6 +17,7 @@ import { runWithHosts } from "../support/hosts.js";
 import { LONE_CLIENT, SPOKE_CLIENT, createEndpoint, curl, landingZone, type Zone } from "../listeners/landing-zone.js";
 
 const LOGIN_IP = "127.16.1.4";
+const DATA_IP = "127.16.1.5";
 const PRELOAD = pathToFileURL(resolve("dist/test/e2e-network/fixtures/bind-local-address.js")).href;
 let cove: TestCove;
 let zone: Zone;
@@ -45,7 +46,9 @@ after(async () => { await cove?.stop(); });
 
 /** fixtures/sdk-pull.js from `from` (no preload when undefined: the kernel's source, 127.0.0.1). */
 async function sdk(from: string | undefined, push = false): Promise<any> {
-  const r = await runWithHosts({ [zone.loginHost]: LOGIN_IP }, process.execPath, ["dist/test/e2e-network/fixtures/sdk-pull.js"], {
+  // The endpoint turned the data endpoint on: blob downloads are redirected to its name, which
+  // resolves to the endpoint's data member IP (the privatelink zone's second record in Azure).
+  const r = await runWithHosts({ [zone.loginHost]: LOGIN_IP, [zone.dataHost]: DATA_IP }, process.execPath, ["dist/test/e2e-network/fixtures/sdk-pull.js"], {
     env: {
       ...(from ? { NODE_OPTIONS: `--import=${PRELOAD}`, COVE_LOCAL_ADDRESS: from } : {}),
       ...(push ? { COVE_PUSH: "1" } : {}),

@@ -17,6 +17,7 @@ import { createEndpoint, curl, landingZone, type Zone } from "../listeners/landi
 import { skopeoFor, type Skopeo } from "./skopeo-client.js";
 
 const LOGIN_IP = "127.16.1.4";
+const DATA_IP = "127.16.1.5";
 let cove: TestCove;
 let zone: Zone;
 let skopeo: Skopeo;
@@ -28,7 +29,9 @@ before(async () => {
   cove = await startCove({ privateEndpointDenyMode: "reset" });
   zone = await landingZone(cove, "privateacr");
   loginServer = `${zone.loginHost}:${cove.registryPort}`;
-  hosts = { [zone.loginHost]: LOGIN_IP };
+  // The endpoint turns the data endpoint on, so blob downloads are redirected there: its name
+  // resolves to the endpoint's data member IP, as the privatelink zone's record does in Azure.
+  hosts = { [zone.loginHost]: LOGIN_IP, [zone.dataHost]: DATA_IP };
   // The only way in is the endpoint: a registry answering on its public address too would hide a
   // wrong resolution.
   await clients(cove).acr.registries.update("net-rg", "privateacr", { publicNetworkAccess: "Disabled" } as any);

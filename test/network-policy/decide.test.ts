@@ -1,30 +1,13 @@
-// decide() over every branch of DESIGN.md section 4, table-driven, on a snapshot built from records
-// written by Microsoft's SDKs (landing-zone.ts). One row per situation a user can be in.
-import { test, before, after } from "node:test";
+// decide() over every branch of DESIGN.md section 4, table-driven, on a snapshot of hand-built facts
+// (landing-zone-facts.ts: the records Microsoft's SDKs make Cove store, as src/state/ reads them).
+// One row per situation a user can be in. Pure: no Cove, no store.
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startCove, type TestCove } from "../support/cove.js";
-import { openStores } from "../../src/storage/open.js";
-import type { BlobStore, MetadataStore } from "../../src/storage/types.js";
-import { buildSnapshot, decide, type Decision, type NetworkSnapshot, type Via } from "../../src/network-policy/index.js";
-import { buildLandingZone, type LandingZone } from "./landing-zone.js";
+import { buildSnapshot, decide, type Decision, type Via } from "../../src/network-policy/index.js";
+import { landingZone, landingZoneFacts } from "./landing-zone-facts.js";
 
-let cove: TestCove;
-let stores: { blobs: BlobStore; meta: MetadataStore };
-let lz: LandingZone;
-let snap: NetworkSnapshot;
-
-before(async () => {
-  // Any free DNS port: other test files (or a running Cove) may hold the default 5353.
-  cove = await startCove({ dnsListen: "127.0.0.1:0" });
-  lz = await buildLandingZone(cove);
-  stores = await openStores(cove.dataDir);
-  snap = await buildSnapshot(stores.meta, { suffix: cove.suffix, publicAddress: "127.0.0.1" });
-});
-after(async () => {
-  await stores?.meta.close();
-  await stores?.blobs.close();
-  await cove?.stop();
-});
+const lz = landingZone();
+const snap = buildSnapshot(landingZoneFacts(), { suffix: "cove.test", publicAddress: "127.0.0.1" });
 
 interface Row {
   name: string;

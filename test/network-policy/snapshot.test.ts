@@ -1,38 +1,18 @@
-// buildSnapshot and SnapshotHolder over records written by Microsoft's SDKs through a running Cove.
-// The snapshot is read through a second store on the same data directory (SQLite in WAL mode
-// allows readers beside the writer), exactly the records the control plane stored.
-import { test, before, after } from "node:test";
+// buildSnapshot over hand-built facts (landing-zone-facts.ts, which test/state/read-facts.test.ts
+// holds equal to what Cove stores for the same landing zone written through Microsoft's SDKs): a
+// pure function, tested as tables, with no Cove and no store.
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startCove, type TestCove } from "../support/cove.js";
-import { openStores } from "../../src/storage/open.js";
-import type { BlobStore, MetadataStore } from "../../src/storage/types.js";
-import { buildSnapshot, SnapshotHolder, type NetworkSnapshot } from "../../src/network-policy/index.js";
-import { network } from "../network/network-support.js";
-import { buildLandingZone, type LandingZone } from "./landing-zone.js";
+import { buildSnapshot, emptySnapshot, type NetworkFacts } from "../../src/network-policy/index.js";
+import { landingZone, landingZoneFacts } from "./landing-zone-facts.js";
 
-let cove: TestCove;
-let stores: { blobs: BlobStore; meta: MetadataStore };
-let lz: LandingZone;
-let snap: NetworkSnapshot;
-
-before(async () => {
-  // Any free DNS port: other test files (or a running Cove) may hold the default 5353.
-  cove = await startCove({ dnsListen: "127.0.0.1:0" });
-  lz = await buildLandingZone(cove);
-  stores = await openStores(cove.dataDir);
-  snap = await buildSnapshot(stores.meta, { suffix: cove.suffix, publicAddress: "127.0.0.1", version: 7 });
-});
-after(async () => {
-  await stores?.meta.close();
-  await stores?.blobs.close();
-  await cove?.stop();
-});
+const suffix = "cove.test";
+const lz = landingZone();
+const facts = landingZoneFacts();
+const snap = buildSnapshot(facts, { suffix, publicAddress: "127.0.0.1", version: 7 });
 
 test("options are carried: suffix, public address, version", () => {
-  assert.equal(snap.suffix, cove.suffix);
+  assert.equal(snap.suffix, suffix);
   assert.equal(snap.publicAddress, "127.0.0.1");
   assert.equal(snap.version, 7);
 });
@@ -69,11 +49,11 @@ test("endpoint addresses: one per NIC ipConfiguration, with the registry-side co
   const login = snap.endpointAt("127.16.1.4");
   assert.deepEqual({ ...login }, {
     ip: "127.16.1.4", endpointId: lz.endpoint.hub, vnetId: lz.vnet.hub, registryKey: lz.registry.contoso,
-    member: "registry", fqdn: `contosoacr.${cove.suffix}`, status: "Approved",
+    member: "registry", fqdn: `contosoacr.${suffix}`, status: "Approved",
   });
   const data = snap.endpointAt("127.16.1.5");
   assert.equal(data?.member, "registry_data_westeurope");
-  assert.equal(data?.fqdn, `contosoacr.westeurope.data.${cove.suffix}`);
+  assert.equal(data?.fqdn, `contosoacr.westeurope.data.${suffix}`);
   assert.equal(snap.endpointAt("::ffff:127.16.1.5")?.ip, "127.16.1.5", "IPv4-mapped lookups");
   const statusOf = (endpointId: string) => [...new Set(all.filter((e) => e.endpointId === endpointId).map((e) => e.status))];
   assert.deepEqual(statusOf(lz.endpoint.pending), ["Pending"]);
@@ -116,56 +96,37 @@ test("the snapshot is immutable", () => {
   assert.throws(() => { (snap as any).version = 99; }, TypeError);
 });
 
-test("holder: starts empty, refresh rebuilds with a new version and notifies; deleting an endpoint removes its addresses", async () => {
-  const holder = new SnapshotHolder(stores.meta, { suffix: cove.suffix, publicAddress: "127.0.0.1" });
-  assert.equal(holder.current().version, 0);
-  assert.equal(holder.current().endpointAddresses().length, 0);
-  assert.equal(holder.current().locate("127.16.1.50"), undefined);
-  const seen: number[] = [];
-  const stop = holder.onChange((s) => seen.push(s.version));
-  const first = await holder.refresh();
-  assert.equal(first.version, 1);
-  assert.equal(holder.current(), first);
-  assert.equal(first.endpointAt("127.16.1.6")?.status, "Pending");
-
-  await network(cove).privateEndpoints.beginDeleteAndWait("net-rg", "pe-pending");
-  const second = await holder.refresh();
-  assert.equal(second.version, 2);
-  assert.equal(second.endpointAt("127.16.1.6"), undefined, "the deleted endpoint's addresses are gone");
-  assert.equal(first.endpointAt("127.16.1.6")?.status, "Pending", "the old snapshot did not change");
-  assert.deepEqual(seen, [1, 2]);
-  stop();
-  await holder.refresh();
-  assert.deepEqual(seen, [1, 2], "unsubscribed");
+test("pure: the same facts give an equal snapshot, and the facts are left as they were", () => {
+  const before = JSON.stringify(facts);
+  const again = buildSnapshot(landingZoneFacts(), { suffix, publicAddress: "127.0.0.1", version: 7 });
+  assert.deepEqual(again.endpointAddresses(), snap.endpointAddresses());
+  assert.deepEqual(again.registryByName("otheracr"), snap.registryByName("otheracr"));
+  assert.deepEqual(again.zone(lz.zoneName), snap.zone(lz.zoneName));
+  assert.equal(JSON.stringify(facts), before);
+  // Nothing of the facts is aliased: changing them afterwards does not change the snapshot.
+  const mutable: NetworkFacts = landingZoneFacts();
+  const built = buildSnapshot(mutable, { suffix, publicAddress: "127.0.0.1" });
+  mutable.endpoints[0]!.status = "Rejected";
+  mutable.registries[0]!.ipRules.push("10.0.0.0/8");
+  mutable.zones[0]!.records[0]!.ips.push("10.9.9.9");
+  assert.equal(built.endpointAt("127.16.1.4")?.status, "Approved");
+  assert.deepEqual(built.registryByKey(lz.registry.contoso)?.ipRules, []);
+  assert.deepEqual(built.zone(lz.zoneName)?.records.get("contosoacr")?.ips, ["127.16.1.4"]);
 });
 
-test("holder: concurrent refreshes coalesce and the last caller sees writes made before its call", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "cove-snapshot-"));
-  const own = await openStores(dir);
-  try {
-    const holder = new SnapshotHolder(own.meta, { suffix: "cove.test", publicAddress: "127.0.0.1" });
-    const put = (name: string) => own.meta.putResource({
-      id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/${name}`,
-      type: "Microsoft.ContainerRegistry/registries",
-      body: { name, location: "westeurope", properties: { publicNetworkAccess: "Enabled" } },
-    });
-    let calls = 0;
-    holder.onChange(() => calls++);
-    await put("firstacr");
-    const a = holder.refresh();
-    await put("secondacr");
-    const b = holder.refresh();
-    const c = holder.refresh();
-    const [sa, sb, sc] = await Promise.all([a, b, c]);
-    assert.equal(sb, sc, "calls made during one rebuild share the next");
-    assert.equal(sa.version, 1);
-    assert.equal(sb.version, 2);
-    assert.ok(sb.registryByName("secondacr"), "the follow-up rebuild includes the write made before the call");
-    assert.equal(calls, 2, "two rebuilds for three calls");
-    assert.equal(holder.current(), sb);
-  } finally {
-    await own.meta.close();
-    await own.blobs.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+test("the facts are plain data: a structured clone (what a worker thread is posted) builds the same snapshot", () => {
+  const cloned = buildSnapshot(structuredClone(facts), { suffix, publicAddress: "127.0.0.1", version: 7 });
+  assert.deepEqual(cloned.endpointAddresses(), snap.endpointAddresses());
+  assert.deepEqual(cloned.locate("127.30.7.10"), snap.locate("127.30.7.10"));
+  assert.equal(cloned.peered(lz.vnet.hub, lz.vnet.build), true);
+  assert.deepEqual(cloned.linksOf(lz.vnet.build), snap.linksOf(lz.vnet.build));
+  assert.deepEqual(JSON.parse(JSON.stringify(facts)), facts, "JSON round-trips them too: no Maps, no classes");
+});
+
+test("empty: version 0 and nothing in it", () => {
+  const empty = emptySnapshot({ suffix, publicAddress: "127.0.0.1" });
+  assert.equal(empty.version, 0);
+  assert.deepEqual(empty.endpointAddresses(), []);
+  assert.equal(empty.locate("127.16.1.50"), undefined);
+  assert.equal(empty.registryByName("contosoacr"), undefined);
 });

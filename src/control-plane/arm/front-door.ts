@@ -135,18 +135,12 @@ export function createManagementApi(deps: ManagementApiDeps): ManagementApi {
         const out = await run(ctx, segs);
         route = out.route;
         params = out.params ?? {};
-        if (out.result.registriesChanged && deps.onRegistriesChanged) {
+        // A write is answered once the state view includes it (a write that committed nothing waits for nothing).
+        if (route?.audit && deps.caughtUp) {
           try {
-            await deps.onRegistriesChanged();
+            await deps.caughtUp();
           } catch (err) {
-            deps.log.error({ requestId: ctx.requestId, err: (err as Error).message }, "onRegistriesChanged failed");
-          }
-        }
-        if (route?.audit && out.result.status < 300 && deps.onStateChanged) {
-          try {
-            await deps.onStateChanged();
-          } catch (err) {
-            deps.log.error({ requestId: ctx.requestId, err: (err as Error).message }, "onStateChanged failed");
+            deps.log.error({ requestId: ctx.requestId, err: (err as Error).message }, "the state view did not catch up with the write");
           }
         }
         if (route) await audit(ctx, route, params, resourceId, out.result.status);

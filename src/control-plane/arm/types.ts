@@ -15,14 +15,14 @@ export interface ManagementApiDeps {
   subscriptionId: string;
   loginServerSuffix: string;
   registryPort: number;
-  /** Called after any registry is created, changed or deleted (the lead re-issues TLS certs, refreshes the index). */
-  onRegistriesChanged?: () => void | Promise<void>;
   /**
-   * Called after every successful audited write (any resource type), once its effects are stored and
-   * before the answer is sent: the network snapshot is rebuilt and the listeners and DNS views follow
-   * it, so a client that saw the ARM answer already meets the new state on the wire.
+   * Resolves once the state view (src/state/) includes every write committed so far and its
+   * subscribers (private listeners, data-endpoint certificates) have followed. The front door awaits
+   * it after every audited write, before the answer is sent, so a client that saw the ARM answer
+   * already meets the new state on the wire. Handlers never say what they changed: the store's
+   * change feed tells the view (storage/types.ts ChangeFeed).
    */
-  onStateChanged?: () => void | Promise<void>;
+  caughtUp?: () => Promise<unknown>;
   /**
    * The registry listener's status on one private endpoint IP, shown on the endpoint as the Cove
    * extension `properties.listenerStatus` (docs/private-networking.md). main.ts passes it in from
@@ -61,8 +61,6 @@ export interface ArmResult {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
-  /** Set by handlers that created, changed or deleted a registry: index.ts calls onRegistriesChanged. */
-  registriesChanged?: boolean;
 }
 
 export type ArmHandler = (call: ArmCall) => Promise<ArmResult>;

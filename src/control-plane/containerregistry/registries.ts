@@ -151,7 +151,7 @@ export async function putRegistry(c: ArmCall): Promise<ArmResult> {
   }, c.deps.loginServerSuffix);
   await c.deps.meta.putResource({ id, type: REGISTRY_TYPE, body: doc });
   if (!existing) await createAdminCredentials(c.deps.meta, id, regName);
-  return { status: existing ? 200 : 201, body: doc, registriesChanged: true };
+  return { status: existing ? 200 : 201, body: doc };
 }
 
 export async function getRegistryHandler(c: ArmCall): Promise<ArmResult> {
@@ -184,7 +184,7 @@ export async function patchRegistry(c: ArmCall): Promise<ArmResult> {
     privateEndpointConnections: (prevProps.privateEndpointConnections as unknown[]) ?? [],
   }, c.deps.loginServerSuffix);
   await c.deps.meta.putResource({ id: rec.id, type: REGISTRY_TYPE, body: doc });
-  return { status: 200, body: doc, registriesChanged: true };
+  return { status: 200, body: doc };
 }
 
 /** 200 when deleted, 204 when there was nothing to delete (as ACR). Content and credentials go too. */
@@ -197,7 +197,7 @@ export async function deleteRegistry(c: ArmCall): Promise<ArmResult> {
   await disconnectRegistry(c.deps, rec.id, { actor: c.principal.id, requestId: c.ctx.requestId });
   await c.deps.meta.deleteRegistryContent(rec.id.toLowerCase());
   await c.deps.meta.deleteResource(rec.id, true);
-  return { status: 200, registriesChanged: true };
+  return { status: 200 };
 }
 
 export async function listRegistriesInGroup(c: ArmCall): Promise<ArmResult> {
@@ -251,5 +251,5 @@ export async function regenerateCredential(c: ArmCall): Promise<ArmResult> {
   if (!which) invalid("name", "Required property 'name' not found in JSON.");
   const rec = await getRegistry(c.deps, c.params.resourceGroupName!, c.params.registryName!);
   const creds = await regeneratePassword(c.deps.meta, rec.id, String(rec.body.name), which);
-  return { status: 200, body: creds, registriesChanged: true };
+  return { status: 200, body: creds };
 }

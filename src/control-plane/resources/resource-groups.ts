@@ -111,7 +111,7 @@ export async function deleteResourceGroup(c: ArmCall): Promise<ArmResult> {
   const vnets = await meta.listResources({ type: VNET_TYPE, ...under });
   await meta.deleteResource(rec.id, true);
   for (const v of vnets) await refreshPeeringsAround(meta, v.id);
-  return { status: 200, registriesChanged: registries.length > 0 };
+  return { status: 200 };
 }
 
 export async function listResourceGroups(c: ArmCall): Promise<ArmResult> {

@@ -1,5 +1,6 @@
 // A landing zone written through Microsoft's SDKs (so the records have the exact shapes the control
-// plane stores), shared by the network-policy tests. Loopback prefixes throughout:
+// plane stores): the state tests read it back and compare it with the hand-built facts the policy
+// tests use (test/network-policy/landing-zone-facts.ts). Loopback prefixes throughout:
 //
 //   hub    127.16.0.0/16  pe-subnet 127.16.1.0/24   endpoints live here
 //   build  127.17.0.0/16  agents    127.17.1.0/24   peered with hub both ways

@@ -1,23 +1,12 @@
-// Reads the stored ARM records that make up the network (all subscriptions) and turns them into
-// plain, lower-cased facts; snapshot.ts indexes those facts for lookups. The shapes are the ones the
-// control plane writes (control-plane/network/subnets.ts, peerings.ts, private-endpoints.ts,
-// network-interfaces.ts, private-endpoint-connections.ts, private-dns-*.ts, registries.ts).
-// The type names are repeated here rather than imported: imports flow domain <- network-policy <-
-// control-plane (HOUSE-STYLE), and these strings are ARM's, not the control plane's.
+// Stored ARM records -> the network facts policy builds its snapshot from (network-policy/facts.ts):
+// plain, lower-cased data. The shapes are the ones the control plane writes
+// (control-plane/network/subnets.ts, peerings.ts, private-endpoints.ts, network-interfaces.ts,
+// containerregistry/private-endpoint-connections.ts, registries.ts, privatedns/*.ts). Pure: the
+// records come from read-facts.ts, the only place that lists them.
 
-import type { MetadataStore, ResourceRecord } from "../storage/types.js";
-import { parseCidr, type Cidr } from "../domain/network.js";
-import type { ConnectionStatus, EndpointAddress, LinkView, RegistryNetwork } from "./types.js";
-import { REGISTRY_TYPE } from "../domain/resource-types.js";
-
-export const SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets";
-export const PEERING_TYPE = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings";
-export const PRIVATE_ENDPOINT_TYPE = "Microsoft.Network/privateEndpoints";
-export const NIC_TYPE = "Microsoft.Network/networkInterfaces";
-export const PEC_TYPE = "Microsoft.ContainerRegistry/registries/privateEndpointConnections";
-export const ZONE_TYPE = "Microsoft.Network/privateDnsZones";
-export const A_RECORD_SET_TYPE = "Microsoft.Network/privateDnsZones/A";
-export const LINK_TYPE = "Microsoft.Network/privateDnsZones/virtualNetworkLinks";
+import type { ResourceRecord } from "../storage/types.js";
+import { parseCidr } from "../domain/network.js";
+import type { ConnectionStatus, EndpointAddress, LinkFact, NetworkFacts, RegistryNetwork, SubnetFact, ZoneFact } from "../network-policy/index.js";
 
 type Json = Record<string, any>;
 
@@ -28,27 +17,30 @@ const parentId = (id: string) => id.split("/").slice(0, -2).join("/");
 const props = (r: ResourceRecord): Json => (r.body.properties ?? {}) as Json;
 const lower = (v: unknown) => String(v ?? "").toLowerCase();
 
-export interface SubnetFact {
-  cidr: Cidr;
-  vnetId: string;
-  subnetId: string;
+/** The stored records the network is made of, one list per ARM type, each in id order. */
+export interface NetworkRecords {
+  subnets: ResourceRecord[];
+  peerings: ResourceRecord[];
+  endpoints: ResourceRecord[];
+  nics: ResourceRecord[];
+  connections: ResourceRecord[];
+  registries: ResourceRecord[];
+  zones: ResourceRecord[];
+  aRecordSets: ResourceRecord[];
+  links: ResourceRecord[];
 }
 
-export interface ZoneFact {
-  id: string;
-  name: string;
-  records: Map<string, { ttl: number; ips: string[] }>;
-}
-
-export interface NetworkFacts {
-  /** In id order, so that ties (the same prefix in two VNets) resolve the same way on every rebuild. */
-  subnets: SubnetFact[];
-  /** Directed edges "local vnet" -> "remote vnet" of Connected peerings. */
-  peerings: Array<[string, string]>;
-  endpoints: EndpointAddress[];
-  registries: RegistryNetwork[];
-  zones: ZoneFact[];
-  links: Array<{ vnetId: string; link: LinkView }>;
+export function networkFacts(r: NetworkRecords, suffix: string): NetworkFacts {
+  const registries = registryFacts(r.registries);
+  const zones = zoneFacts(r.zones, r.aRecordSets);
+  return {
+    subnets: subnetFacts(r.subnets),
+    peerings: peeringFacts(r.peerings),
+    endpoints: endpointFacts(r.endpoints, r.nics, r.connections, registries, suffix.toLowerCase()),
+    registries,
+    zones,
+    links: linkFacts(r.links, zones),
+  };
 }
 
 function subnetFacts(subnets: ResourceRecord[]): SubnetFact[] {
@@ -75,15 +67,15 @@ function registryFacts(registries: ResourceRecord[]): RegistryNetwork[] {
   return registries.map((r) => {
     const p = props(r);
     const rules = (p.networkRuleSet ?? {}) as Json;
-    return Object.freeze({
+    return {
       key: r.id.toLowerCase(),
       name: lower(r.body.name),
       location: lower(r.body.location),
       publicNetworkAccess: p.publicNetworkAccess === "Disabled" ? "Disabled" : "Enabled",
       defaultAction: rules.defaultAction === "Deny" ? "Deny" : "Allow",
-      ipRules: Object.freeze(((rules.ipRules ?? []) as Json[]).map((x) => String(x.value))) as string[],
+      ipRules: ((rules.ipRules ?? []) as Json[]).map((x) => String(x.value)),
       dataEndpointEnabled: p.dataEndpointEnabled === true,
-    } satisfies RegistryNetwork);
+    } satisfies RegistryNetwork;
   });
 }
 
@@ -120,7 +112,7 @@ function endpointFacts(
         const link = (cp.privateLinkConnectionProperties ?? {}) as Json;
         const member = String(link.requiredMemberName ?? "");
         const fqdn = lower((link.fqdns as unknown[] | undefined)?.[0]) || fqdnFor(reg, member, suffix);
-        out.push(Object.freeze({ ip, endpointId, vnetId, registryKey, member, fqdn, status }));
+        out.push({ ip, endpointId, vnetId, registryKey, member, fqdn, status });
       }
     }
   }
@@ -134,54 +126,29 @@ function fqdnFor(reg: RegistryNetwork | undefined, member: string, suffix: strin
 
 function zoneFacts(zones: ResourceRecord[], aSets: ResourceRecord[]): ZoneFact[] {
   const byId = new Map<string, ZoneFact>();
-  for (const z of zones) byId.set(z.id.toLowerCase(), { id: z.id.toLowerCase(), name: lower(z.body.name), records: new Map() });
+  for (const z of zones) byId.set(z.id.toLowerCase(), { id: z.id.toLowerCase(), name: lower(z.body.name), records: [] });
   for (const a of aSets) {
     const zone = byId.get(parentId(a.id).toLowerCase());
     if (!zone) continue;
     const p = props(a);
     const ips = ((p.aRecords ?? []) as Json[]).map((r) => String(r.ipv4Address));
-    zone.records.set(lower(a.body.name ?? a.id.split("/").pop()), Object.freeze({ ttl: Number(p.ttl ?? 3600), ips: Object.freeze(ips) as string[] }));
+    zone.records.push({ name: lower(a.body.name ?? a.id.split("/").pop()), ttl: Number(p.ttl ?? 3600), ips });
   }
   return [...byId.values()];
 }
 
-function linkFacts(links: ResourceRecord[], zones: ZoneFact[]): Array<{ vnetId: string; link: LinkView }> {
+function linkFacts(links: ResourceRecord[], zones: ZoneFact[]): LinkFact[] {
   const zoneById = new Map(zones.map((z) => [z.id, z]));
-  const out: Array<{ vnetId: string; link: LinkView }> = [];
+  const out: LinkFact[] = [];
   for (const l of links) {
     const zoneId = parentId(l.id).toLowerCase();
     const zone = zoneById.get(zoneId);
     if (!zone) continue;
     const p = props(l);
-    const link: LinkView = Object.freeze({
-      zone: zone.name,
-      zoneId,
-      resolutionPolicy: p.resolutionPolicy === "NxDomainRedirect" ? "NxDomainRedirect" : "Default",
+    out.push({
+      vnetId: lower((p.virtualNetwork as Json | undefined)?.id),
+      link: { zone: zone.name, zoneId, resolutionPolicy: p.resolutionPolicy === "NxDomainRedirect" ? "NxDomainRedirect" : "Default" },
     });
-    out.push({ vnetId: lower((p.virtualNetwork as Json | undefined)?.id), link });
   }
   return out;
-}
-
-/**
- * Everything the snapshot needs, read in one pass over the store. The nine lists are started
- * together; with the embedded SQLite store they run back to back in one turn of the event loop, so
- * no management write of this process lands between them.
- */
-export async function readNetworkFacts(meta: MetadataStore, suffix: string): Promise<NetworkFacts> {
-  const list = (type: string) => meta.listResources({ type });
-  const [subnets, peerings, endpoints, nics, connections, registries, zones, aSets, links] = await Promise.all([
-    list(SUBNET_TYPE), list(PEERING_TYPE), list(PRIVATE_ENDPOINT_TYPE), list(NIC_TYPE), list(PEC_TYPE),
-    list(REGISTRY_TYPE), list(ZONE_TYPE), list(A_RECORD_SET_TYPE), list(LINK_TYPE),
-  ]);
-  const regs = registryFacts(registries);
-  const zoneList = zoneFacts(zones, aSets);
-  return {
-    subnets: subnetFacts(subnets),
-    peerings: peeringFacts(peerings),
-    endpoints: endpointFacts(endpoints, nics, connections, regs, suffix),
-    registries: regs,
-    zones: zoneList,
-    links: linkFacts(links, zoneList),
-  };
 }
