@@ -11,7 +11,7 @@ import { EXIT_OK, EXIT_USAGE } from "./exit-codes.js";
 import { MAX_ARG_LENGTH, choice } from "./flags.js";
 import { OUTPUT_FORMATS, checkQuery, formatOutput, type OutputFormat } from "./output.js";
 import { loadProfile } from "./profile.js";
-import { packageVersion } from "./version.js";
+import { versionText } from "./version.js";
 // session.ts loads the Azure SDKs (~25 MB); it is imported only when a command needs a session,
 // so `cove serve` does not carry them.
 import type { Session } from "./session.js";
@@ -33,7 +33,7 @@ function buildProgram(io: CliIo, onSelect: (s: Selected) => void): Command {
     .description("Cove: a self-hosted container registry with an ARM-compatible management API. Commands mirror az.")
     .exitOverride()
     // `az --version` prints the CLI's version and exits 0; commander's version error is mapped to 0 below.
-    .version(`cove ${packageVersion()}`, "--version", "Print the version of cove and exit.")
+    .version(versionText(), "--version", "Print the version of cove and exit.")
     .configureOutput({
       writeOut: (s) => { io.stdout.write(s); },
       writeErr: (s) => { io.stderr.write(s); },

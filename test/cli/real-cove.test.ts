@@ -106,9 +106,9 @@ test("role assignment list --scope <registry>: only the registry's own without -
   assert.match(table, new RegExp(`^reg-puller\\s+${pullerSp.objectId}\\s+AcrPull\\s+`, "m"));
 });
 
-test("cove --version prints package.json's version and exits 0", async () => {
+test("cove --version prints package.json's version and the Node.js it runs on, and exits 0", async () => {
   const pkg = JSON.parse(await readFile("package.json", "utf8"));
   const r = await runCove(["--version"], cli.env);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, `cove ${pkg.version}\n`);
+  assert.equal(r.stdout, `cove ${pkg.version}\nNode.js ${process.version}\n`);
 });
