@@ -1,14 +1,16 @@
-// SQLite MetadataStore (better-sqlite3, synchronous; each method is async only to honour the
-// interface that networked drivers share). One connection per process in WAL mode with
+// SQLite MetadataStore (Node's built-in node:sqlite, synchronous; each method is async only to
+// honour the interface that networked drivers share; better-sqlite3 was measured against it in
+// docs/benchmarks.md, "SQLite driver"). One connection per process in WAL mode with
 // synchronous=FULL: a transaction that returned is in the WAL and fsynced, so a committed manifest
 // survives kill -9 and power loss. Statements are prepared once and cached by SQL text.
 // Schema and migrations: sqlite-schema.ts.
 
-import Database from "better-sqlite3";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { AUDIT_GENESIS_HASH, auditRecordHash } from "../audit/chain.js";
 import { pageLimit, toManifest, toPage, toResource, toTag, toUpload, type Row } from "./sqlite-rows.js";
 import { migrate } from "./sqlite-schema.js";
 import { LocalChangeFeed } from "./change-feed.js";
+import { transaction } from "./sqlite-transaction.js";
 import type { AuditRecord, Digest, ManifestRecord, MetadataStore, Page, ResourceRecord, TagRecord, UploadRecord } from "./types.js";
 
 /** Upper bound for "starts with" range scans: no UTF-8 string continues a prefix beyond it. */
@@ -17,14 +19,14 @@ const PREFIX_END = "\u{10FFFF}";
 export class SqliteMetadataStore implements MetadataStore {
   /** Fired after each committed resource write (types.ts ChangeFeed): the state view follows it. */
   readonly changes = new LocalChangeFeed();
-  private readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly db: DatabaseSync;
+  private readonly statements = new Map<string, StatementSync>();
   private readonly putManifestTx: (m: ManifestRecord, tag?: string) => void;
   private readonly appendAuditTx: (event: Record<string, unknown>) => AuditRecord;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: DatabaseSync) {
     this.db = db;
-    this.putManifestTx = db.transaction((m: ManifestRecord, tag?: string) => {
+    this.putManifestTx = (m: ManifestRecord, tag?: string) => transaction(db, () => {
       this.sql(
         `INSERT INTO manifests (registry, repository, digest, media_type, size, body, subject, artifact_type,
            annotations, blob_refs, manifest_refs, created_at)
@@ -59,7 +61,7 @@ export class SqliteMetadataStore implements MetadataStore {
         this.upsertTag({ registry: m.registry, repository: m.repository, tag, digest: m.digest, createdAt: now, updatedAt: now });
       }
     });
-    const appendAudit = db.transaction((event: Record<string, unknown>): AuditRecord => {
+    const appendAudit = (event: Record<string, unknown>): AuditRecord => {
       const last = this.sql("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").get() as Row | undefined;
       // Store what JSON can carry, so the record read back hashes exactly as the one written.
       const stored = JSON.parse(JSON.stringify(event)) as Record<string, unknown>;
@@ -67,21 +69,21 @@ export class SqliteMetadataStore implements MetadataStore {
       const hash = auditRecordHash(last?.hash ?? AUDIT_GENESIS_HASH, rec);
       this.sql("INSERT INTO audit (seq, time, hash, event) VALUES (?, ?, ?, ?)").run(rec.seq, rec.time, hash, JSON.stringify(stored));
       return { ...rec, hash };
-    });
+    };
     // IMMEDIATE: take the write lock before reading the chain head, so two processes sharing the
     // file can never append two records with the same predecessor.
-    this.appendAuditTx = (event) => appendAudit.immediate(event);
+    this.appendAuditTx = (event) => transaction(db, () => appendAudit(event), true);
   }
 
   /** Opens (creating when needed) the database file at `path` and brings its schema up to date. */
   static open(path: string): SqliteMetadataStore {
-    const db = new Database(path);
+    const db = new DatabaseSync(path);
     try {
-      db.pragma("journal_mode = WAL");
+      db.exec("PRAGMA journal_mode = WAL");
       // FULL: the WAL is fsynced at every commit (NORMAL would only sync at checkpoints).
-      db.pragma("synchronous = FULL");
-      db.pragma("foreign_keys = ON");
-      db.pragma("busy_timeout = 5000");
+      db.exec("PRAGMA synchronous = FULL");
+      db.exec("PRAGMA foreign_keys = ON");
+      db.exec("PRAGMA busy_timeout = 5000");
       migrate(db);
     } catch (e) {
       db.close();
@@ -90,7 +92,7 @@ export class SqliteMetadataStore implements MetadataStore {
     return new SqliteMetadataStore(db);
   }
 
-  private sql(text: string): Database.Statement {
+  private sql(text: string): StatementSync {
     let s = this.statements.get(text);
     if (!s) {
       s = this.db.prepare(text);
@@ -116,14 +118,14 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async deleteResource(id: string, recursive = false): Promise<boolean> {
     const key = id.toLowerCase();
-    const deleted = this.db.transaction(() => {
-      let n = this.sql("DELETE FROM resources WHERE id_lower = ?").run(key).changes;
+    const deleted = transaction(this.db, () => {
+      let n = Number(this.sql("DELETE FROM resources WHERE id_lower = ?").run(key).changes);
       if (recursive) {
         const under = key + "/";
-        n += this.sql("DELETE FROM resources WHERE id_lower >= ? AND id_lower < ?").run(under, under + PREFIX_END).changes;
+        n += Number(this.sql("DELETE FROM resources WHERE id_lower >= ? AND id_lower < ?").run(under, under + PREFIX_END).changes);
       }
       return n > 0;
-    })();
+    });
     // Deleting nothing changed nothing: no signal.
     if (deleted) this.changes.committed();
     return deleted;
@@ -184,12 +186,12 @@ export class SqliteMetadataStore implements MetadataStore {
 
   /** Also deletes the tags that point at the manifest: a tag never names a missing manifest. */
   async deleteManifest(registry: string, repository: string, digest: Digest): Promise<boolean> {
-    return this.db.transaction(() => {
-      const n = this.sql("DELETE FROM manifests WHERE registry = ? AND repository = ? AND digest = ?").run(registry, repository, digest).changes;
+    return transaction(this.db, () => {
+      const n = Number(this.sql("DELETE FROM manifests WHERE registry = ? AND repository = ? AND digest = ?").run(registry, repository, digest).changes);
       if (n > 0) this.sql("DELETE FROM tags WHERE registry = ? AND repository = ? AND digest = ?").run(registry, repository, digest);
       this.sql("DELETE FROM manifest_blob_refs WHERE registry = ? AND repository = ? AND manifest_digest = ?").run(registry, repository, digest);
       return n > 0;
-    })();
+    });
   }
 
   async manifestsReferencingBlob(registry: string, repository: string, digest: Digest, limit: number): Promise<Digest[]> {
@@ -258,21 +260,21 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async deleteRepository(registry: string, repository: string): Promise<boolean> {
-    return this.db.transaction(() => {
+    return transaction(this.db, () => {
       let n = 0;
       for (const table of ["tags", "manifests", "manifest_blob_refs", "blob_links"]) {
-        n += this.sql(`DELETE FROM ${table} WHERE registry = ? AND repository = ?`).run(registry, repository).changes;
+        n += Number(this.sql(`DELETE FROM ${table} WHERE registry = ? AND repository = ?`).run(registry, repository).changes);
       }
       return n > 0;
-    })();
+    });
   }
 
   async deleteRegistryContent(registry: string): Promise<void> {
-    this.db.transaction(() => {
+    transaction(this.db, () => {
       for (const table of ["tags", "manifests", "manifest_blob_refs", "blob_links", "uploads"]) {
         this.sql(`DELETE FROM ${table} WHERE registry = ?`).run(registry);
       }
-    })();
+    });
   }
 
   // ---- upload sessions
@@ -312,7 +314,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async close(): Promise<void> {
-    if (!this.db.open) return;
+    if (!this.db.isOpen) return;
     this.statements.clear();
     // A clean close checkpoints the WAL into the main file and removes it.
     this.db.close();

@@ -32,7 +32,8 @@ export function toManifest(r: Row): ManifestRecord {
     digest: r.digest,
     mediaType: r.media_type,
     size: r.size,
-    body: r.body,
+    // node:sqlite reads a BLOB as a Uint8Array; the record promises a Buffer (same bytes, no copy).
+    body: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength),
     blobRefs: JSON.parse(r.blob_refs),
     manifestRefs: JSON.parse(r.manifest_refs),
     createdAt: r.created_at,

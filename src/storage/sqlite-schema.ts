@@ -3,10 +3,9 @@
 // one ran. A database written by a newer Cove (user_version above what we know) is refused rather
 // than guessed at. To change the schema: append a migration, never edit a released one.
 
-import type Database from "better-sqlite3";
+import type { DatabaseSync } from "node:sqlite";
 import { DomainError } from "../domain/errors.js";
-
-type Db = Database.Database;
+import { pragmaValue, transaction } from "./sqlite-transaction.js";
 
 const MIGRATIONS: readonly string[] = [
   // 1: initial schema.
@@ -101,22 +100,22 @@ const MIGRATIONS: readonly string[] = [
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Brings `db` up to SQLITE_SCHEMA_VERSION; refuses a database from a newer Cove. */
-export function migrate(db: Db): void {
-  const current = db.pragma("user_version", { simple: true }) as number;
+export function migrate(db: DatabaseSync): void {
+  const current = pragmaValue(db, "user_version") as number;
   if (current > SQLITE_SCHEMA_VERSION) {
     throw new DomainError(
       "STORE_VERSION_UNSUPPORTED",
-      `the database ${db.name} has schema version ${current}, but this Cove understands at most ${SQLITE_SCHEMA_VERSION}: ` +
+      `the database ${db.location()} has schema version ${current}, but this Cove understands at most ${SQLITE_SCHEMA_VERSION}: ` +
         `it was written by a newer Cove; run that version or restore a backup`,
       { found: current, supported: SQLITE_SCHEMA_VERSION },
     );
   }
   for (let v = current + 1; v <= SQLITE_SCHEMA_VERSION; v++) {
-    db.transaction(() => {
+    transaction(db, () => {
       db.exec(MIGRATIONS[v - 1]);
       db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(v, new Date().toISOString());
       // PRAGMA cannot take parameters; v is an integer we control.
-      db.pragma(`user_version = ${v}`);
-    }).immediate();
+      db.exec(`PRAGMA user_version = ${v}`);
+    }, true);
   }
 }

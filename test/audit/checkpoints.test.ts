@@ -2,7 +2,7 @@
 // or rewriting the log (recomputing every later hash) is detected, and an auditor who kept an
 // earlier checkpoint and the exported public key can prove that a later log still extends it.
 // A real Cove, stopped and restarted on a data dir tampered with by the sqlite3 CLI and
-// better-sqlite3 in between; signatures checked with openssl.
+// node:sqlite in between; signatures checked with openssl.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
@@ -11,7 +11,7 @@ import { cp, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import Database from "better-sqlite3";
+import { DatabaseSync } from "node:sqlite";
 import { auditRecordHash, AUDIT_GENESIS_HASH } from "../../src/audit/chain.js";
 import type { TestCove } from "../support/cove.js";
 import { createRegistry, createServicePrincipal, managementToken } from "../support/arm.js";
@@ -161,7 +161,7 @@ test("a checkpoint is signed at shutdown: the checkpoint file ends at the log's 
   await createServicePrincipal(cove, "audit-cp-last");
   await cove.stop();
   cove = undefined;
-  const db = new Database(join(dataDir, "cove.db"), { readonly: true });
+  const db = new DatabaseSync(join(dataDir, "cove.db"), { readOnly: true });
   lastSeq = (db.prepare("SELECT max(seq) AS s FROM audit").get() as { s: number }).s;
   db.close();
   const lines = (await readFile(join(dataDir, "audit-checkpoints.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
@@ -198,19 +198,19 @@ test("deleting the last 3 records (sqlite3 CLI) is reported as truncation, namin
 });
 
 test("editing record 5 and recomputing every later hash is reported as a rewrite, naming the checkpoint's seq; the saved checkpoint no longer proves extension", async () => {
-  const db = new Database(join(copies.rewritten, "cove.db"));
+  const db = new DatabaseSync(join(copies.rewritten, "cove.db"));
   const rows = db.prepare("SELECT seq, time, event FROM audit ORDER BY seq").all() as { seq: number; time: string; event: string }[];
   let prev = AUDIT_GENESIS_HASH;
   const update = db.prepare("UPDATE audit SET event = ?, hash = ? WHERE seq = ?");
-  db.transaction(() => {
-    for (const r of rows) {
-      const event = JSON.parse(r.event);
-      if (r.seq === 5) event.actor = "someone-else";
-      const hash = auditRecordHash(prev, { seq: r.seq, time: r.time, event });
-      update.run(JSON.stringify(event), hash, r.seq);
-      prev = hash;
-    }
-  })();
+  db.exec("BEGIN");
+  for (const r of rows) {
+    const event = JSON.parse(r.event);
+    if (r.seq === 5) event.actor = "someone-else";
+    const hash = auditRecordHash(prev, { seq: r.seq, time: r.time, event });
+    update.run(JSON.stringify(event), hash, r.seq);
+    prev = hash;
+  }
+  db.exec("COMMIT");
   db.close();
   cove = await startAt(copies.rewritten, ports, FAST);
   const v = (await get("/cove/audit/verify")).json();

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import Database from "better-sqlite3";
+import { DatabaseSync } from "node:sqlite";
 import { SqliteMetadataStore } from "../../src/storage/sqlite-metadata-store.js";
 import { digestOf } from "./helpers.js";
 
@@ -27,9 +27,8 @@ describe("SQLite migration 2: manifest blob references", () => {
       });
       await store.close();
       // Turn the file back into what Cove with schema version 1 left behind.
-      const raw = new Database(file);
-      raw.exec("DROP TABLE manifest_blob_refs; DELETE FROM schema_migrations WHERE version >= 2;");
-      raw.pragma("user_version = 1");
+      const raw = new DatabaseSync(file);
+      raw.exec("DROP TABLE manifest_blob_refs; DELETE FROM schema_migrations WHERE version >= 2; PRAGMA user_version = 1;");
       raw.close();
 
       store = SqliteMetadataStore.open(file);

@@ -5,10 +5,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import Database from "better-sqlite3";
+import { Worker } from "node:worker_threads";
+import { DatabaseSync } from "node:sqlite";
 import { SqliteMetadataStore } from "../../src/storage/sqlite-metadata-store.js";
 import { SQLITE_SCHEMA_VERSION } from "../../src/storage/sqlite-schema.js";
+import { pragmaValue } from "../../src/storage/sqlite-transaction.js";
 import { isDomainError } from "../../src/domain/errors.js";
+import { verifyAuditChain } from "../../src/audit/chain.js";
 import { metadataStoreSuite, type MetadataStoreHarness } from "./metadata-store-suite.js";
 
 async function makeSqlite(): Promise<MetadataStoreHarness & { file: string }> {
@@ -35,10 +38,10 @@ describe("SqliteMetadataStore on disk", () => {
   it("uses WAL and records its schema version", async () => {
     const h = await makeSqlite();
     try {
-      const raw = new Database(h.file, { readonly: true });
+      const raw = new DatabaseSync(h.file, { readOnly: true });
       try {
-        assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
-        assert.equal(raw.pragma("user_version", { simple: true }), SQLITE_SCHEMA_VERSION);
+        assert.equal(pragmaValue(raw, "journal_mode"), "wal");
+        assert.equal(pragmaValue(raw, "user_version"), SQLITE_SCHEMA_VERSION);
         const applied = raw.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as { version: number }[];
         assert.deepEqual(applied.map((r) => r.version), Array.from({ length: SQLITE_SCHEMA_VERSION }, (_, i) => i + 1));
       } finally {
@@ -54,19 +57,50 @@ describe("SqliteMetadataStore on disk", () => {
     try {
       await h.store.putResource({ id: "/subscriptions/x", type: "t", body: { keep: true } });
       await h.store.close();
-      const raw = new Database(h.file);
-      raw.pragma(`user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
+      const raw = new DatabaseSync(h.file);
+      raw.exec(`PRAGMA user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
       raw.close();
       assert.throws(
         () => SqliteMetadataStore.open(h.file),
         (e: unknown) => isDomainError(e) && e.code === "STORE_VERSION_UNSUPPORTED" && /newer Cove/.test(e.message),
       );
-      const again = new Database(h.file);
-      assert.equal(again.pragma("user_version", { simple: true }), SQLITE_SCHEMA_VERSION + 1);
-      again.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
+      const again = new DatabaseSync(h.file);
+      assert.equal(pragmaValue(again, "user_version"), SQLITE_SCHEMA_VERSION + 1);
+      again.exec(`PRAGMA user_version = ${SQLITE_SCHEMA_VERSION}`);
       again.close();
       h.store = SqliteMetadataStore.open(h.file);
       assert.deepEqual((await h.store.getResource("/subscriptions/x"))?.body, { keep: true });
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  it("two connections appending to one audit log at once wait for each other and keep one chain", async () => {
+    const h = await makeSqlite();
+    try {
+      // Each worker thread has its own connection, as two Cove processes on one data dir would:
+      // the second writer waits (busy_timeout) and reads the head only under the write lock (IMMEDIATE).
+      const storeUrl = new URL("../../src/storage/sqlite-metadata-store.js", import.meta.url).href;
+      const code = `
+        const { workerData, parentPort } = require("node:worker_threads");
+        import(workerData.storeUrl).then(async ({ SqliteMetadataStore }) => {
+          const store = SqliteMetadataStore.open(workerData.file);
+          for (let i = 0; i < 150; i++) await store.appendAudit({ kind: "test", writer: workerData.writer, i });
+          await store.close();
+          parentPort.postMessage("done");
+        });`;
+      const run = (writer: string) =>
+        new Promise<void>((ok, fail) => {
+          const w = new Worker(code, { eval: true, workerData: { storeUrl, file: h.file, writer } });
+          w.once("message", () => ok());
+          w.once("error", fail);
+        });
+      await Promise.all([run("a"), run("b")]);
+      const all = await h.store.readAudit();
+      assert.equal(all.length, 300);
+      assert.deepEqual(all.map((r) => r.seq), Array.from({ length: 300 }, (_, i) => i + 1));
+      assert.equal(verifyAuditChain(all).ok, true);
+      assert.equal(all.filter((r) => r.event.writer === "a").length, 150);
     } finally {
       await h.cleanup();
     }
