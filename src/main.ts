@@ -30,6 +30,7 @@ import { createDeniedConnections } from "./http/denied-connections.js";
 import type { NetworkDenial } from "./http/network-step.js";
 import { createDenialAuditor } from "./audit/denials.js";
 import { openAuditCheckpointer } from "./audit/checkpointer.js";
+import { auditSink } from "./audit/log.js";
 import { StateHolder } from "./state/index.js";
 import { createDnsServer, type DnsServer } from "./dns/index.js";
 import { createMetrics } from "./observability/metrics.js";
@@ -169,7 +170,7 @@ export async function start(flags: Record<string, string | undefined>, env: Node
   let privateListeners: PrivateListeners | undefined;
 
   // Logins, token issues and service-principal changes are audited (DESIGN.md section 2, face 4).
-  const audit = async (event: Record<string, unknown>) => { await meta.appendAudit(event); };
+  const audit = auditSink(meta);
   // Tokens count only at the surface they were minted for (auth/audiences.ts).
   const mgmtAudiences = managementAudiences(cfg.managementListen);
   // Every password check, on both listeners, shares one set of failure limits and one exact audit.

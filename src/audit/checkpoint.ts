@@ -7,7 +7,7 @@
 // checkpoint with any Ed25519 implementation (docs/audit.md shows openssl), and the key's
 // signatures can never be mistaken for anything but audit checkpoints.
 import { createHash, sign, verify, type KeyObject } from "node:crypto";
-import { canonicalJson } from "./chain.js";
+import { canonicalJson } from "../domain/audit-chain.js";
 
 export const CHECKPOINT_DOMAIN = "cove-audit-checkpoint-v1\n";
 

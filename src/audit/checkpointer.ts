@@ -8,7 +8,8 @@ import { join } from "node:path";
 import type { KeyObject } from "node:crypto";
 import type { Logger } from "pino";
 import type { MetadataStore } from "../storage/types.js";
-import { AUDIT_GENESIS_HASH, verifyAuditChain } from "./chain.js";
+import { verifyAuditChain } from "./chain.js";
+import { AUDIT_GENESIS_HASH } from "../domain/audit-chain.js";
 import { parseCheckpoint, publicKeyId, signCheckpoint, verifyCheckpointSignature, type AuditCheckpoint } from "./checkpoint.js";
 import { appendCheckpoint, loadOrCreateSigningKey, readCheckpointFile } from "./checkpoint-files.js";
 

@@ -14,6 +14,8 @@ import type { MetadataStore } from "../storage/types.js";
 import type { RequestContext } from "../http/types.js";
 import type { RegistryView } from "../domain/registry.js";
 import type { NetworkDenial } from "../http/network-step.js";
+import type { AuditEvent } from "./event.js";
+import { appendAudit } from "./log.js";
 
 export const DENIAL_DEFAULTS = { limit: 60, windowMs: 60_000, maxSources: 256 } as const;
 
@@ -38,7 +40,7 @@ export interface DenialAuditor {
 interface Tally { recorded: number; suppressed: number }
 
 /** Why a request the pipeline answered 401/403 was refused, as the summary counts it. */
-function requestReason(ctx: RequestContext, status: number): string {
+function requestReason(ctx: RequestContext, status: number): "forbidden" | "credentials-rejected" | "token-rejected" {
   if (status === 403) return "forbidden";
   const scheme = String(ctx.headers.authorization ?? "").split(" ")[0]!.toLowerCase();
   return scheme === "basic" ? "credentials-rejected" : "token-rejected";
@@ -54,8 +56,8 @@ export function createDenialAuditor(meta: MetadataStore, log: Logger, options: D
   let overflow = new Map<string, number>();
   let pending: Promise<unknown> = Promise.resolve();
 
-  const append = (event: Record<string, unknown>) => {
-    pending = pending.then(() => meta.appendAudit(event)).catch((e) => log.warn({ err: String(e) }, "audit append failed"));
+  const append = (event: AuditEvent) => {
+    pending = pending.then(() => appendAudit(meta, event)).catch((e) => log.warn({ err: String(e) }, "audit append failed"));
   };
 
   const closeWindow = (now: number) => {

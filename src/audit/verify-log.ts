@@ -5,7 +5,8 @@
 // fetched. Pure apart from the page reader it is given.
 import type { KeyObject } from "node:crypto";
 import type { AuditRecord } from "../storage/types.js";
-import { AUDIT_GENESIS_HASH, verifyAuditChain } from "./chain.js";
+import { verifyAuditChain } from "./chain.js";
+import { AUDIT_GENESIS_HASH } from "../domain/audit-chain.js";
 import { parseCheckpoint, verifyCheckpointSignature, type AuditCheckpoint } from "./checkpoint.js";
 import type { AuditVerifyCode } from "./verify-reasons.js";
 

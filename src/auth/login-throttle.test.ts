@@ -46,7 +46,7 @@ test("every failure is counted exactly in the audit, throttled ones included, an
   assert.equal(events.length, 0, "aggregated, not written one by one");
   await throttle.close();
   assert.equal(events.length, 1);
-  assert.equal(events[0].type, "login-failed");
+  assert.equal(events[0].kind, "login-failed");
   assert.equal(events[0].count, 900);
   assert.equal(events[0].throttled, refused);
   assert.equal(refused, 897);

@@ -19,6 +19,7 @@
 // in one aggregate per (source IP, user name, endpoint, registry); the aggregates are appended as
 // `login-failed` records with their exact counts on a timer, when there are too many to hold, and
 // at close(). So 900 guesses are 900 counted, in a handful of records instead of 900.
+import type { AuditSink } from "../audit/event.js";
 
 export interface LoginAttempt {
   clientIp: string;
@@ -39,7 +40,7 @@ export interface LoginThrottleOptions {
   maxKeys?: number;
   /** How often aggregates are written. Default: once per window. */
   flushIntervalMs?: number;
-  audit?: (event: Record<string, unknown>) => void | Promise<void>;
+  audit?: AuditSink;
   /** Told when an audit append fails (the counts are lost then, and this says how many). */
   onAuditError?: (err: unknown, lost: number) => void;
   /** Milliseconds; tests may pass a clock. */
@@ -125,7 +126,7 @@ export function createLoginThrottle(opts: LoginThrottleOptions): LoginThrottle {
     for (const g of batch.values()) {
       try {
         await opts.audit?.({
-          kind: "auth", type: "login-failed", clientIp: g.clientIp, username: g.username, endpoint: g.endpoint,
+          kind: "login-failed", clientIp: g.clientIp, username: g.username, endpoint: g.endpoint,
           ...(g.registry ? { registry: g.registry } : {}),
           count: g.count, throttled: g.throttled,
           firstAt: new Date(g.firstAt).toISOString(), lastAt: new Date(g.lastAt).toISOString(),

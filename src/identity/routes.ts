@@ -22,6 +22,7 @@ import type { LocalIdentityProvider } from "./identity-provider.js";
 import { ACCESS_TOKEN_TTL } from "./identity-provider.js";
 import { readForm } from "../auth/token-request-body.js";
 import type { LoginThrottle } from "../auth/login-throttle.js";
+import type { AuditSink } from "../audit/event.js";
 
 export interface IdentityErrorEntry {
   status: number;
@@ -48,7 +49,7 @@ export type IdentityErrorCode = keyof typeof IDENTITY_ERRORS;
 
 export interface IdentityRoutesOptions {
   /** Told about every token issued or refused (no secrets in the event). */
-  audit?: (event: Record<string, unknown>) => void | Promise<void>;
+  audit?: AuditSink;
   /**
    * Failed-login limits (auth/login-throttle.ts), keyed by client id and source. With it, refused
    * secrets are audited as its aggregated `login-failed` counts instead of one record each.
@@ -161,14 +162,14 @@ export function createIdentityRoutes(idp: LocalIdentityProvider, opts: IdentityR
     if (!principal) {
       const known = await idp.getServicePrincipal(clientId);
       if (opts.throttle) opts.throttle.failed(attempt);
-      else await opts.audit?.({ type: "identity.token", outcome: "denied", clientId, reason: known ? "bad_secret" : "unknown_client", clientIp: ctx.clientIp, requestId: ctx.requestId });
+      else await opts.audit?.({ kind: "identity.token", outcome: "denied", clientId, reason: known ? "bad_secret" : "unknown_client", clientIp: ctx.clientIp, requestId: ctx.requestId });
       return known
         ? identityError("invalid_client", ctx, `Check the secret for app '${known.appId}'.`)
         : identityError("unauthorized_client", ctx);
     }
     const issuer = flavour === "adfs" ? `${base}/adfs` : `${base}/${idp.tenantId}/v2.0`;
     const accessToken = await idp.issueAccessToken(principal, scope, ACCESS_TOKEN_TTL, issuer);
-    await opts.audit?.({ type: "identity.token", outcome: "issued", clientId: principal.clientId, principalId: principal.id, clientIp: ctx.clientIp, requestId: ctx.requestId });
+    await opts.audit?.({ kind: "identity.token", outcome: "issued", clientId: principal.clientId, principalId: principal.id, clientIp: ctx.clientIp, requestId: ctx.requestId });
     const expires = ACCESS_TOKEN_TTL - 1;
     return json({ token_type: "Bearer", expires_in: expires, ext_expires_in: expires, access_token: accessToken }, 200, NO_STORE);
   }

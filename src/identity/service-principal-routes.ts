@@ -19,13 +19,14 @@ import type { AccessControl } from "../auth/types.js";
 import { MAX_SECRETS, type LocalIdentityProvider } from "./identity-provider.js";
 import { armError } from "../control-plane/arm/errors.js";
 import { readJsonBody } from "../control-plane/arm/request-body.js";
+import type { AuditSink } from "../audit/event.js";
 
 export const SERVICE_PRINCIPALS_PATH = "/cove/identity/servicePrincipals";
 export const MANAGE_PRINCIPALS_ACTION = "Microsoft.Authorization/roleAssignments/write";
 const MAX_BODY = 64 * 1024;
 
 export interface ServicePrincipalRoutesOptions {
-  audit?: (event: Record<string, unknown>) => void | Promise<void>;
+  audit?: AuditSink;
 }
 
 const ROUTE = /^\/cove\/identity\/serviceprincipals(?:\/([^/]+)(?:\/(secrets)(?:\/([^/]+))?)?)?\/?$/i;
@@ -83,7 +84,7 @@ export function createServicePrincipalRoutes(idp: LocalIdentityProvider, access:
       if (method === "GET") return { status: 200, body: { value: await idp.listServicePrincipals() } };
       if (method === "POST") {
         const created = await idp.createServicePrincipal(await readDisplayName(ctx));
-        await opts.audit?.({ type: "identity.servicePrincipal.create", appId: created.appId, objectId: created.objectId, ...actor });
+        await opts.audit?.({ kind: "identity.servicePrincipal.create", appId: created.appId, objectId: created.objectId, ...actor });
         return { status: 201, headers: { "Cache-Control": "no-store" }, body: created };
       }
     } else if (!secrets) {
@@ -95,7 +96,7 @@ export function createServicePrincipalRoutes(idp: LocalIdentityProvider, access:
       if (method === "DELETE") {
         const sp = await idp.getServicePrincipal(id);
         if (!sp || !(await idp.deleteServicePrincipal(sp.objectId))) throw notFound();
-        await opts.audit?.({ type: "identity.servicePrincipal.delete", appId: sp.appId, objectId: sp.objectId, ...actor });
+        await opts.audit?.({ kind: "identity.servicePrincipal.delete", appId: sp.appId, objectId: sp.objectId, ...actor });
         return { status: 204 };
       }
     } else if (keyId === undefined) {
@@ -109,7 +110,7 @@ export function createServicePrincipalRoutes(idp: LocalIdentityProvider, access:
         if (!added) throw notFound();
         const sp = await idp.getServicePrincipal(id);
         const cred = sp?.passwordCredentials.find((c) => c.keyId === added.keyId);
-        await opts.audit?.({ type: "identity.servicePrincipal.addSecret", appId: sp?.appId, keyId: added.keyId, ...actor });
+        await opts.audit?.({ kind: "identity.servicePrincipal.addSecret", appId: sp?.appId, keyId: added.keyId, ...actor });
         return { status: 201, headers: { "Cache-Control": "no-store" }, body: { keyId: added.keyId, secret: added.secret, hint: cred?.hint, startDateTime: cred?.startDateTime } };
       }
     } else if (method === "DELETE") {
@@ -118,7 +119,7 @@ export function createServicePrincipalRoutes(idp: LocalIdentityProvider, access:
       if (!(await idp.removeSecret(sp.objectId, keyId))) {
         throw notFound();
       }
-      await opts.audit?.({ type: "identity.servicePrincipal.removeSecret", appId: sp.appId, keyId, ...actor });
+      await opts.audit?.({ kind: "identity.servicePrincipal.removeSecret", appId: sp.appId, keyId, ...actor });
       return { status: 204 };
     }
     throw armError("MethodNotAllowed", { method });

@@ -6,7 +6,7 @@
 // Schema and migrations: sqlite-schema.ts.
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { AUDIT_GENESIS_HASH, auditRecordHash } from "../audit/chain.js";
+import { AUDIT_GENESIS_HASH, auditRecordHash } from "../domain/audit-chain.js";
 import { pageLimit, toManifest, toPage, toResource, toTag, toUpload, type Row } from "./sqlite-rows.js";
 import { migrate } from "./sqlite-schema.js";
 import { LocalChangeFeed } from "./change-feed.js";

@@ -101,12 +101,19 @@ export interface UploadRecord {
   expiresAt: number;
 }
 
+/**
+ * An audit event as a driver stores it: a JSON object, persisted and hashed as given. Which kinds
+ * and fields it has is the audit module's business (audit/event.ts); records written by older
+ * versions may name their kind `type`, so readers take it as stored.
+ */
+export type StoredAuditEvent = Record<string, unknown>;
+
 export interface AuditRecord {
   seq: number;
   time: string;
   /** sha256 hex of the previous record's hash + this record's canonical JSON: the hash chain. */
   hash: string;
-  event: Record<string, unknown>;
+  event: StoredAuditEvent;
 }
 
 export interface Page<T> {
@@ -181,8 +188,8 @@ export interface MetadataStore {
   deleteUpload(id: string): Promise<void>;
   listExpiredUploads(now: number): Promise<UploadRecord[]>;
 
-  /** Appends one event to the hash-chained audit log and returns the stored record. */
-  appendAudit(event: Record<string, unknown>): Promise<AuditRecord>;
+  /** Appends one event to the hash-chained audit log and returns the stored record (writers: audit/log.ts appendAudit). */
+  appendAudit(event: StoredAuditEvent): Promise<AuditRecord>;
   readAudit(afterSeq?: number, limit?: number): Promise<AuditRecord[]>;
 
   close(): Promise<void>;

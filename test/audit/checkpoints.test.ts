@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DatabaseSync } from "node:sqlite";
-import { auditRecordHash, AUDIT_GENESIS_HASH } from "../../src/audit/chain.js";
+import { auditRecordHash, AUDIT_GENESIS_HASH } from "../../src/domain/audit-chain.js";
 import type { TestCove } from "../support/cove.js";
 import { createRegistry, createServicePrincipal, managementToken } from "../support/arm.js";
 import { https } from "../support/http.js";

@@ -75,7 +75,7 @@ test("a token for https://evil.example is refused by the management API with ARM
     assert.equal((await curlManagement(path, evil)).status, 401, path);
   }
 
-  const denied = (await auditEvents()).filter((e) => e.type === "management.token" && e.outcome === "denied");
+  const denied = (await auditEvents()).filter((e) => e.kind === "management.token" && e.outcome === "denied");
   assert.ok(denied.length >= 1, "the refusal is audited");
   const e = denied[0];
   assert.equal(e.audience, "https://evil.example");
@@ -116,7 +116,7 @@ test("/oauth2/exchange refuses the evil.example token: no refresh token, so no p
   });
   assert.equal(push.status, 401, "the identity token itself is no registry token either");
 
-  const denied = (await auditEvents()).filter((e) => e.type === "registry.token" && e.endpoint === "exchange" && e.outcome === "denied");
+  const denied = (await auditEvents()).filter((e) => e.kind === "registry.token" && e.endpoint === "exchange" && e.outcome === "denied");
   assert.equal(denied.length, 1);
   assert.equal(denied[0].audience, "https://evil.example");
   assert.equal(denied[0].clientIp, "127.0.0.1");

@@ -39,7 +39,7 @@ async function auditEvents(cove: TestCove): Promise<any[]> {
 }
 
 const failedCount = (events: any[], username: string) =>
-  events.filter((e) => e.type === "login-failed" && e.username === username).reduce((n, e) => n + e.count, 0);
+  events.filter((e) => e.kind === "login-failed" && e.username === username).reduce((n, e) => n + e.count, 0);
 
 test("900 wrong Basic logins: 429 with Retry-After after the limit, the right password waits for the window, all 900 audited", async () => {
   const cove = await startCove({ loginFailureLimit: "5", loginSourceFailureLimit: "100000", loginFailureWindowSeconds: "3" });
@@ -74,7 +74,7 @@ test("900 wrong Basic logins: 429 with Retry-After after the limit, the right pa
       if (total < 900 + extra) await sleep(250);
     }
     assert.equal(total, 900 + extra);
-    const records = (await auditEvents(cove)).filter((e) => e.type === "login-failed" && e.username === sp.appId);
+    const records = (await auditEvents(cove)).filter((e) => e.kind === "login-failed" && e.username === sp.appId);
     assert.ok(records.length <= 4, `aggregated: ${records.length} records`);
     assert.equal(records.reduce((n, e) => n + e.throttled, 0), 895 + extra);
     for (const e of records) {

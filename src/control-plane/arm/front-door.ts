@@ -14,7 +14,8 @@
 
 import { createHash } from "node:crypto";
 import type { HandlerResult, RequestContext } from "../../http/types.js";
-import { canonicalJson } from "../../audit/chain.js";
+import { canonicalJson } from "../../domain/audit-chain.js";
+import { appendAudit } from "../../audit/log.js";
 import type { ArmCall, ArmResult, ManagementApiDeps } from "./types.js";
 import { checkApiVersion } from "./api-versions.js";
 import { demand } from "./authorize.js";
@@ -86,7 +87,7 @@ export function createManagementApi(deps: ManagementApiDeps): ManagementApi {
       // A request refused before its handler ran changed nothing: before = after.
       const after = await bodyDigest(resourceId);
       const before = beforeDigests.has(ctx) ? beforeDigests.get(ctx)! : after;
-      await deps.meta.appendAudit({ kind: "control-plane", action, resourceId, actor: ctx.principal.id, requestId: ctx.requestId, status, before, after });
+      await appendAudit(deps.meta, { kind: "control-plane", action, resourceId, actor: ctx.principal.id, requestId: ctx.requestId, status, before, after });
     } catch (err) {
       deps.log.error({ requestId: ctx.requestId, err: (err as Error).message }, "audit append failed");
     }

@@ -12,10 +12,11 @@ import type { HandlerResult, RequestContext } from "../../http/types.js";
 import type { LocalIdentityProvider } from "../../identity/identity-provider.js";
 import type { AudienceSet } from "../../auth/audiences.js";
 import { armError } from "./errors.js";
+import type { AuditSink } from "../../audit/event.js";
 
 export interface AudienceGuardOptions {
   audiences: AudienceSet;
-  audit?: (event: Record<string, unknown>) => void | Promise<void>;
+  audit?: AuditSink;
 }
 
 function bearer(ctx: RequestContext): string | undefined {
@@ -32,7 +33,7 @@ export function createAudienceGuard(idp: LocalIdentityProvider, opts: AudienceGu
     const r = await idp.checkAccessToken(token, opts.audiences);
     if (r.ok || r.reason !== "audience") return undefined; // invalid tokens get the front door's own 401
     await opts.audit?.({
-      kind: "auth", type: "management.token", outcome: "denied", reason: "wrong-audience",
+      kind: "management.token", outcome: "denied", reason: "wrong-audience",
       audience: r.audience, principalId: r.principal.id, clientId: r.principal.clientId,
       clientIp: ctx.clientIp, requestId: ctx.requestId, method: ctx.method, path: ctx.rawPath,
     });

@@ -24,6 +24,8 @@ import { asObject, onlyKeys, optEnum, optObject, optString, invalid, type Json }
 import { PEC_TYPE, PRIVATE_ENDPOINT_TYPE, REGISTRY_TYPE } from "../../domain/resource-types.js";
 import { getTyped } from "../arm/resource-kit.js";
 import { dataEndpointHost } from "../../domain/resource-ids.js";
+import { appendAudit } from "../../audit/log.js";
+import type { PrivateEndpointConnectionEvent } from "../../audit/event.js";
 
 export const PEC_READ = "Microsoft.ContainerRegistry/registries/privateEndpointConnections/read";
 export const PEC_DELETE = "Microsoft.ContainerRegistry/registries/privateEndpointConnections/delete";
@@ -85,8 +87,8 @@ interface Who {
   requestId: string;
 }
 
-async function auditTransition(meta: MetadataStore, who: Who, action: string, resourceId: string, from: string | null, to: string, description: string) {
-  await meta.appendAudit({
+async function auditTransition(meta: MetadataStore, who: Who, action: PrivateEndpointConnectionEvent["action"], resourceId: string, from: string | null, to: string, description: string) {
+  await appendAudit(meta, {
     kind: "private-endpoint-connection", action, resourceId, actor: who.actor, from, to, description, requestId: who.requestId, time: new Date().toISOString(),
   });
 }

@@ -18,6 +18,7 @@
 import type { ArmCall, ArmResult } from "../arm/types.js";
 import type { MetadataStore, ResourceRecord } from "../../storage/types.js";
 import { armError } from "../arm/errors.js";
+import { appendAudit } from "../../audit/log.js";
 import { demandLinked } from "./links.js";
 import { assertSubscription, getResourceGroup } from "../arm/scopes.js";
 import { asObject, asString, invalid, onlyKeys, optArray, optObject, optString, type Json } from "../arm/strict-json.js";
@@ -94,7 +95,7 @@ function configsOf(group: Json | undefined): Array<ZoneConfig & { recordSets: Wr
 }
 
 async function audit(meta: MetadataStore, action: string, resourceId: string, actor: string, cause: string): Promise<void> {
-  await meta.appendAudit({ kind: "control-plane", action, resourceId, actor, cause, status: 200 });
+  await appendAudit(meta, { kind: "control-plane", action, resourceId, actor, cause, status: 200 });
 }
 
 /** Removes the record sets the group wrote (per `written`) that it still owns. */

@@ -10,6 +10,7 @@
 //                     a real token of ours, minted for something else)
 
 import type { Principal } from "../../auth/types.js";
+import type { AuditSink } from "../../audit/event.js";
 import { AudienceSet, CONTAINER_REGISTRY_AUDIENCE } from "../../auth/audiences.js";
 import type { RegistryView } from "../../domain/registry.js";
 import type { HandlerResult, RequestContext } from "../../http/types.js";
@@ -18,9 +19,6 @@ import type { MetadataStore } from "../../storage/types.js";
 import { parseExchangeRequest, readTokenForm } from "./requests.js";
 import { mintRefreshToken, tokenResponse, type TokenSigner } from "./mint.js";
 import { ok, refuse, refusalResponse, type Step } from "./refusals.js";
-
-/** Told about every token issued (no secrets, no tokens in the event). */
-type AuditSink = (event: Record<string, unknown>) => void | Promise<void>;
 
 export interface ExchangeDeps {
   idp: TokenSigner & Pick<LocalIdentityProvider, "checkAccessToken">;
@@ -45,7 +43,7 @@ export async function exchange(d: ExchangeDeps, ctx: RequestContext, registry: R
     if (!checked.ok && checked.reason === "audience") {
       // 6. audit (the refusal)
       await d.audit?.({
-        kind: "auth", type: "registry.token", endpoint: "exchange", outcome: "denied", reason: "wrong-audience", registry: registry.id,
+        kind: "registry.token", endpoint: "exchange", outcome: "denied", reason: "wrong-audience", registry: registry.id,
         audience: checked.audience, principalKind: checked.principal.kind, principalId: checked.principal.id,
         clientIp: ctx.clientIp, requestId: ctx.requestId,
       });
@@ -57,7 +55,7 @@ export async function exchange(d: ExchangeDeps, ctx: RequestContext, registry: R
   const refresh = await mintRefreshToken(d.idp, registry, principal);
   // 6. audit
   await d.audit?.({
-    type: "registry.token", endpoint: "exchange", outcome: "issued", registry: registry.id,
+    kind: "registry.token", endpoint: "exchange", outcome: "issued", registry: registry.id,
     principalKind: principal.kind, principalId: principal.id, clientIp: ctx.clientIp, requestId: ctx.requestId,
   });
   return tokenResponse({ refresh_token: refresh });

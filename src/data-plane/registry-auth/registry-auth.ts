@@ -20,6 +20,7 @@
 
 import type { Logger } from "pino";
 import type { AccessControl } from "../../auth/types.js";
+import type { AuditSink } from "../../audit/event.js";
 import type { LoginThrottle } from "../../auth/login-throttle.js";
 import { ARM_AUDIENCE_ALIASES, AudienceSet, CONTAINER_REGISTRY_AUDIENCE } from "../../auth/audiences.js";
 import type { RegistryView } from "../../domain/registry.js";
@@ -31,9 +32,6 @@ import { accessTokenVerifier } from "./authenticate.js";
 import { checkAccess, type CheckDeps } from "./check.js";
 import { exchange, storedArmPolicy, type ExchangeDeps } from "./exchange.js";
 import { tokenGet, tokenPost, type TokenDeps } from "./token.js";
-
-/** Told about every token issued (no secrets, no tokens in the event). */
-type AuditSink = (event: Record<string, unknown>) => void | Promise<void>;
 
 export interface RegistryAuthDeps {
   meta: MetadataStore;

@@ -12,6 +12,7 @@
 //   6. audit          issued (no token, no secret in the event)
 
 import type { Logger } from "pino";
+import type { AuditSink } from "../../audit/event.js";
 import type { RegistryView } from "../../domain/registry.js";
 import type { HandlerResult, RequestContext } from "../../http/types.js";
 import { mayListCatalog, registryActionsOf } from "./credentials.js";
@@ -20,9 +21,6 @@ import { parseTokenGetRequest, parseTokenPostRequest, readTokenForm, type TokenR
 import { grantAccess } from "./scopes.js";
 import { accessTokenBody, mintAccessToken, tokenResponse, type TokenSigner } from "./mint.js";
 import { refusalResponse } from "./refusals.js";
-
-/** Told about every token issued (no secrets, no tokens in the event). */
-type AuditSink = (event: Record<string, unknown>) => void | Promise<void>;
 
 export interface TokenDeps extends PasswordLoginDeps {
   idp: TokenSigner;
@@ -56,7 +54,7 @@ export async function issueAccessToken(d: TokenDeps, ctx: RequestContext, regist
   const minted = await mintAccessToken(d.idp, registry, principal, access);
   // 6. audit
   await d.audit?.({
-    type: "registry.token", endpoint: "token", outcome: "issued", registry: registry.id,
+    kind: "registry.token", endpoint: "token", outcome: "issued", registry: registry.id,
     principalKind: principal.kind, principalId: principal.id, access, clientIp: ctx.clientIp, requestId: ctx.requestId,
   });
   d.log.debug({ requestId: ctx.requestId, registry: registry.name, principal: principal.id, access }, "registry access token issued");
