@@ -18,8 +18,9 @@ export const ROLE = {
   AcrDelete: "c2f4ef07-c644-48eb-af81-4b1b4947fb11",
 } as const;
 
-export function credentialFor(cove: TestCove, clientId = cove.credentials.clientId, secret = cove.credentials.clientSecret) {
-  return new ClientSecretCredential(cove.credentials.tenantId, clientId, secret, {
+/** A credential for Cove's identity provider; `Credential` picks the @azure/identity version (compatibility tests). */
+export function credentialFor(cove: TestCove, clientId = cove.credentials.clientId, secret = cove.credentials.clientSecret, Credential: typeof ClientSecretCredential = ClientSecretCredential) {
+  return new Credential(cove.credentials.tenantId, clientId, secret, {
     authorityHost: cove.credentials.authorityHost,
     disableInstanceDiscovery: true,
     tlsOptions: { ca: cove.ca },
@@ -27,8 +28,7 @@ export function credentialFor(cove: TestCove, clientId = cove.credentials.client
   } as any);
 }
 
-export function clients(cove: TestCove) {
-  const cred = credentialFor(cove);
+export function clients(cove: TestCove, cred = credentialFor(cove)) {
   const common = { endpoint: cove.managementUrl, tlsOptions: { ca: cove.ca }, retryOptions: { maxRetries: 0 } } as any;
   return {
     cred,

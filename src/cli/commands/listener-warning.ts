@@ -6,7 +6,7 @@
 // The warning goes to stderr and never changes the exit code: the endpoint was created.
 import type { Session } from "../session.js";
 
-/** The api-version @azure/arm-network 36 sends; any supported one returns the extension. */
+/** An api-version Cove accepts for Microsoft.Network (@azure/arm-network 36 sent it); any supported one returns the extension. */
 const NETWORK_API_VERSION = "2025-05-01";
 
 interface ListenerEntry {

@@ -1,10 +1,9 @@
-// `cove network private-dns zone|link vnet|record-set a ...` through @azure/arm-privatedns 3.2.
+// `cove network private-dns zone|link vnet|record-set a ...` through @azure/arm-privatedns 4.
 // az semantics kept: `add-record` creates the record set (TTL 3600) when it does not exist and
 // does not add an address twice; `remove-record` deletes the set when its last address goes,
-// unless --keep-empty-record-set. The SDK speaks api-version 2020-06-01, which has no
-// `resolutionPolicy`; a link created with --resolution-policy is therefore sent as plain JSON with
-// 2024-06-01 (the version that added it) and printed in the SDK's flattened shape. `zone delete`
-// and `link vnet delete` ask for confirmation unless --yes, as az's (confirmation=True).
+// unless --keep-empty-record-set. The SDK speaks api-version 2024-06-01, the one that added a
+// link's `resolutionPolicy` (3.2 spoke 2020-06-01, without it). `zone delete` and `link vnet
+// delete` ask for confirmation unless --yes, as az's (confirmation=True).
 import type { RecordSet, VirtualNetworkLink } from "@azure/arm-privatedns";
 import type { CommandSpec, GroupSpec, OptionSpec } from "../command.js";
 import { choice, parseBool, parseDnsSuffix, parseGroupName } from "../flags.js";
@@ -23,7 +22,6 @@ export const groups: GroupSpec[] = [
 
 /** az's TTL for a record set that add-record creates. */
 const DEFAULT_TTL = 3600;
-const RESOLUTION_POLICY_API_VERSION = "2024-06-01";
 
 const GROUP: OptionSpec = { flags: "-g, --resource-group <group>", description: "Resource group.", parse: parseGroupName, required: true };
 const ZONE: OptionSpec = { flags: "-z, --zone-name <zone>", description: "The name of the private DNS zone.", parse: parseDnsSuffix, required: true };
@@ -69,12 +67,6 @@ const recordSetTable = (r: any) => ({
   Metadata: r.metadata ? JSON.stringify(r.metadata) : undefined,
   Addresses: (r.aRecords ?? []).map((a: any) => a.ipv4Address).join(", "),
 });
-
-/** The SDK's view of an ARM document: `properties` lifted to the top. */
-function flatten(doc: Record<string, any>): Record<string, unknown> {
-  const { properties, ...rest } = doc ?? {};
-  return { ...rest, ...(properties ?? {}) };
-}
 
 export const commands: CommandSpec[] = [
   {
@@ -137,13 +129,7 @@ export const commands: CommandSpec[] = [
         virtualNetwork: { id: toId(s, opts.virtualNetwork, opts.resourceGroup, "virtualNetworks") },
         registrationEnabled: opts.registrationEnabled,
       };
-      if (opts.resolutionPolicy) {
-        const path = `/subscriptions/${encodeURIComponent(s.profile.subscriptionId)}/resourceGroups/${encodeURIComponent(opts.resourceGroup)}`
-          + `/providers/Microsoft.Network/privateDnsZones/${encodeURIComponent(opts.zoneName)}/virtualNetworkLinks/${encodeURIComponent(opts.name)}`
-          + `?api-version=${RESOLUTION_POLICY_API_VERSION}`;
-        const body = { location: "global", properties: { virtualNetwork: link.virtualNetwork, registrationEnabled: link.registrationEnabled, resolutionPolicy: opts.resolutionPolicy } };
-        return flatten(await s.request<Record<string, any>>("PUT", path, body));
-      }
+      if (opts.resolutionPolicy) link.resolutionPolicy = opts.resolutionPolicy;
       const dns = await s.privateDns();
       return dns.virtualNetworkLinks.beginCreateOrUpdateAndWait(opts.resourceGroup, opts.zoneName, opts.name, link);
     },

@@ -1,5 +1,5 @@
 // `cove network private-endpoint ...` and `... dns-zone-group create|list|show|delete` through
-// @azure/arm-network 36 (`dns-zone-group delete` asks for confirmation unless --yes, as az's).
+// @azure/arm-network 39 (`dns-zone-group delete` asks for confirmation unless --yes, as az's).
 // As az: the connection goes in `privateLinkServiceConnections`, or with `--manual-request` in
 // `manualPrivateLinkServiceConnections` (the registry owner then approves it); `--subnet` is an id
 // or a name with `--vnet-name`; `--ip-config` gives static addresses (az's shorthand, repeatable);
@@ -164,7 +164,8 @@ export const commands: CommandSpec[] = [
     table: zoneGroupTable,
     async run(opts, ctx) {
       const net = await (await ctx.session()).network();
-      return collect(net.privateDnsZoneGroups.list(opts.endpointName, opts.resourceGroup));
+      // @azure/arm-network 37+ takes (group, endpoint) here; 36 and older took (endpoint, group).
+      return collect(net.privateDnsZoneGroups.list(opts.resourceGroup, opts.endpointName));
     },
   },
   {

@@ -1,5 +1,5 @@
 // `cove network vnet ...`, `network vnet subnet ...`, `network vnet peering ...`: virtual networks
-// through @azure/arm-network 36 (flattened models, as az prints them). Flags and defaults are
+// through @azure/arm-network 39 (flattened models, as az prints them). Flags and defaults are
 // az's: a VNet gets 10.0.0.0/16 and its optional first subnet 10.0.0.0/24 unless told otherwise,
 // `vnet create` prints `{newVNet: ...}`, and peerings send all four allow/use flags (false unless given).
 import type { Subnet, VirtualNetwork, VirtualNetworkPeering } from "@azure/arm-network";

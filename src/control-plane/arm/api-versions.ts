@@ -1,6 +1,6 @@
 // Which api-versions each resource provider accepts, and how an unknown one is refused.
 // Sources (checked, not guessed): the SDKs in node_modules (@azure/arm-containerregistry 12 sends
-// 2025-11-01; @azure/arm-resources 6.1 sends 2025-03-01; @azure/arm-authorization 9 sends 2022-04-01
+// 2025-11-01; @azure/arm-resources 8 sends 2025-04-01 and 6.1 sent 2025-03-01; @azure/arm-authorization 9 sends 2022-04-01
 // for roleAssignments/roleDefinitions, 2015-07-01 and 2020-10-01 for its other groups), the real
 // az 2.45 (reference/az-cli.md: subscriptions 2019-11-01, resources 2021-04-01, ACR
 // 2022-02-01-preview, metadata 2015-01-01), and the ACR GA folders of reference/acr-networking.md 1.1.
@@ -40,17 +40,18 @@ const AUTHORIZATION = [
 ];
 
 // Microsoft.Network (virtual networks, subnets, peerings, private endpoints, NICs, zone groups):
-// @azure/arm-network 36 sends 2025-05-01 (azure-sdk-clients.md section 0.4); az 2.45 bundles
-// azure-mgmt-network 23.0.0b1; the rest are the GA versions of recent years.
+// @azure/arm-network 39 sends 2026-01-01 (its TypeSpec generation, read from the package), 36 sends
+// 2025-05-01 (azure-sdk-clients.md section 0.4); az 2.45 bundles azure-mgmt-network 23.0.0b1; the
+// rest are the GA versions of recent years.
 const NETWORK = [
-  "2025-05-01", "2025-03-01", "2025-01-01", "2024-10-01", "2024-07-01", "2024-05-01", "2024-03-01", "2024-01-01",
+  "2026-01-01", "2025-05-01", "2025-03-01", "2025-01-01", "2024-10-01", "2024-07-01", "2024-05-01", "2024-03-01", "2024-01-01",
   "2023-11-01", "2023-09-01", "2023-06-01", "2023-05-01", "2023-04-01", "2023-02-01", "2022-11-01", "2022-09-01",
   "2022-07-01", "2022-05-01", "2022-01-01", "2021-08-01", "2021-05-01", "2021-03-01", "2021-02-01", "2020-11-01",
   "2020-08-01", "2020-07-01", "2020-06-01", "2020-05-01", "2020-04-01", "2020-03-01",
 ];
 
-// Microsoft.Network/privateDnsZones: @azure/arm-privatedns 3.2 sends 2020-06-01; resolutionPolicy
-// on links needs 2024-06-01 (acr-networking.md 2.4).
+// Microsoft.Network/privateDnsZones: @azure/arm-privatedns 4 sends 2024-06-01, 3.2 sends
+// 2020-06-01; resolutionPolicy on links needs 2024-06-01 (acr-networking.md 2.4).
 const PRIVATE_DNS = ["2024-06-01", "2020-06-01", "2020-01-01", "2018-09-01"];
 
 const METADATA = ["2022-09-01", "2020-06-01", "2019-05-01", "2018-01-01", "2015-01-01"];
