@@ -1,15 +1,22 @@
-// Composition root (house style): load config -> open stores -> identity and access -> state view ->
-// DNS -> planes -> listeners. Nothing here decides anything; it only connects the parts and
-// owns their life-cycle.
-import { mkdir, writeFile, access as fsAccess, readFile } from "node:fs/promises";
+// Composition root (house style), as named steps a reader follows in order:
+//
+//   loadSettings -> openStorage -> openTrust -> openIdentity -> openState -> startDns ->
+//   openServerTls -> composePlanes -> composePipeline -> openListeners -> startHousekeeping
+//
+// Each step takes what the earlier ones made and returns what it made; what it opened it registers
+// on one Closers stack, so a failed start unwinds exactly what was open and `stop()` closes in
+// reverse order. Nothing here decides anything; it only connects the parts and owns their life-cycle.
+import { mkdir, readFile } from "node:fs/promises";
 import type { Socket } from "node:net";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { pino, type Logger } from "pino";
 import { loadConfig, type CoveConfig } from "./config/index.js";
 import { openStores } from "./storage/open.js";
+import type { BlobStore, MetadataStore } from "./storage/types.js";
 import { openLocalCa, type LocalCa } from "./http/tls/local-ca.js";
-import { createServerCertificates } from "./http/tls/server-certificates.js";
-import { createIdentityProvider } from "./identity/identity-provider.js";
+import { createServerCertificates, type ServerCertificates } from "./http/tls/server-certificates.js";
+import { createIdentityProvider, type LocalIdentityProvider } from "./identity/identity-provider.js";
+import { openCredentials, type Credentials } from "./identity/credentials-file.js";
 import { createAccessControl } from "./auth/access-control.js";
 import { loadOrCreateKey } from "./auth/key-file.js";
 import { createRegistryAuth } from "./data-plane/registry-auth/registry-auth.js";
@@ -32,37 +39,11 @@ import { createDenialAuditor } from "./audit/denials.js";
 import { openAuditCheckpointer } from "./audit/checkpointer.js";
 import { auditSink } from "./audit/log.js";
 import { StateHolder } from "./state/index.js";
-import { createDnsServer, type DnsServer } from "./dns/index.js";
-import { createMetrics } from "./observability/metrics.js";
+import { createDnsServer } from "./dns/index.js";
+import { createMetrics, type CoveMetrics as Metrics } from "./observability/metrics.js";
 import { createMetricsRoute } from "./observability/metrics-route.js";
 
-export interface Credentials {
-  tenantId: string;
-  subscriptionId: string;
-  clientId: string;
-  clientSecret: string;
-  authorityHost: string;
-  managementEndpoint: string;
-  registryPort: number;
-  dnsAddress: string;
-  caCertPath: string;
-}
-
-function hostPort(h: { host: string; port: number }): string {
-  return h.host.includes(":") ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try { await fsAccess(p); return true; } catch { return false; }
-}
-
-/**
- * What the default (no SNI) certificate names: the listen addresses only, never a registry. `localhost`
- * stays because it names nothing and is how a user on this host types the management URL.
- */
-function addressNames(cfg: CoveConfig): string[] {
-  return ["localhost", cfg.managementListen.host, cfg.publicAddress];
-}
+export type { Credentials } from "./identity/credentials-file.js";
 
 export interface RunningCove {
   config: CoveConfig;
@@ -76,64 +57,92 @@ export interface RunningCove {
   stop(): Promise<void>;
 }
 
-/** Starts every listener; resolves once all of them accept connections. */
-export async function start(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): Promise<RunningCove> {
+function hostPort(h: { host: string; port: number }): string {
+  return h.host.includes(":") ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`;
+}
+
+/** What is open, closed last-opened first. A closer that fails is logged; the others still run. */
+export class Closers {
+  private readonly stack: Array<{ name: string; close: () => unknown }> = [];
+  constructor(private readonly log: Logger) {}
+  push(name: string, close: () => unknown): void {
+    this.stack.push({ name, close });
+  }
+  async closeAll(): Promise<void> {
+    for (let c = this.stack.pop(); c; c = this.stack.pop()) {
+      try { await c.close(); } catch (err) { this.log.error({ err: String(err), what: c.name }, "close failed"); }
+    }
+  }
+}
+
+interface Settings { cfg: CoveConfig; log: Logger; dataDir: string }
+
+/** Step 1: config (flags > env > file > defaults), the logger (secrets redacted), the data dir (0700). */
+export async function loadSettings(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv): Promise<Settings> {
   const cfg = await loadConfig({ flags, env });
   const log: Logger = pino({ level: cfg.logLevel, base: { service: "cove" }, redact: ["req.headers.authorization", "*.password", "*.clientSecret", "*.secret"] });
   const dataDir = resolve(cfg.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  return { cfg, log, dataDir };
+}
 
-  const { blobs, meta } = await openStores(dataDir);
-  const managementEndpoint = `https://${hostPort(cfg.managementListen)}`;
-  const idp = await createIdentityProvider({ meta, dataDir, issuer: managementEndpoint });
-  const access = createAccessControl(meta);
+interface Storage { blobs: BlobStore; meta: MetadataStore }
 
-  let ca: LocalCa | undefined;
-  let caCertPath: string;
-  if (cfg.tlsCertFile && cfg.tlsKeyFile) {
-    caCertPath = resolve(cfg.tlsCertFile);
-  } else {
-    ca = await openLocalCa(dataDir);
-    caCertPath = ca.certPath;
-  }
+/** Step 2: the blob store and the metadata store of the data dir (storage/open.ts). */
+export async function openStorage(s: Settings, closers: Closers): Promise<Storage> {
+  const stores = await openStores(s.dataDir);
+  closers.push("blob store", () => stores.blobs.close());
+  closers.push("metadata store", () => stores.meta.close());
+  return stores;
+}
 
-  const credPath = join(dataDir, "credentials.json");
-  let credentials: Credentials;
-  if (await exists(credPath)) {
-    credentials = JSON.parse(await readFile(credPath, "utf8")) as Credentials;
-  } else {
-    const boot = await idp.bootstrap();
-    credentials = {
-      tenantId: boot.tenantId,
-      subscriptionId: boot.subscriptionId,
-      clientId: boot.clientId,
-      clientSecret: boot.clientSecret,
-      authorityHost: managementEndpoint,
-      managementEndpoint,
-      registryPort: cfg.registryPort,
-      dnsAddress: hostPort(cfg.dnsListen),
-      caCertPath,
-    };
-    await writeFile(credPath, JSON.stringify(credentials, null, 2) + "\n", { mode: 0o600 });
-    log.info({ path: credPath }, "first start: wrote bootstrap credentials");
-  }
+interface Trust { ca?: LocalCa; caCertPath: string }
 
-  const metrics = createMetrics();
+/** Step 3: what clients trust: the operator's certificate when configured, else Cove's local CA. */
+export async function openTrust(s: Settings): Promise<Trust> {
+  if (s.cfg.tlsCertFile && s.cfg.tlsKeyFile) return { caCertPath: resolve(s.cfg.tlsCertFile) };
+  const ca = await openLocalCa(s.dataDir);
+  return { ca, caCertPath: ca.certPath };
+}
 
-  // ONE view of registries and the network, rebuilt on the store's change feed after every committed
-  // write: the data plane's registry lookup, the decision, the DNS views and the listeners read it.
-  const state = await StateHolder.open({
-    meta, suffix: cfg.loginServerSuffix, publicAddress: cfg.publicAddress,
-    onError: (err, what) => log.error({ err: String(err), what }, "state view: rebuild or subscriber failed"),
+interface Identity { idp: LocalIdentityProvider; access: ReturnType<typeof createAccessControl>; credentials: Credentials; managementEndpoint: string }
+
+/** Step 4: the identity provider, access control from role assignments, and credentials.json (first start: bootstrap). */
+export async function openIdentity(s: Settings, st: Storage, trust: Trust): Promise<Identity> {
+  const managementEndpoint = `https://${hostPort(s.cfg.managementListen)}`;
+  const idp = await createIdentityProvider({ meta: st.meta, dataDir: s.dataDir, issuer: managementEndpoint });
+  const access = createAccessControl(st.meta);
+  const { credentials, created, path } = await openCredentials(s.dataDir, () => idp.bootstrap(), {
+    managementEndpoint, registryPort: s.cfg.registryPort, dnsAddress: hostPort(s.cfg.dnsListen), caCertPath: trust.caCertPath,
   });
+  if (created) s.log.info({ path }, "first start: wrote bootstrap credentials");
+  return { idp, access, credentials, managementEndpoint };
+}
 
-  // DNS first: the operator wants a start that cannot serve DNS to fail loudly, before any HTTP
-  // listener is up (DESIGN.md section 2, face 3).
-  const dns: DnsServer = createDnsServer({
+/**
+ * Step 5: ONE view of registries and the network, rebuilt on the store's change feed after every
+ * committed write: the data plane's registry lookup, the decision, the DNS views and the listeners read it.
+ */
+export async function openState(s: Settings, st: Storage, closers: Closers): Promise<StateHolder> {
+  const state = await StateHolder.open({
+    meta: st.meta, suffix: s.cfg.loginServerSuffix, publicAddress: s.cfg.publicAddress,
+    onError: (err, what) => s.log.error({ err: String(err), what }, "state view: rebuild or subscriber failed"),
+  });
+  closers.push("state view", () => state.close());
+  return state;
+}
+
+/**
+ * Step 6: DNS, before any HTTP listener: a start that cannot serve DNS fails loudly, naming the
+ * address and the three ways to choose another (DESIGN.md section 2, face 3).
+ */
+export async function startDns(s: Settings, state: StateHolder, metrics: Metrics, closers: Closers): Promise<{ host: string; port: number }> {
+  const { cfg } = s;
+  const dns = createDnsServer({
     listen: cfg.dnsListen,
     snapshot: () => state.current().network,
     upstream: cfg.dnsUpstream,
-    log: log.child({ component: "dns" }),
+    log: s.log.child({ component: "dns" }),
     onQuery: (view, rcode) => metrics.dnsQuery(view, rcode),
     tcp: {
       queryTimeoutMs: cfg.dnsTcpQueryTimeoutSeconds * 1000,
@@ -146,46 +155,79 @@ export async function start(flags: Record<string, string | undefined>, env: Node
   try {
     await dns.start();
   } catch (err) {
-    await state.close();
-    await meta.close();
-    await blobs.close();
     const code = (err as NodeJS.ErrnoException).code ?? "error";
     throw new Error(`cannot start the DNS server on ${hostPort(cfg.dnsListen)} (UDP and TCP): ${code}: ${(err as Error).message}. ` +
       "Free that address or choose another with --dns-listen / COVE_DNS_LISTEN / dnsListen (port 0 picks a free port).");
   }
-  const dnsAddress = { host: cfg.dnsListen.host, port: dns.address().udp.port };
+  closers.push("dns server", () => dns.stop());
+  return { host: cfg.dnsListen.host, port: dns.address().udp.port };
+}
 
-  // Every listener, private ones included, presents the same material: chosen by SNI, wildcards for
-  // login servers and data endpoints, the address certificate without SNI (src/http/tls/server-certificates.ts).
-  // One object for the Cove's life: a new location only adds a context its `sni` finds.
-  const certificates = ca ? await createServerCertificates(ca, { suffix: cfg.loginServerSuffix, addresses: addressNames(cfg) }) : undefined;
-  await certificates?.addLocations(state.current().locations());
-  // A registry in a new location gets its data-endpoint wildcard before its write is answered.
-  const unsubscribeCertificates = state.subscribe(async (view) => {
-    const added = await certificates?.addLocations(view.locations());
-    if (added?.length) log.info({ locations: added }, "issued data endpoint certificates");
-  });
-  const material: TlsMaterial = certificates?.material ?? { cert: await readFile(cfg.tlsCertFile!), key: await readFile(cfg.tlsKeyFile!) };
-  const fixed: Listener[] = [];
-  let privateListeners: PrivateListeners | undefined;
+interface ServerTls { material: TlsMaterial; certificates?: ServerCertificates }
 
+/**
+ * Step 7: what every listener presents, private ones included: chosen by SNI, wildcards for login
+ * servers and data endpoints, the address certificate without SNI (http/tls/server-certificates.ts).
+ * One object for the Cove's life: a registry in a new location gets its data-endpoint wildcard
+ * (a subscriber of the view) before its write is answered. The default certificate names the
+ * listen addresses only, never a registry; `localhost` because that is how a user on this host types it.
+ */
+export async function openServerTls(s: Settings, trust: Trust, state: StateHolder, closers: Closers): Promise<ServerTls> {
+  const { cfg, log } = s;
+  if (!trust.ca) return { material: { cert: await readFile(cfg.tlsCertFile!), key: await readFile(cfg.tlsKeyFile!) } };
+  const addresses = ["localhost", cfg.managementListen.host, cfg.publicAddress];
+  const certificates = await createServerCertificates(trust.ca, { suffix: cfg.loginServerSuffix, addresses });
+  await certificates.addLocations(state.current().locations());
+  closers.push("data-endpoint certificates", state.subscribe(async (view) => {
+    const added = await certificates.addLocations(view.locations());
+    if (added.length) log.info({ locations: added }, "issued data endpoint certificates");
+  }));
+  return { material: certificates.material, certificates };
+}
+
+interface Planes {
+  routes: PipelineDeps["management"]["routes"];
+  verifyToken: PipelineDeps["management"]["verifyToken"];
+  dataPlane: ReturnType<typeof createDataPlane>;
+  denials: ReturnType<typeof createDenialAuditor>;
+  /** Set once the private listeners exist (step 10): the endpoints' `listenerStatus` comes from them. */
+  privateListeners?: PrivateListeners;
+}
+
+/** Step 8: the registry (data plane with ACR auth) and the management surfaces, with their audit. */
+export async function composePlanes(s: Settings, st: Storage, id: Identity, state: StateHolder, metrics: Metrics, closers: Closers): Promise<Planes> {
+  const { cfg, log, dataDir } = s;
+  const { meta, blobs } = st;
+  const { idp, access, credentials } = id;
+  // The audit log's head is signed with a key in the data dir, so truncation and rewrites show. Opened
+  // first, closed last: its final checkpoint covers the denial summary and failed-login counts below.
+  const checkpoints = await openAuditCheckpointer({ meta, dataDir, log, intervalMs: Math.max(1, cfg.auditCheckpointSeconds) * 1000 });
+  closers.push("audit checkpoints", () => checkpoints.close());
   // Logins, token issues and service-principal changes are audited (DESIGN.md section 2, face 4).
   const audit = auditSink(meta);
-  // Tokens count only at the surface they were minted for (auth/audiences.ts).
-  const mgmtAudiences = managementAudiences(cfg.managementListen);
+  const denials = createDenialAuditor(meta, log, {
+    limit: cfg.auditDenialLimit,
+    windowMs: Math.max(1, cfg.auditDenialWindowSeconds) * 1000,
+    maxSources: cfg.auditDenialSources,
+  });
+  closers.push("denial auditor", () => denials.close());
   // Every password check, on both listeners, shares one set of failure limits and one exact audit.
-  const loginThrottle = createLoginThrottle({
+  const throttle = createLoginThrottle({
     userLimit: cfg.loginFailureLimit,
     sourceLimit: cfg.loginSourceFailureLimit,
     windowSeconds: Math.max(1, cfg.loginFailureWindowSeconds),
     audit,
     onAuditError: (err, lost) => log.error({ err: String(err), lost }, "failed-login audit append failed"),
   });
-  const registryAuth = createRegistryAuth({ meta, idp, access, log, audit, armAudiences: mgmtAudiences, throttle: loginThrottle });
+  closers.push("login throttle", () => throttle.close());
+  // Tokens count only at the surface they were minted for (auth/audiences.ts).
+  const audiences = managementAudiences(cfg.managementListen);
+  const registryAuth = createRegistryAuth({ meta, idp, access, log, audit, armAudiences: audiences, throttle });
   // Data-endpoint URLs are signed with a key kept in the data dir, so a redirect issued just
   // before a restart still works after it.
-  const dataEndpointKey = await loadOrCreateKey(join(dataDir, "keys", "data-endpoint.key"));
+  const dataEndpointKey = await loadOrCreateKey(resolve(dataDir, "keys", "data-endpoint.key"));
   const dataPlane = createDataPlane({ meta, blobs, auth: registryAuth, log, uploadTtlMs: cfg.uploadTtlMinutes * 60_000, dataEndpointKey });
+  const planes: Planes = { routes: {}, verifyToken: (t) => idp.verifyAccessToken(t, audiences), dataPlane, denials };
   const arm = createManagementApi({
     meta, access, log,
     tenantId: credentials.tenantId,
@@ -194,151 +236,154 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     registryPort: cfg.registryPort,
     // Writes are answered once the view (and the listeners, a subscriber of it) include them.
     caughtUp: () => state.caughtUp(),
-    // The endpoint's `listenerStatus` comes from the listeners themselves (created below).
-    listenerStatus: (ip) => privateListeners?.status(ip) ?? { state: "Pending" },
+    listenerStatus: (ip) => planes.privateListeners?.status(ip) ?? { state: "Pending" },
   });
-  const denials = createDenialAuditor(meta, log, {
-    limit: cfg.auditDenialLimit,
-    windowMs: Math.max(1, cfg.auditDenialWindowSeconds) * 1000,
-    maxSources: cfg.auditDenialSources,
-  });
-  // The audit log's head is signed with a key in the data dir, so truncation and rewrites show.
-  const checkpoints = await openAuditCheckpointer({ meta, dataDir, log, intervalMs: Math.max(1, cfg.auditCheckpointSeconds) * 1000 });
-  const deniedConnections = createDeniedConnections({ mode: cfg.privateEndpointDenyMode });
-  const onDenial = (d: NetworkDenial) => {
-    metrics.denial(d.decision.reason, d.via.kind);
-    denials.recordNetwork(d);
-  };
-
   const health = async (ctx: { method: string; rawPath: string }): Promise<HandlerResult | undefined> =>
     ctx.method === "GET" && ctx.rawPath === "/healthz" ? { status: 200, body: { status: "ok" } } : undefined;
+  planes.routes = {
+    health,
+    identity: createIdentityRoutes(idp, { audit, throttle }),
+    audienceGuard: createAudienceGuard(idp, { audiences, audit }),
+    servicePrincipals: createServicePrincipalRoutes(idp, access, { audit }),
+    auditLog: createAuditRoutes(meta, access, credentials.subscriptionId, checkpoints),
+    metrics: createMetricsRoute(metrics, access, credentials.subscriptionId),
+    arm: arm.handle,
+  };
+  return planes;
+}
 
-  const trustedProxies = new Set(cfg.trustedProxies);
-  const deps: PipelineDeps = {
+/** Step 9: the one request pipeline's dependencies (http/pipeline.ts says what happens to a request). */
+export function composePipeline(s: Settings, planes: Planes, state: StateHolder, metrics: Metrics): PipelineDeps {
+  const { cfg, log } = s;
+  const denied = createDeniedConnections({ mode: cfg.privateEndpointDenyMode });
+  const onDenial = (d: NetworkDenial) => {
+    metrics.denial(d.decision.reason, d.via.kind);
+    planes.denials.recordNetwork(d);
+  };
+  return {
     log,
-    trustedProxies,
-    management: {
-      routes: {
-        health,
-        identity: createIdentityRoutes(idp, { audit, throttle: loginThrottle }),
-        audienceGuard: createAudienceGuard(idp, { audiences: mgmtAudiences, audit }),
-        servicePrincipals: createServicePrincipalRoutes(idp, access, { audit }),
-        auditLog: createAuditRoutes(meta, access, credentials.subscriptionId, checkpoints),
-        metrics: createMetricsRoute(metrics, access, credentials.subscriptionId),
-        arm: arm.handle,
-      },
-      verifyToken: (t) => idp.verifyAccessToken(t, mgmtAudiences),
-      mapError: (err, ctx) => mapArmError(err, ctx, { log }),
-    },
+    trustedProxies: new Set(cfg.trustedProxies),
+    management: { routes: planes.routes, verifyToken: planes.verifyToken, mapError: (err, ctx) => mapArmError(err, ctx, { log }) },
     registry: {
       byHost: (h) => state.current().registryByHost(h),
-      handle: (ctx, registry) => dataPlane.handle(ctx, registry),
+      handle: (ctx, registry) => planes.dataPlane.handle(ctx, registry),
       mapError: ociErrorResult,
       unknownHost: unknownHostResult,
     },
-    onDenied: (ctx, status, registry) => denials.record(ctx, status, registry),
-    network: { snapshot: () => state.current().network, denied: deniedConnections, onDenial },
+    onDenied: (ctx, status, registry) => planes.denials.record(ctx, status, registry),
+    network: { snapshot: () => state.current().network, denied, onDenial },
     onRequest: (listener, status) => metrics.request(listener, status),
     bodyProgress: { intervalMs: cfg.bodyProgressTimeoutSeconds * 1000, minBytes: cfg.bodyProgressMinBytes },
   };
+}
 
+interface Listeners { fixed: Listener[]; privateListeners: PrivateListeners }
+
+/**
+ * Step 10: the management and public listeners, then one listener per private endpoint IP, following
+ * the view (the holder awaits their reconcile before a writer is answered). Closed gracefully: held
+ * connections cut, in-flight requests given `shutdownGraceSeconds`, idle keep-alives closed at once.
+ */
+export async function openListeners(s: Settings, deps: PipelineDeps, tls: ServerTls, state: StateHolder, planes: Planes, metrics: Metrics, closers: Closers): Promise<Listeners> {
+  const { cfg, log } = s;
   const handshakeTimeoutMs = cfg.tlsHandshakeTimeoutSeconds * 1000;
-  const track = (info: ListenerInfo) => (socket: Socket) => metrics.trackConnection(listenerLabel(info), socket);
-  async function listen(info: ListenerInfo): Promise<void> {
-    fixed.push(await openListener({ info, material, onRequest: createRequestHandler(deps, info), log, onConnection: track(info), handshakeTimeoutMs }));
-  }
-  try {
-    await listen({ kind: "management", address: cfg.managementListen.host, port: cfg.managementListen.port });
-    await listen({ kind: "registry", via: "public", address: cfg.publicAddress, port: cfg.registryPort });
-  } catch (err) {
-    await Promise.all(fixed.map((l) => l.close(true)));
-    await dns.stop();
-    await loginThrottle.close();
-    await denials.close();
-    await checkpoints.close();
-    await state.close();
-    await meta.close();
-    await blobs.close();
-    throw err;
-  }
-
+  const denied = deps.network!.denied;
+  const fixed: Listener[] = [];
   const pl = new PrivateListeners({
     port: cfg.registryPort,
     log,
-    material: () => material,
+    material: () => tls.material,
     onRequest: (info) => createRequestHandler(deps, info),
     snapshot: () => state.current().network,
-    denied: deniedConnections,
-    trustedProxies,
+    denied,
+    trustedProxies: deps.trustedProxies,
     reserved: new Set([cfg.publicAddress]),
-    onDenial,
+    onDenial: deps.network!.onDenial,
     onConnection: (socket, info) => metrics.trackConnection(listenerLabel(info), socket),
     handshakeTimeoutMs,
   });
-  privateListeners = pl;
-  // The listeners follow the view; the holder awaits the reconcile before writers are answered.
-  const unsubscribe = state.subscribe(() => pl.reconcile());
+  closers.push("listeners", () => closeGracefully(fixed, pl, cfg.shutdownGraceSeconds, () => denied.closeAll()));
+  const track = (info: ListenerInfo) => (socket: Socket) => metrics.trackConnection(listenerLabel(info), socket);
+  for (const info of [
+    { kind: "management", address: cfg.managementListen.host, port: cfg.managementListen.port },
+    { kind: "registry", via: "public", address: cfg.publicAddress, port: cfg.registryPort },
+  ] as ListenerInfo[]) {
+    fixed.push(await openListener({ info, material: tls.material, onRequest: createRequestHandler(deps, info), log, onConnection: track(info), handshakeTimeoutMs }));
+  }
+  planes.privateListeners = pl;
+  closers.push("private listeners follow the view", state.subscribe(() => pl.reconcile()));
   await pl.reconcile();
-  metrics.bindGauges({ privateListeners: () => pl.addresses().length, heldConnections: () => deniedConnections.size() });
+  metrics.bindGauges({ privateListeners: () => pl.addresses().length, heldConnections: () => denied.size() });
+  return { fixed, privateListeners: pl };
+}
 
-  // Server certificates are renewed well before their 90 days run out (http/tls/server-certificates.ts).
+async function closeGracefully(fixed: Listener[], pl: PrivateListeners, graceSeconds: number, cutHeld: () => void): Promise<void> {
+  cutHeld();
+  const listeners = [...fixed, ...pl.listeners()];
+  const closed = Promise.all([...fixed.map((l) => l.close(false)), pl.close(false)]);
+  // Keep-alive connections go idle as their last request finishes: close each as soon as it does,
+  // rather than waiting for the keep-alive timeout.
+  const reaper = setInterval(() => { for (const l of listeners) l.server.closeIdleConnections(); }, 50);
+  for (const l of listeners) l.server.closeIdleConnections();
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((ok) => { timer = setTimeout(ok, graceSeconds * 1000); });
+  await Promise.race([closed, grace]);
+  clearInterval(reaper);
+  clearTimeout(timer);
+  for (const l of listeners) for (const sock of l.connections) sock.destroy();
+  await closed;
+}
+
+/** Step 11: the timers: server certificates renewed well before their 90 days end; expired uploads reclaimed. */
+export function startHousekeeping(s: Settings, tls: ServerTls, listeners: Listeners, planes: Planes, closers: Closers): void {
+  const { log } = s;
   const renewer = setInterval(() => {
-    certificates?.renewIfDue().then((renewed) => {
+    tls.certificates?.renewIfDue().then((renewed) => {
       if (!renewed) return;
-      for (const l of fixed) l.setSecureContext(material);
-      pl.setSecureContext(material);
+      for (const l of listeners.fixed) l.setSecureContext(tls.material);
+      listeners.privateListeners.setSecureContext(tls.material);
       log.info("renewed the server certificates");
     }, (e) => log.error({ err: String(e) }, "server certificate renewal failed; retrying at the next check"));
   }, 6 * 3600_000);
   renewer.unref();
-
   const sweeper = setInterval(() => {
-    dataPlane.sweep().then((n) => n && log.info({ reclaimed: n }, "expired upload sessions reclaimed"), (e) => log.warn({ err: String(e) }, "upload sweep failed"));
+    planes.dataPlane.sweep().then((n) => n && log.info({ reclaimed: n }, "expired upload sessions reclaimed"), (e) => log.warn({ err: String(e) }, "upload sweep failed"));
   }, 60_000);
   sweeper.unref();
+  closers.push("timers", () => { clearInterval(renewer); clearInterval(sweeper); });
+}
 
-  log.info({
-    management: managementEndpoint,
-    registry: `https://${hostPort({ host: cfg.publicAddress, port: cfg.registryPort })}`,
-    dns: hostPort(dnsAddress),
-    privateEndpointListeners: pl.addresses().length,
-    dataDir,
-  }, "cove is serving");
-
-  let stopping: Promise<void> | undefined;
-  async function stop(): Promise<void> {
-    stopping ??= (async () => {
-      clearInterval(sweeper);
-      clearInterval(renewer);
-      unsubscribe();
-      unsubscribeCertificates();
-      deniedConnections.closeAll();
-      const listeners = [...fixed, ...pl.listeners()];
-      const closed = Promise.all([...fixed.map((l) => l.close(false)), pl.close(false)]);
-      // Keep-alive connections go idle as their last request finishes: close each as soon as it does,
-      // rather than waiting for the keep-alive timeout.
-      const reaper = setInterval(() => { for (const l of listeners) l.server.closeIdleConnections(); }, 50);
-      for (const l of listeners) l.server.closeIdleConnections();
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<void>((ok) => { timer = setTimeout(ok, cfg.shutdownGraceSeconds * 1000); });
-      await Promise.race([closed, grace]);
-      clearInterval(reaper);
-      clearTimeout(timer);
-      for (const l of listeners) for (const s of l.connections) s.destroy();
-      await closed;
-      await dns.stop();
-      // The denial summary and the failed-login counts first, so the last checkpoint covers them.
-      await loginThrottle.close();
-      await denials.close();
-      await checkpoints.close();
-      await state.close();
-      await meta.close();
-      await blobs.close();
-      log.info("stopped");
-    })();
-    return stopping;
+/** Starts every listener; resolves once all of them accept connections. A failed start closes what it opened. */
+export async function start(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): Promise<RunningCove> {
+  const s = await loadSettings(flags, env);
+  const closers = new Closers(s.log);
+  try {
+    const st = await openStorage(s, closers);
+    const trust = await openTrust(s);
+    const id = await openIdentity(s, st, trust);
+    const metrics = createMetrics();
+    const state = await openState(s, st, closers);
+    const dnsAddress = await startDns(s, state, metrics, closers);
+    const tls = await openServerTls(s, trust, state, closers);
+    const planes = await composePlanes(s, st, id, state, metrics, closers);
+    const deps = composePipeline(s, planes, state, metrics);
+    const listeners = await openListeners(s, deps, tls, state, planes, metrics, closers);
+    startHousekeeping(s, tls, listeners, planes, closers);
+    const pl = listeners.privateListeners;
+    s.log.info({
+      management: id.managementEndpoint,
+      registry: `https://${hostPort({ host: s.cfg.publicAddress, port: s.cfg.registryPort })}`,
+      dns: hostPort(dnsAddress),
+      privateEndpointListeners: pl.addresses().length,
+      dataDir: s.dataDir,
+    }, "cove is serving");
+    let stopping: Promise<void> | undefined;
+    const stop = () => (stopping ??= closers.closeAll().then(() => s.log.info("stopped")));
+    return { config: s.cfg, credentials: id.credentials, dnsAddress, privateListenerAddresses: () => pl.addresses(), pipelineDeps: deps, stop };
+  } catch (err) {
+    await closers.closeAll();
+    throw err;
   }
-  return { config: cfg, credentials, dnsAddress, privateListenerAddresses: () => pl.addresses(), pipelineDeps: deps, stop };
 }
 
 /** `cove serve`: start, then stop cleanly on SIGTERM/SIGINT. */
