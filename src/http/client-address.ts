@@ -6,9 +6,6 @@ import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
 import { unwrapMapped } from "../network-policy/ip-address.js";
 
-// TODO(lead): callers move to unwrapMapped once the helpers editing them are done.
-export const unmapIpv4 = unwrapMapped;
-
 export function clientAddress(req: IncomingMessage, trustedProxies: ReadonlySet<string>): string {
   const peer = unwrapMapped(req.socket.remoteAddress ?? "");
   if (!trustedProxies.has(peer)) return peer;

@@ -18,7 +18,7 @@ import type { RequestListener } from "node:http";
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import { decide, type NetworkSnapshot } from "../network-policy/index.js";
-import { unmapIpv4 } from "./client-address.js";
+import { unwrapMapped } from "../network-policy/ip-address.js";
 import type { DeniedConnections } from "./denied-connections.js";
 import { resetSocket } from "./denied-connections.js";
 import { openListener, type Listener, type TlsMaterial } from "./listener.js";
@@ -84,7 +84,7 @@ export class PrivateListeners {
    * served by the public listener), Failed with the bind error, or Pending before the first attempt.
    */
   status(ip: string): PrivateListenerStatus {
-    const addr = unmapIpv4(ip);
+    const addr = unwrapMapped(ip);
     if (this.open.has(addr) || this.o.reserved.has(addr)) return { state: "Listening" };
     const f = this.failures.get(addr);
     if (f) return { state: "Failed", error: f.error, ...(f.hint ? { hint: f.hint } : {}) };
@@ -105,9 +105,9 @@ export class PrivateListeners {
   }
 
   private decideSocket(socket: Socket): ReturnType<typeof decide> | undefined {
-    const clientIp = unmapIpv4(socket.remoteAddress ?? "");
+    const clientIp = unwrapMapped(socket.remoteAddress ?? "");
     if (this.o.trustedProxies.has(clientIp)) return undefined;
-    const address = unmapIpv4(socket.localAddress ?? "");
+    const address = unwrapMapped(socket.localAddress ?? "");
     return decide(this.o.snapshot(), { kind: "private", address }, clientIp);
   }
 
@@ -115,8 +115,8 @@ export class PrivateListeners {
     const d = this.decideSocket(socket);
     // "forbidden" needs a Host header (another registry's name): only a request can be refused that way.
     if (!d || d.allow || d.effect !== "drop") { admit(socket); return; }
-    const address = unmapIpv4(socket.localAddress ?? "");
-    this.o.onDenial({ decision: d, via: { kind: "private", address }, clientIp: unmapIpv4(socket.remoteAddress ?? ""), phase: "accept" });
+    const address = unwrapMapped(socket.localAddress ?? "");
+    this.o.onDenial({ decision: d, via: { kind: "private", address }, clientIp: unwrapMapped(socket.remoteAddress ?? ""), phase: "accept" });
     this.o.denied.deny(socket, () => {
       const again = this.decideSocket(socket);
       if (again && !again.allow && again.effect === "drop") return false;
@@ -130,7 +130,7 @@ export class PrivateListeners {
   private async apply(): Promise<void> {
     if (this.closed) return;
     const snapshot = this.o.snapshot();
-    const wanted = new Set(snapshot.endpointAddresses().map((a) => unmapIpv4(a.ip)));
+    const wanted = new Set(snapshot.endpointAddresses().map((a) => unwrapMapped(a.ip)));
     for (const ip of this.o.reserved) {
       if (wanted.delete(ip)) this.o.log.warn({ address: ip, port: this.o.port }, "a private endpoint IP equals the public address; the public listener serves it");
     }
@@ -140,7 +140,7 @@ export class PrivateListeners {
     for (const [ip, l] of this.open) {
       if (wanted.has(ip)) continue;
       this.open.delete(ip);
-      this.o.denied.cut((s) => unmapIpv4(s.localAddress ?? "") === ip && s.localPort === this.o.port);
+      this.o.denied.cut((s) => unwrapMapped(s.localAddress ?? "") === ip && s.localPort === this.o.port);
       closing.push(l.close(true));
       this.o.log.info({ address: ip, port: this.o.port }, "private endpoint listener closed");
     }
@@ -177,7 +177,7 @@ export class PrivateListeners {
       for (const socket of [...l.connections]) {
         const d = this.decideSocket(socket);
         if (!d || d.allow || d.effect !== "drop") continue;
-        this.o.onDenial({ decision: d, via: { kind: "private", address: ip }, clientIp: unmapIpv4(socket.remoteAddress ?? ""), phase: "recheck" });
+        this.o.onDenial({ decision: d, via: { kind: "private", address: ip }, clientIp: unwrapMapped(socket.remoteAddress ?? ""), phase: "recheck" });
         resetSocket(socket);
       }
     }

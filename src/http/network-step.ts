@@ -5,7 +5,7 @@
 import type { Socket } from "node:net";
 import type { Decision, Via } from "../network-policy/index.js";
 import type { HandlerResult, ListenerInfo } from "./types.js";
-import { unmapIpv4 } from "./client-address.js";
+import { unwrapMapped } from "../network-policy/ip-address.js";
 import { OCI_ERRORS, catalogueMessage } from "../data-plane/errors.js";
 
 export type Denied = Extract<Decision, { allow: false }>;
@@ -23,7 +23,7 @@ export interface NetworkDenial {
 
 /** The listener a socket arrived on, as the decision names it: the local address comes from the socket. */
 export function viaOf(listener: ListenerInfo, socket: Socket | undefined): Via {
-  const address = socket?.localAddress ? unmapIpv4(socket.localAddress) : listener.address;
+  const address = socket?.localAddress ? unwrapMapped(socket.localAddress) : listener.address;
   return { kind: listener.via === "private" ? "private" : "public", address };
 }
 
