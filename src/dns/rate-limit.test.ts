@@ -35,6 +35,15 @@ test("the bucket refills at the rate and never holds more than one second's wort
   assert.equal(tally(Array.from({ length: 20 }, () => rrl.check("192.0.2.7", "a/1"))).send, 10);
 });
 
+test("a share of the rate under 1 (dnsThreads above dnsRateLimit) still sends: one token, refilled at the share", () => {
+  const { rrl, advance } = limiter(0.5, 0);
+  assert.deepEqual([rrl.check("192.0.2.7", "a/1"), rrl.check("192.0.2.7", "a/1")], ["send", "dropped"]);
+  advance(1000); // half a token
+  assert.equal(rrl.check("192.0.2.7", "a/1"), "dropped");
+  advance(1000);
+  assert.equal(rrl.check("192.0.2.7", "a/1"), "send");
+});
+
 test("over T seconds of flood an account sends at most rate x (T + 1)", () => {
   const { rrl, advance } = limiter(50, 2);
   let sent = 0;

@@ -15,6 +15,8 @@
 // worth, so over any interval of T seconds an account sends at most rate * (T + 1) full answers.
 // Over the rate, responses are dropped, except every `slip`-th, which is sent as an empty answer
 // with TC set: a real client behind a forged-looking flood still gets through, over TCP.
+// With several UDP threads each holds its own limiter at rate / threads (index.ts), so the sum keeps
+// the bound above; a bucket holds at least one token, or a rate under 1 would send nothing at all.
 
 import type { Logger } from "pino";
 
@@ -72,12 +74,13 @@ export class ResponseRateLimiter {
     const key = sourcePrefix(source) + " " + kind;
     const now = this.now();
     let acct = this.accounts.get(key);
+    const capacity = Math.max(1, rate);
     if (acct === undefined) {
       if (this.accounts.size >= this.maxAccounts) this.makeRoom(now);
-      acct = { tokens: rate, at: now, limited: 0 };
+      acct = { tokens: capacity, at: now, limited: 0 };
       this.accounts.set(key, acct);
     } else {
-      acct.tokens = Math.min(rate, acct.tokens + ((now - acct.at) * rate) / 1000);
+      acct.tokens = Math.min(capacity, acct.tokens + ((now - acct.at) * rate) / 1000);
       acct.at = now;
     }
     if (acct.tokens >= 1) {
@@ -93,8 +96,9 @@ export class ResponseRateLimiter {
   /** Full accounts are the same as new ones, so they go first; if that frees too little, the oldest go. */
   private makeRoom(now: number): void {
     const rate = this.opts.responsesPerSecond;
+    const capacity = Math.max(1, rate);
     for (const [key, a] of this.accounts) {
-      if (a.tokens + ((now - a.at) * rate) / 1000 >= rate) this.accounts.delete(key);
+      if (a.tokens + ((now - a.at) * rate) / 1000 >= capacity) this.accounts.delete(key);
     }
     // Still nearly full: a spread flood. Drop the oldest tenth at once so this sweep stays rare.
     const target = Math.floor(this.maxAccounts * 0.9);
