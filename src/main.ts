@@ -140,17 +140,19 @@ export async function startDns(s: Settings, state: StateHolder, metrics: Metrics
   const { cfg } = s;
   const dns = createDnsServer({
     listen: cfg.dnsListen,
-    snapshot: () => state.current().network,
+    state,
+    threads: cfg.dnsThreads,
     upstream: cfg.dnsUpstream,
     log: s.log.child({ component: "dns" }),
-    onQuery: (view, rcode) => metrics.dnsQuery(view, rcode),
+    onQuery: (view, rcode, count) => metrics.dnsQuery(view, rcode, count),
+    onThreadQueries: (thread, count) => metrics.dnsThreadQueries(thread, count),
     tcp: {
       queryTimeoutMs: cfg.dnsTcpQueryTimeoutSeconds * 1000,
       maxConnections: cfg.dnsTcpMaxConnections,
       maxConnectionsPerSource: cfg.dnsTcpMaxConnectionsPerSource,
     },
     rateLimit: { responsesPerSecond: cfg.dnsRateLimit, slip: cfg.dnsRateLimitSlip },
-    onRateLimit: (action) => metrics.dnsRateLimited(action),
+    onRateLimit: (action, count) => metrics.dnsRateLimited(action, count),
   });
   try {
     await dns.start();

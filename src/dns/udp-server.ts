@@ -1,6 +1,8 @@
 // DNS over UDP (RFC 1035 section 4.2.1): one datagram, one answer, sent back to where it came from.
 // Nothing a client sends may stop the socket: every handler error is logged and the next datagram
-// is served.
+// is served. With reusePort (dnsThreads > 1) several sockets, one per thread, bind the same address
+// and the kernel spreads the datagrams over them (SO_REUSEPORT: by a hash of the source and
+// destination, so one client port always reaches the same socket).
 
 import dgram from "node:dgram";
 import { isIPv6 } from "node:net";
@@ -12,10 +14,12 @@ import { unwrapMapped } from "../network-policy/ip-address.js";
 export class UdpServer {
   private socket: dgram.Socket | undefined;
 
-  constructor(private readonly responder: Responder, private readonly log: Logger) {}
+  constructor(private readonly responder: Responder, private readonly log: Logger, private readonly reusePort = false) {}
 
   async listen(host: string, port: number): Promise<void> {
-    const socket = dgram.createSocket(isIPv6(host) ? "udp6" : "udp4");
+    // Only when asked: SO_REUSEPORT also lets another process of the same user join the port and
+    // receive a share of the queries, so a single-threaded server keeps the port to itself.
+    const socket = dgram.createSocket({ type: isIPv6(host) ? "udp6" : "udp4", reusePort: this.reusePort });
     socket.on("message", (msg, rinfo) => this.onMessage(socket, msg, rinfo));
     await new Promise<void>((resolve, reject) => {
       socket.once("error", reject);

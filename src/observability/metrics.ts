@@ -8,6 +8,9 @@
 //   cove_dns_queries_total{view,rcode}               DNS answers by the client's view and the rcode name
 //   cove_dns_rrl_total{action}                       UDP responses withheld by response rate limiting:
 //                                                    dropped, or slipped (sent empty with TC set)
+//   cove_dns_thread_queries_total{thread}            DNS answers per thread (dnsThreads): "0" is the main
+//                                                    thread (its UDP socket and all TCP); worker threads'
+//                                                    counts arrive in batches, at most ~250 ms late
 //   cove_http_received_bytes_total{listener}         bytes read from clients' TCP connections (TLS included)
 //   cove_http_sent_bytes_total{listener}             bytes written to them (TLS included)
 //   cove_private_endpoint_listeners                  endpoint IPs listening right now
@@ -23,10 +26,12 @@ export interface CoveMetrics {
   readonly registry: Registry;
   request(listener: string, status: number): void;
   denial(reason: string, listener: string): void;
-  /** The DNS server's onQuery hook. */
-  dnsQuery(view: string, rcode: string): void;
+  /** The DNS server's onQuery hook (count: a worker thread's batch). */
+  dnsQuery(view: string, rcode: string, count?: number): void;
   /** The DNS server's onRateLimit hook. */
-  dnsRateLimited(action: "dropped" | "slipped"): void;
+  dnsRateLimited(action: "dropped" | "slipped", count?: number): void;
+  /** The DNS server's onThreadQueries hook. */
+  dnsThreadQueries(thread: string, count: number): void;
   /** Counts a connection's bytes under its listener label until it closes. */
   trackConnection(listener: string, socket: Socket): void;
   /** Where the gauges read their values (the listener manager and the drop pool exist later). */
@@ -64,12 +69,13 @@ export function createMetrics(): CoveMetrics {
   const requests = new Counter({ name: "cove_http_requests_total", help: "Answered HTTP requests by listener (management, public, private) and status.", labelNames: ["listener", "status"], registers: [registry] });
   const denials = new Counter({ name: "cove_network_denials_total", help: "Requests and connections refused by the network decision, by reason and listener.", labelNames: ["reason", "listener"], registers: [registry] });
   const dns = new Counter({ name: "cove_dns_queries_total", help: "DNS queries answered, by the client's view and the response code.", labelNames: ["view", "rcode"], registers: [registry] });
-  const dnsChildren = new Map<string, { inc(): void }>();
+  const dnsChildren = new Map<string, { inc(value?: number): void }>();
   const rrl = new Counter({ name: "cove_dns_rrl_total", help: "UDP DNS responses withheld by response rate limiting: dropped, or slipped (sent empty and truncated).", labelNames: ["action"], registers: [registry] });
   // Bound once (a flood calls this per datagram); both series are shown from the start, at 0.
   const rrlChildren = { dropped: rrl.labels("dropped"), slipped: rrl.labels("slipped") };
   rrl.inc({ action: "dropped" }, 0);
   rrl.inc({ action: "slipped" }, 0);
+  const dnsThreads = new Counter({ name: "cove_dns_thread_queries_total", help: "DNS queries answered, by the thread that answered (0: the main thread, its UDP socket and all TCP).", labelNames: ["thread"], registers: [registry] });
 
   let sources = { privateListeners: () => 0, heldConnections: () => 0 };
   new Gauge({
@@ -87,16 +93,17 @@ export function createMetrics(): CoveMetrics {
     denial: (reason, listener) => denials.inc({ reason, listener }),
     // The DNS hot path: prom-client hashes a labels object on every inc(); the bound child per
     // (view, rcode) pair is looked up once and kept (views and rcodes are few).
-    dnsQuery: (view, rcode) => {
+    dnsQuery: (view, rcode, count = 1) => {
       const key = `${view}\n${rcode}`;
       let child = dnsChildren.get(key);
       if (child === undefined) {
         child = dns.labels(view, rcode);
         if (dnsChildren.size < 10_000) dnsChildren.set(key, child);
       }
-      child.inc();
+      child.inc(count);
     },
-    dnsRateLimited: (action) => rrlChildren[action].inc(),
+    dnsRateLimited: (action, count = 1) => rrlChildren[action].inc(count),
+    dnsThreadQueries: (thread, count) => dnsThreads.inc({ thread }, count),
     trackConnection(listener, socket) {
       open.set(socket, { listener, read: 0, written: 0 });
       socket.on("close", closed);
