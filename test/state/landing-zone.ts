@@ -91,7 +91,8 @@ export async function buildLandingZone(cove: TestCove): Promise<LandingZone> {
     privateDnsZoneConfigs: [{ name: "privatelink", privateDnsZoneId: zone.id }],
   });
   await dns.virtualNetworkLinks.beginCreateOrUpdateAndWait("net-rg", zoneName, "hub-link", { location: "global", virtualNetwork: { id: hub.id }, registrationEnabled: false });
-  // @azure/arm-privatedns 3.2 cannot send resolutionPolicy: the CLI's api-version, raw.
+  // Raw, at the api-version `az` uses (2024-06-01): arm-privatedns 3.2, one of the SDK versions Cove is
+  // tested with, cannot send resolutionPolicy (4.0 can).
   const redirect = await raw(cove, "PUT", `${zone.id}/virtualNetworkLinks/build-link?api-version=2024-06-01`, {
     location: "global", properties: { virtualNetwork: { id: build.id }, registrationEnabled: false, resolutionPolicy: "NxDomainRedirect" },
   });
