@@ -12,6 +12,9 @@
 // Cove runs with response rate limiting OFF (COVE_DNS_RATE_LIMIT=0): dnsperf floods from one address
 // by design, which is exactly what RRL exists to cut down, and dnsmasq has no such limit; with it on,
 // the run would measure the limit (100 answers/s), not the server.
+// Cove is measured twice, with dnsThreads 1 (the default) and 2 (the same data dir, restarted), and
+// dnsperf acts as CLIENTS clients (each its own socket and source port) for every server, since the
+// kernel spreads queries over Cove's SO_REUSEPORT sockets by source port: one client would load one.
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { promisify } from "node:util";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -23,12 +26,13 @@ import { NetworkManagementClient } from "@azure/arm-network";
 import { PrivateDnsManagementClient } from "@azure/arm-privatedns";
 import { freePort } from "../test/support/cove.js";
 import { https } from "../test/support/http.js";
-import { clients, createRegistry, credentialFor } from "../test/support/arm.js";
+import { clients, createRegistry, credentialFor, managementToken } from "../test/support/arm.js";
 import { replaceSection } from "./report-section.js";
 
 const exec = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_DNS_SECONDS ?? 20);
 const CLIENT_IP = "127.17.1.10"; // in the client VNet's subnet 127.17.1.0/24
+const CLIENTS = 8;
 const REGISTRY = "benchacr";
 // A directory: Cove runs with --cpu-prof and is stopped with SIGTERM so the profile is written there.
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
@@ -58,7 +62,7 @@ export function parseDnsperf(out: string): DnsperfResult {
 }
 
 async function dnsperf(port: number, queries: string): Promise<{ result: DnsperfResult; output: string }> {
-  const args = ["-s", "127.0.0.1", "-p", String(port), "-a", CLIENT_IP, "-d", queries, "-l", String(SECONDS)];
+  const args = ["-s", "127.0.0.1", "-p", String(port), "-a", CLIENT_IP, "-c", String(CLIENTS), "-d", queries, "-l", String(SECONDS)];
   const { stdout } = await exec("dnsperf", args, { maxBuffer: 1 << 20, timeout: (SECONDS + 30) * 1000 });
   return { result: parseDnsperf(stdout), output: stdout };
 }
@@ -103,6 +107,15 @@ async function landingZone(cove: { credentials: any; ca: string; managementUrl: 
   return { loginName, privateName: `${REGISTRY}.${zoneName}`, ip };
 }
 
+/** cove_dns_thread_queries_total by thread, from /metrics: did the kernel spread the load? */
+async function threadShares(cove: { credentials: any; ca: string; managementUrl: string }): Promise<Record<string, number>> {
+  const token = await managementToken(cove as any);
+  const text = (await https(`${cove.managementUrl}/metrics`, { ca: cove.ca, headers: { authorization: `Bearer ${token}` } })).body.toString("utf8");
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^cove_dns_thread_queries_total\{thread="(\d+)"\} (\d+)/gm)) out[m[1]!] = Number(m[2]);
+  return out;
+}
+
 /** A query for name A IN, id 0, RD set, without EDNS (as dnsperf sends it). */
 function queryFor(name: string): Buffer {
   const labels = name.split(".").flatMap((l) => [Buffer.from([l.length]), Buffer.from(l, "latin1")]);
@@ -143,18 +156,20 @@ async function fixedResponder(port: number, answer: Buffer): Promise<ChildProces
 }
 
 /** `cove serve` as a child process (node flags are not allowed in NODE_OPTIONS, so not spawnCove). */
-async function serveCove(dataDir: string, dnsPort: number): Promise<{ child: ChildProcess; credentials: any }> {
+async function serveCove(dataDir: string, dnsPort: number, threads: number): Promise<{ child: ChildProcess; credentials: any }> {
   const mport = await freePort();
   const child = spawn(process.execPath, [
     ...(PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : []),
     "bin/cove.js", "serve", "--data-dir", dataDir, "--management-listen", `127.0.0.1:${mport}`, "--registry-port", String(await freePort()),
-  ], { env: { ...process.env, COVE_LOG_LEVEL: "error", COVE_DNS_LISTEN: `127.0.0.1:${dnsPort}`, COVE_DNS_RATE_LIMIT: "0" }, stdio: ["ignore", "inherit", "inherit"] });
+  ], { env: { ...process.env, COVE_LOG_LEVEL: "error", COVE_DNS_LISTEN: `127.0.0.1:${dnsPort}`, COVE_DNS_RATE_LIMIT: "0", COVE_DNS_THREADS: String(threads) }, stdio: ["ignore", "inherit", "inherit"] });
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`cove serve exited with ${child.exitCode}`);
     try {
       const credentials = JSON.parse(await readFile(join(dataDir, "credentials.json"), "utf8"));
       const ca = await readFile(credentials.caCertPath, "utf8");
-      if ((await https(`https://127.0.0.1:${mport}/healthz`, { ca })).status === 200) return { child, credentials };
+      // A restart on the same data dir reads the first start's credentials.json: name this start's port.
+      const url = `https://127.0.0.1:${mport}`;
+      if ((await https(`${url}/healthz`, { ca })).status === 200) return { child, credentials: { ...credentials, managementEndpoint: url, authorityHost: url } };
     } catch { /* not ready yet */ }
     await sleep(50);
   }
@@ -167,7 +182,7 @@ async function main() {
   const children: ChildProcess[] = [];
   try {
     const coveDns = await freePort();
-    const cove = await serveCove(join(work, "cove"), coveDns);
+    let cove = await serveCove(join(work, "cove"), coveDns, 1);
     children.push(cove.child);
     const ca = await readFile(cove.credentials.caCertPath, "utf8");
     console.error("dns-bench: landing zone through the SDKs");
@@ -202,18 +217,30 @@ async function main() {
     console.error(`dns-bench: dnsperf ${SECONDS} s against dnsmasq, Cove, and a fixed-answer Node responder`);
     const peer = await dnsperf(masqPort, queries);
     const ours = await dnsperf(coveDns, queries);
-    const fixed = await dnsperf(fixedPort, queries);
-    if (PROFILE_DIR) {
+    const stopCove = async () => {
       const exited = new Promise((ok) => cove.child.once("exit", ok));
       cove.child.kill("SIGTERM");
       await exited;
-      console.error(`dns-bench: Cove's CPU profile is in ${PROFILE_DIR}`);
+    };
+    // The same landing zone (same data dir), served by two UDP threads.
+    await stopCove();
+    cove = await serveCove(join(work, "cove"), coveDns, 2);
+    children.push(cove.child);
+    const answer2 = await dig(coveDns, lz.loginName);
+    if (JSON.stringify(answer2) !== JSON.stringify(expected)) throw new Error(`cove with 2 threads answers ${JSON.stringify(answer2)}`);
+    const ours2 = await dnsperf(coveDns, queries);
+    await sleep(500); // the worker's counts arrive every 250 ms
+    const perThread = await threadShares({ credentials: cove.credentials, ca, managementUrl: cove.credentials.managementEndpoint });
+    const fixed = await dnsperf(fixedPort, queries);
+    if (PROFILE_DIR) {
+      await stopCove();
+      console.error(`dns-bench: Cove's CPU profiles (1 thread, then 2) are in ${PROFILE_DIR}`);
     }
     const version = (await exec("dnsmasq", ["--version"])).stdout.split("\n")[0]!.replace(/ Copyright.*$/, "").trim();
     const dnsperfVersion = ((await exec("dnsperf", ["-h"]).catch((e) => e)).stdout as string ?? "").match(/Version\s+(\S+)/)?.[1] ?? "?";
     const results = {
-      cove: ours.result, dnsmasq: peer.result, nodeFixed: fixed.result,
-      ratio: ours.result.qps / peer.result.qps, nodeCeilingRatio: fixed.result.qps / peer.result.qps, ofNodeCeiling: ours.result.qps / fixed.result.qps, node: process.version, dnsmasqVersion: version, dnsperfVersion, answer: expected };
+      cove: ours.result, cove2: ours2.result, dnsmasq: peer.result, nodeFixed: fixed.result,
+      ratio: ours.result.qps / peer.result.qps, ratio2: ours2.result.qps / peer.result.qps, threadsGain: ours2.result.qps / ours.result.qps, perThread, nodeCeilingRatio: fixed.result.qps / peer.result.qps, ofNodeCeiling: ours.result.qps / fixed.result.qps, node: process.version, dnsmasqVersion: version, dnsperfVersion, answer: expected };
     console.log(JSON.stringify(results, null, 2));
     await writeReport(results, lz.loginName);
     if (results.ratio < 0.8) process.exitCode = 1;
@@ -224,7 +251,7 @@ async function main() {
 }
 
 
-async function writeReport(r: { cove: DnsperfResult; dnsmasq: DnsperfResult; nodeFixed: DnsperfResult; ratio: number; nodeCeilingRatio: number; ofNodeCeiling: number; node: string; dnsmasqVersion: string; dnsperfVersion: string }, name: string) {
+async function writeReport(r: { cove: DnsperfResult; cove2: DnsperfResult; dnsmasq: DnsperfResult; nodeFixed: DnsperfResult; ratio: number; ratio2: number; threadsGain: number; perThread: Record<string, number>; nodeCeilingRatio: number; ofNodeCeiling: number; node: string; dnsmasqVersion: string; dnsperfVersion: string }, name: string) {
   const f = (n: number, d = 0) => n.toFixed(d);
   const row = (who: string, x: DnsperfResult) => `| ${who} | ${f(x.qps)} | ${f(x.avgLatencyMs, 3)} ms | ${x.completed}/${x.sent} (${x.lost} lost) |`;
   const met = r.ratio >= 0.8;
@@ -233,7 +260,7 @@ async function writeReport(r: { cove: DnsperfResult; dnsmasq: DnsperfResult; nod
     "",
     `Measured ${new Date().toISOString()} by \`node dist/bench/dns-bench.js\` (bench/dns-bench.ts): Cove (\`cove serve\`, Node ${r.node})`,
     `and ${r.dnsmasqVersion} **in the same run**, each loaded by dnsperf ${r.dnsperfVersion} for ${SECONDS} s with the same query file`,
-    `(\`${name} A\`, dnsperf defaults: 1 client, 100 outstanding queries, UDP) from \`-a ${CLIENT_IP}\`, an address`,
+    `(\`${name} A\`, ${CLIENTS} clients (\`-c ${CLIENTS}\`: 8 source ports), dnsperf's default 100 outstanding queries, UDP) from \`-a ${CLIENT_IP}\`, an address`,
     "of a client VNet linked to `privatelink.<suffix>` in a landing zone made through the SDKs, so Cove answers from",
     "the linked view (CNAME to the privatelink name, then the zone's A record). dnsmasq holds the same CNAME and A",
     "(`--host-record`, `--cname`), so both answers hold the same two records (TTLs differ). Servers and dnsperf share the 2 cores.",
@@ -242,11 +269,14 @@ async function writeReport(r: { cove: DnsperfResult; dnsmasq: DnsperfResult; nod
     "",
     "| server | queries/s | average latency | completed/sent |",
     "| --- | --- | --- | --- |",
-    row("Cove", r.cove),
+    row("Cove, `dnsThreads: 1` (default)", r.cove),
+    row("Cove, `dnsThreads: 2`", r.cove2),
     row("dnsmasq", r.dnsmasq),
     row("fixed-answer Node `dgram` responder (ceiling for Node)", r.nodeFixed),
     "",
-    `Ratio Cove / dnsmasq queries per second: **${f(r.ratio, 2)}** (target >= 0.8, aim 1.0): ${met ? "met" : "**missed**"}.`,
+    `Ratio Cove / dnsmasq queries per second: **${f(r.ratio, 2)}** with 1 thread (target >= 0.8, aim 1.0): ${met ? "met" : "**missed**"}; **${f(r.ratio2, 2)}** with 2 threads.`,
+    `2 threads / 1 thread: **${f(r.threadsGain, 2)}** (Cove restarted on the same data dir between the two runs). Answers per thread`,
+    `in the 2-thread run (\`cove_dns_thread_queries_total\`): ${Object.entries(r.perThread).map(([t, n]) => `thread ${t} ${n}`).join(", ")}.`,
     `For reference, in the same run: the fixed-answer Node responder / dnsmasq = ${f(r.nodeCeilingRatio, 2)}; Cove / that responder = ${f(r.ofNodeCeiling, 2)}.`,
   ]);
 }
