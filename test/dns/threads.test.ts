@@ -1,6 +1,7 @@
 // dnsThreads > 1 as a user sees it: several UDP sockets on one port (SO_REUSEPORT), and `dig` from
 // many source ports gets the same, current answers from every thread. After a management write is
-// answered, no thread answers from the old view; /metrics shows which threads answered; a crashed
+// answered, no thread answers from the old view; /metrics shows which threads answered; each socket
+// rate-limits at its share of the rate, so the sum over the threads keeps the limit; a crashed
 // worker leaves the others answering; `cove serve` with threads stops and exits.
 
 import { after, before, describe, test } from "node:test";
@@ -9,6 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import dgram from "node:dgram";
 import { pino } from "pino";
 import { NetworkManagementClient } from "@azure/arm-network";
 import { PrivateDnsManagementClient } from "@azure/arm-privatedns";
@@ -19,6 +21,7 @@ import { clients, credentialFor, managementToken } from "../support/arm.js";
 import { https } from "../support/http.js";
 import { dig, type DigResult } from "./dig.js";
 import { registry } from "./fake-snapshot.js";
+import { query } from "./tcp-client.js";
 
 const CLIENT = "127.17.1.50"; // in the client VNet's subnet
 
@@ -118,6 +121,42 @@ test("a crashed worker is logged, the other sockets keep answering, and views no
     assert.ok(performance.now() - t0 < 1000, "the live thread acknowledged; nobody waited for the dead one");
     const after = await digMany(50, port, "127.0.0.1", "fabrikam.cove.test");
     assert.deepEqual(after.map((r) => `${r.status} ${lastA(r)}`), Array(50).fill("NOERROR 127.0.0.1"));
+  } finally {
+    await server.stop();
+  }
+});
+
+/** Sends one query from each of `sockets` UDP sockets, `each` times; counts the full answers within 300 ms. */
+async function burst(port: number, sockets: number, each: number): Promise<number> {
+  let full = 0;
+  const socks = await Promise.all(Array.from({ length: sockets }, async () => {
+    const sock = dgram.createSocket("udp4");
+    sock.on("message", (m) => { if (!(m[2]! & 0x02)) full++; });
+    await new Promise<void>((ok) => sock.bind(0, "127.0.0.1", () => ok()));
+    return sock;
+  }));
+  for (let i = 0; i < each; i++) for (const sock of socks) sock.send(query("contoso.cove.test", i), port, "127.0.0.1");
+  await new Promise((ok) => setTimeout(ok, 300));
+  for (const sock of socks) sock.close();
+  return full;
+}
+
+test("rate limiting with 2 threads: each socket takes its share, so one source port gets rate / 2 and many ports rate in all", async () => {
+  const state = fakeState([registry("contoso", "westus", false)]);
+  const server = createDnsServer({
+    listen: { host: "127.0.0.1", port: 0 }, state, threads: 2, log: pino({ level: "silent" }),
+    rateLimit: { responsesPerSecond: 20, slip: 0 },
+  });
+  await server.start();
+  try {
+    const port = server.address().udp.port;
+    // One port reaches one socket: its bucket holds 10 (20 / 2), refilled at 10/s during the burst.
+    const one = await burst(port, 1, 60);
+    assert.ok(one >= 10 && one <= 12, `one source port: ${one} full answers`);
+    await new Promise((ok) => setTimeout(ok, 2100)); // both buckets full again
+    // 60 ports spread over both sockets: at most 20 in all, more than one socket's 10.
+    const many = await burst(port, 60, 1);
+    assert.ok(many > 12 && many <= 22, `60 source ports: ${many} full answers`);
   } finally {
     await server.stop();
   }
