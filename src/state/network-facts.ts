@@ -6,14 +6,13 @@
 
 import type { ResourceRecord } from "../storage/types.js";
 import { parseCidr } from "../domain/network.js";
+import { dataEndpointHost, parentOf, registryHost } from "../domain/resource-ids.js";
 import type { ConnectionStatus, EndpointAddress, LinkFact, NetworkFacts, RegistryNetwork, SubnetFact, ZoneFact } from "../network-policy/index.js";
 
 type Json = Record<string, any>;
 
 const STATUSES: readonly ConnectionStatus[] = ["Pending", "Approved", "Rejected", "Disconnected"];
 
-/** `.../virtualNetworks/v/subnets/s` -> `.../virtualNetworks/v` (ids are name/value pairs after the provider). */
-const parentId = (id: string) => id.split("/").slice(0, -2).join("/");
 const props = (r: ResourceRecord): Json => (r.body.properties ?? {}) as Json;
 const lower = (v: unknown) => String(v ?? "").toLowerCase();
 
@@ -50,7 +49,7 @@ function subnetFacts(subnets: ResourceRecord[]): SubnetFact[] {
     const texts: unknown[] = Array.isArray(p.addressPrefixes) ? p.addressPrefixes : p.addressPrefix !== undefined ? [p.addressPrefix] : [];
     for (const t of texts) {
       const r = parseCidr(String(t));
-      if (r.ok) out.push({ cidr: r.cidr, vnetId: parentId(s.id).toLowerCase(), subnetId: s.id.toLowerCase() });
+      if (r.ok) out.push({ cidr: r.cidr, vnetId: parentOf(s.id).toLowerCase(), subnetId: s.id.toLowerCase() });
     }
   }
   return out;
@@ -60,7 +59,7 @@ function peeringFacts(peerings: ResourceRecord[]): Array<[string, string]> {
   // peeringState is Connected on both sides exactly when both sides exist (control-plane/network/peerings.ts).
   return peerings
     .filter((p) => props(p).peeringState === "Connected")
-    .map((p) => [parentId(p.id).toLowerCase(), lower((props(p).remoteVirtualNetwork as Json | undefined)?.id)]);
+    .map((p) => [parentOf(p.id).toLowerCase(), lower((props(p).remoteVirtualNetwork as Json | undefined)?.id)]);
 }
 
 function registryFacts(registries: ResourceRecord[]): RegistryNetwork[] {
@@ -95,10 +94,10 @@ function endpointFacts(
   for (const pe of endpoints) {
     const p = props(pe);
     const endpointId = pe.id.toLowerCase();
-    const vnetId = parentId(String((p.subnet as Json | undefined)?.id ?? "")).toLowerCase();
+    const vnetId = parentOf(String((p.subnet as Json | undefined)?.id ?? "")).toLowerCase();
     const conn = connByEndpoint.get(endpointId);
     const requested = [...((p.privateLinkServiceConnections ?? []) as Json[]), ...((p.manualPrivateLinkServiceConnections ?? []) as Json[])][0];
-    const registryKey = conn ? parentId(conn.id).toLowerCase() : lower((requested?.properties as Json | undefined)?.privateLinkServiceId);
+    const registryKey = conn ? parentOf(conn.id).toLowerCase() : lower((requested?.properties as Json | undefined)?.privateLinkServiceId);
     const raw = conn ? (props(conn).privateLinkServiceConnectionState as Json | undefined)?.status : undefined;
     const status: ConnectionStatus = STATUSES.includes(raw) ? raw : "Disconnected";
     const reg = regByKey.get(registryKey);
@@ -121,14 +120,14 @@ function endpointFacts(
 
 function fqdnFor(reg: RegistryNetwork | undefined, member: string, suffix: string): string {
   if (!reg) return "";
-  return member === "registry" ? `${reg.name}.${suffix}` : `${reg.name}.${reg.location}.data.${suffix}`;
+  return member === "registry" ? registryHost(reg.name, suffix) : dataEndpointHost(reg.name, reg.location, suffix);
 }
 
 function zoneFacts(zones: ResourceRecord[], aSets: ResourceRecord[]): ZoneFact[] {
   const byId = new Map<string, ZoneFact>();
   for (const z of zones) byId.set(z.id.toLowerCase(), { id: z.id.toLowerCase(), name: lower(z.body.name), records: [] });
   for (const a of aSets) {
-    const zone = byId.get(parentId(a.id).toLowerCase());
+    const zone = byId.get(parentOf(a.id).toLowerCase());
     if (!zone) continue;
     const p = props(a);
     const ips = ((p.aRecords ?? []) as Json[]).map((r) => String(r.ipv4Address));
@@ -141,7 +140,7 @@ function linkFacts(links: ResourceRecord[], zones: ZoneFact[]): LinkFact[] {
   const zoneById = new Map(zones.map((z) => [z.id, z]));
   const out: LinkFact[] = [];
   for (const l of links) {
-    const zoneId = parentId(l.id).toLowerCase();
+    const zoneId = parentOf(l.id).toLowerCase();
     const zone = zoneById.get(zoneId);
     if (!zone) continue;
     const p = props(l);
