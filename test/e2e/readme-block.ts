@@ -80,7 +80,9 @@ export async function projectCopy(dest: string): Promise<void> {
 /** Runs `cove serve` from the project at `project` as `user` (a normal user's own Cove) and waits until /healthz answers. */
 export async function spawnCoveAs(user: { uid: number; gid: number }, dataDir: string, home: string, project: string): Promise<{ child: ChildProcess; waitExit(): Promise<void> }> {
   const [mport, rport, dport] = [await freePort(), await freePort(), await freePort()];
-  const child = spawn(process.execPath, ["bin/cove.js", "serve", "--data-dir", dataDir, "--management-listen", `127.0.0.1:${mport}`, "--registry-port", String(rport)], {
+  // The copy's own Node.js: the test runner's (process.execPath) lives in the checkout, which the user
+  // may not be able to reach (a CI clone under a mode-0700 directory).
+  const child = spawn(join(project, "node_modules", ".bin", "node"), ["bin/cove.js", "serve", "--data-dir", dataDir, "--management-listen", `127.0.0.1:${mport}`, "--registry-port", String(rport)], {
     uid: user.uid, gid: user.gid, cwd: project,
     env: { PATH: process.env.PATH, HOME: home, COVE_LOG_LEVEL: "warn", COVE_DNS_LISTEN: `127.0.0.1:${dport}` },
     stdio: ["ignore", "inherit", "inherit"],
