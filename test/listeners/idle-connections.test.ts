@@ -15,9 +15,14 @@ const gc = runInNewContext("gc") as () => void;
 const N = 2000;
 const HANDSHAKE_S = 2;
 let cove: TestCove;
+// Every client socket, so that a failed test cannot leave thousands open and keep this file running.
+const clientSockets: Socket[] = [];
 
 before(async () => { cove = await startCove({ tlsHandshakeTimeoutSeconds: String(HANDSHAKE_S) }); });
-after(async () => { await cove?.stop(); });
+after(async () => {
+  for (const s of clientSockets) s.destroy();
+  await cove?.stop();
+});
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
@@ -30,6 +35,7 @@ async function openIdle(n: number): Promise<{ sockets: Socket[]; closed: Promise
     s.on("error", () => undefined);
     closed.push(new Promise((ok) => s.once("close", () => ok(Date.now()))));
     sockets.push(s);
+    clientSockets.push(s);
     if (i % 250 === 249) await sleep(10); // let the accept queue drain
   }
   await Promise.all(sockets.map((s) => new Promise<void>((ok) => (s.connecting ? s.once("connect", () => ok()) : ok()))));
@@ -61,6 +67,7 @@ test("three rounds of 2,000 idle connections opened and released: heap and RSS d
     for (const s of sockets) s.destroy();
     await Promise.all(closed);
     await sleep(300); // the server side sees the FINs
+    clientSockets.splice(clientSockets.length - sockets.length); // released: no reference may outlive the round
     after.push(measure());
   }
   const mb = (n: number) => (n / 1e6).toFixed(1);
