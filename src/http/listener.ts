@@ -56,6 +56,14 @@ export interface Listener {
   close(cut: boolean): Promise<void>;
 }
 
+/**
+ * The accept queue: Node's default (511) overflows under a burst of connections (2,000 idle ones in
+ * a few tens of ms), and the kernel then drops their handshake ACKs and retransmits SYN-ACKs for up
+ * to 15 s, so a legitimate client behind the burst connects seconds late. The kernel caps this at
+ * net.core.somaxconn (4096 on current Linux).
+ */
+const LISTEN_BACKLOG = 4096;
+
 export async function openListener(o: ListenerOptions): Promise<Listener> {
   const { info, log } = o;
   let current = o.material;
@@ -107,7 +115,7 @@ export async function openListener(o: ListenerOptions): Promise<Listener> {
 
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
-    server.listen(info.port, info.address, () => { server.off("error", fail); ok(); });
+    server.listen({ port: info.port, host: info.address, backlog: LISTEN_BACKLOG }, () => { server.off("error", fail); ok(); });
   });
   // After a successful bind, errors are per connection; log rather than crash the process.
   server.on("error", (err) => log.warn({ err: err.message, address: info.address, port: info.port }, "listener error"));
