@@ -10,7 +10,6 @@ import type { ResourceRecord } from "../../storage/types.js";
 import type { Principal } from "../../auth/types.js";
 import type { ArmCall, ArmResult, ManagementApiDeps } from "../arm/types.js";
 import { armError } from "../arm/errors.js";
-import { readable } from "../arm/authorize.js";
 import { assertSubscription, getRegistry, getResourceGroup } from "../arm/scopes.js";
 import { asLocation, asString, invalid, onlyKeys, optEnum, optTags, type Json } from "../arm/strict-json.js";
 import { checkPrivateLinkRules, checkSkuRules, defaultProps, mergeProps, parseRegistryBody, type RegistryProps } from "./registry-schema.js";
@@ -19,6 +18,7 @@ import { PASSWORD_NAMES, createAdminCredentials, readAdminCredentials, regenerat
 import { REGISTRY_TYPE } from "../../domain/resource-types.js";
 import { registryId } from "../../domain/resource-ids.js";
 import { dataEndpointHost } from "../../domain/resource-ids.js";
+import { listTracked } from "../arm/resource-kit.js";
 
 export const REG_READ = "Microsoft.ContainerRegistry/registries/read";
 export const REG_WRITE = "Microsoft.ContainerRegistry/registries/write";
@@ -200,20 +200,9 @@ export async function deleteRegistry(c: ArmCall): Promise<ArmResult> {
   return { status: 200 };
 }
 
-export async function listRegistriesInGroup(c: ArmCall): Promise<ArmResult> {
-  assertSubscription(c.deps, c.params.subscriptionId!);
-  const group = await getResourceGroup(c.deps, c.params.resourceGroupName!);
-  const all = await c.deps.meta.listResources({ type: REGISTRY_TYPE, underId: group.id + "/" });
-  const visible = await readable(c.deps, c.principal, REG_READ, all);
-  return { status: 200, body: { value: visible.map((r) => r.body) } };
-}
-
-export async function listRegistriesInSubscription(c: ArmCall): Promise<ArmResult> {
-  const s = assertSubscription(c.deps, c.params.subscriptionId!);
-  const all = await c.deps.meta.listResources({ type: REGISTRY_TYPE, underId: `/subscriptions/${s}/` });
-  const visible = await readable(c.deps, c.principal, REG_READ, all);
-  return { status: 200, body: { value: visible.map((r) => r.body) } };
-}
+/** Lists by resource group or subscription, filtered to what the caller may read (the resource kit's list). */
+export const listRegistriesInGroup = listTracked(REGISTRY_TYPE, REG_READ);
+export const listRegistriesInSubscription = listRegistriesInGroup;
 
 export async function checkNameAvailability(c: ArmCall): Promise<ArmResult> {
   assertSubscription(c.deps, c.params.subscriptionId!);
