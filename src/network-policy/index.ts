@@ -7,3 +7,4 @@ export { noNetworkFacts, type LinkFact, type NetworkFacts, type RecordSetFact, t
 export { buildSnapshot, emptySnapshot, type SnapshotOptions } from "./snapshot.js";
 export { decide } from "./decide.js";
 export { ipv4ToNumber, unwrapMapped } from "./ip-address.js";
+export { networkFacts, type ArmDoc, type NetworkRecords } from "./arm-facts.js";

@@ -7,8 +7,7 @@ import { registryViewFrom, type RegistryView } from "../domain/registry.js";
 import {
   A_RECORD_SET_TYPE, LINK_TYPE, NIC_TYPE, PEC_TYPE, PEERING_TYPE, PRIVATE_ENDPOINT_TYPE, REGISTRY_TYPE, SUBNET_TYPE, ZONE_TYPE,
 } from "../domain/resource-types.js";
-import type { NetworkFacts } from "../network-policy/index.js";
-import { networkFacts } from "./network-facts.js";
+import { networkFacts, type NetworkFacts } from "../network-policy/index.js";
 
 /** Everything a state view is built from: plain data (a worker thread can be handed it as is). */
 export interface StateFacts {

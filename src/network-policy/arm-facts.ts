@@ -1,32 +1,40 @@
-// Stored ARM records -> the network facts policy builds its snapshot from (network-policy/facts.ts):
-// plain, lower-cased data. The shapes are the ones the control plane writes
+// ARM resource documents -> the network facts the snapshot is built from (facts.ts): plain,
+// lower-cased data. The shapes are ARM's, as the control plane writes them
 // (control-plane/network/subnets.ts, peerings.ts, private-endpoints.ts, network-interfaces.ts,
-// containerregistry/private-endpoint-connections.ts, registries.ts, privatedns/*.ts). Pure: the
-// records come from read-facts.ts, the only place that lists them.
+// containerregistry/private-endpoint-connections.ts, registries.ts, privatedns/*.ts) and as any ARM
+// endpoint answers them. Pure, with two callers: the server's state view (state/read-facts.ts hands
+// it the stored records) and the operator's toolkit (reachability/, handed what the SDK clients read),
+// so what the server enforces and what the toolkit models come from one conversion.
 
-import type { ResourceRecord } from "../storage/types.js";
 import { parseCidr } from "../domain/network.js";
 import { dataEndpointHost, parentOf, registryHost } from "../domain/resource-ids.js";
-import type { ConnectionStatus, EndpointAddress, LinkFact, NetworkFacts, RegistryNetwork, SubnetFact, ZoneFact } from "../network-policy/index.js";
+import type { ConnectionStatus, EndpointAddress, RegistryNetwork } from "./types.js";
+import type { LinkFact, NetworkFacts, SubnetFact, ZoneFact } from "./facts.js";
 
 type Json = Record<string, any>;
 
+/** One ARM resource: its id and its document (a stored record, or a GET's JSON with `body.id === id`). */
+export interface ArmDoc {
+  id: string;
+  body: Record<string, unknown>;
+}
+
 const STATUSES: readonly ConnectionStatus[] = ["Pending", "Approved", "Rejected", "Disconnected"];
 
-const props = (r: ResourceRecord): Json => (r.body.properties ?? {}) as Json;
+const props = (r: ArmDoc): Json => (r.body.properties ?? {}) as Json;
 const lower = (v: unknown) => String(v ?? "").toLowerCase();
 
-/** The stored records the network is made of, one list per ARM type, each in id order. */
+/** The resources the network is made of, one list per ARM type, each in id order. */
 export interface NetworkRecords {
-  subnets: ResourceRecord[];
-  peerings: ResourceRecord[];
-  endpoints: ResourceRecord[];
-  nics: ResourceRecord[];
-  connections: ResourceRecord[];
-  registries: ResourceRecord[];
-  zones: ResourceRecord[];
-  aRecordSets: ResourceRecord[];
-  links: ResourceRecord[];
+  subnets: ArmDoc[];
+  peerings: ArmDoc[];
+  endpoints: ArmDoc[];
+  nics: ArmDoc[];
+  connections: ArmDoc[];
+  registries: ArmDoc[];
+  zones: ArmDoc[];
+  aRecordSets: ArmDoc[];
+  links: ArmDoc[];
 }
 
 export function networkFacts(r: NetworkRecords, suffix: string): NetworkFacts {
@@ -42,7 +50,7 @@ export function networkFacts(r: NetworkRecords, suffix: string): NetworkFacts {
   };
 }
 
-function subnetFacts(subnets: ResourceRecord[]): SubnetFact[] {
+function subnetFacts(subnets: ArmDoc[]): SubnetFact[] {
   const out: SubnetFact[] = [];
   for (const s of subnets) {
     const p = props(s);
@@ -55,14 +63,14 @@ function subnetFacts(subnets: ResourceRecord[]): SubnetFact[] {
   return out;
 }
 
-function peeringFacts(peerings: ResourceRecord[]): Array<[string, string]> {
+function peeringFacts(peerings: ArmDoc[]): Array<[string, string]> {
   // peeringState is Connected on both sides exactly when both sides exist (control-plane/network/peerings.ts).
   return peerings
     .filter((p) => props(p).peeringState === "Connected")
     .map((p) => [parentOf(p.id).toLowerCase(), lower((props(p).remoteVirtualNetwork as Json | undefined)?.id)]);
 }
 
-function registryFacts(registries: ResourceRecord[]): RegistryNetwork[] {
+function registryFacts(registries: ArmDoc[]): RegistryNetwork[] {
   return registries.map((r) => {
     const p = props(r);
     const rules = (p.networkRuleSet ?? {}) as Json;
@@ -84,10 +92,10 @@ function registryFacts(registries: ResourceRecord[]): RegistryNetwork[] {
  * (deleted from the registry side, or the registry deleted) is Disconnected, as its own body shows.
  */
 function endpointFacts(
-  endpoints: ResourceRecord[], nics: ResourceRecord[], connections: ResourceRecord[], registries: RegistryNetwork[], suffix: string,
+  endpoints: ArmDoc[], nics: ArmDoc[], connections: ArmDoc[], registries: RegistryNetwork[], suffix: string,
 ): EndpointAddress[] {
   const nicById = new Map(nics.map((n) => [n.id.toLowerCase(), n]));
-  const connByEndpoint = new Map<string, ResourceRecord>();
+  const connByEndpoint = new Map<string, ArmDoc>();
   for (const c of connections) connByEndpoint.set(lower((props(c).privateEndpoint as Json | undefined)?.id), c);
   const regByKey = new Map(registries.map((r) => [r.key, r]));
   const out: EndpointAddress[] = [];
@@ -123,7 +131,7 @@ function fqdnFor(reg: RegistryNetwork | undefined, member: string, suffix: strin
   return member === "registry" ? registryHost(reg.name, suffix) : dataEndpointHost(reg.name, reg.location, suffix);
 }
 
-function zoneFacts(zones: ResourceRecord[], aSets: ResourceRecord[]): ZoneFact[] {
+function zoneFacts(zones: ArmDoc[], aSets: ArmDoc[]): ZoneFact[] {
   const byId = new Map<string, ZoneFact>();
   for (const z of zones) byId.set(z.id.toLowerCase(), { id: z.id.toLowerCase(), name: lower(z.body.name), records: [] });
   for (const a of aSets) {
@@ -136,7 +144,7 @@ function zoneFacts(zones: ResourceRecord[], aSets: ResourceRecord[]): ZoneFact[]
   return [...byId.values()];
 }
 
-function linkFacts(links: ResourceRecord[], zones: ZoneFact[]): LinkFact[] {
+function linkFacts(links: ArmDoc[], zones: ZoneFact[]): LinkFact[] {
   const zoneById = new Map(zones.map((z) => [z.id, z]));
   const out: LinkFact[] = [];
   for (const l of links) {
