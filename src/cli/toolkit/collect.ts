@@ -60,7 +60,7 @@ export async function collectInventory(s: Session): Promise<ArmInventory> {
       await drain(dns.recordSets.listByType(group, String(z.name), "A", capture(inv.aRecordSets) as never));
       await drain(dns.virtualNetworkLinks.list(group, String(z.name), capture(inv.virtualNetworkLinks) as never));
     }),
-    ...inv.privateEndpoints.map((e) => drain(network.privateDnsZoneGroups.list(nameOf(String(e.id)), groupOf(String(e.id)), capture(inv.zoneGroups) as never))),
+    ...inv.privateEndpoints.map((e) => drain(network.privateDnsZoneGroups.list(groupOf(String(e.id)), nameOf(String(e.id)), capture(inv.zoneGroups) as never))),
   ]);
   return inv;
 }

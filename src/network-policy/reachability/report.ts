@@ -1,0 +1,87 @@
+// The reachability matrix (`cove acr network-report`, the page's Reachability view, evidence): one
+// row per subnet of every VNet plus the internet, each the modelled verdict for a client standing at
+// the subnet's last usable address. Pure: model in, rows out.
+import type { CauseCode } from "./causes.js";
+import { diagnose, type Verdict } from "./diagnose.js";
+import type { FixCommand } from "./fixes.js";
+import type { ReachabilityModel, RegistryInfo } from "./model.js";
+import { PUBLIC_ENDPOINT } from "./model.js";
+import type { DnsSeen } from "./observation.js";
+import { predict } from "./predict.js";
+
+/** Where the model stands an internet client (TEST-NET-3, RFC 5737: in no VNet, never sent a packet). */
+export const INTERNET_CLIENT = "203.0.113.10";
+
+export interface ReportRow {
+  vnet: string;
+  vnetId: string | null;
+  subnet: string;
+  subnetId: string | null;
+  /** The address the model stands the client at. */
+  address: string;
+  /** The login server's answer there: an address, "public endpoint", NXDOMAIN, ... */
+  dns: string;
+  dataDns: string | null;
+  /** "private:<endpoint> (<ip>)", "public", or "none". */
+  path: string;
+  decision: "allow" | "deny";
+  /** "ok", or the root cause's code. */
+  reason: string;
+  cause: CauseCode | null;
+  summary: string;
+  fix: FixCommand[];
+  /** Identities holding pull / push on the registry (they can use them from here when the decision is allow). */
+  pull: string[];
+  push: string[];
+}
+
+export interface NetworkReport {
+  registry: { id: string; name: string; loginServer: string; sku: string; publicNetworkAccess: string; defaultAction: string; dataEndpoint: string | null };
+  rows: ReportRow[];
+  counts: { vnets: number; subnets: number; endpoints: number; allow: number; deny: number };
+}
+
+export function dnsText(d: DnsSeen | undefined): string {
+  if (!d) return "";
+  if (d.kind === "address") return d.ips.map((ip) => (ip === PUBLIC_ENDPOINT ? "public endpoint" : ip)).join(", ");
+  if (d.kind === "failed") return `no answer (${d.message})`;
+  return d.kind.toUpperCase();
+}
+
+export function pathText(v: Verdict): string {
+  if (v.path.kind === "private") return `private:${v.path.endpointName} (${v.path.ip})`;
+  return v.path.kind;
+}
+
+export function networkReport(model: ReachabilityModel, reg: RegistryInfo): NetworkReport {
+  const holders = model.holders(reg.id);
+  const named = (action: "pull" | "push") => holders.filter((h) => h.actions.includes(action)).map((h) => h.displayName ?? h.appId ?? h.principalId);
+  const pull = named("pull");
+  const push = named("push");
+  const row = (vnet: string, vnetId: string | null, subnet: string, subnetId: string | null, address: string): ReportRow => {
+    const obs = predict(model, reg, { source: address });
+    const v = diagnose(model, reg, obs);
+    return {
+      vnet, vnetId, subnet, subnetId, address, dns: dnsText(obs.dns), dataDns: obs.dataDns ? dnsText(obs.dataDns) : null,
+      path: pathText(v), decision: v.ok ? "allow" : "deny", reason: v.ok ? "ok" : v.cause!, cause: v.cause ?? null,
+      summary: v.summary, fix: v.fix, pull: v.ok ? pull : [], push: v.ok ? push : [],
+    };
+  };
+  const rows: ReportRow[] = [];
+  for (const vnet of [...model.vnets].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))) {
+    for (const s of [...vnet.subnets].sort((a, b) => a.name.localeCompare(b.name))) {
+      if (!s.clientAddress) continue;
+      rows.push(row(vnet.name, vnet.id, s.name, s.id, s.clientAddress));
+    }
+  }
+  rows.push(row("internet", null, "-", null, INTERNET_CLIENT));
+  const allow = rows.filter((r) => r.decision === "allow").length;
+  return {
+    registry: {
+      id: reg.id, name: reg.name, loginServer: reg.loginServer, sku: reg.sku, publicNetworkAccess: reg.publicNetworkAccess,
+      defaultAction: reg.defaultAction, dataEndpoint: reg.dataHost ?? null,
+    },
+    rows,
+    counts: { vnets: model.vnets.length, subnets: model.subnets.length, endpoints: model.endpoints.length, allow, deny: rows.length - allow },
+  };
+}
