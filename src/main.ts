@@ -38,6 +38,7 @@ import type { NetworkDenial } from "./http/network-step.js";
 import { createDenialAuditor } from "./audit/denials.js";
 import { openAuditCheckpointer } from "./audit/checkpointer.js";
 import { auditSink } from "./audit/log.js";
+import { createTokenAggregator } from "./audit/token-aggregate.js";
 import { StateHolder } from "./state/index.js";
 import { createDnsServer } from "./dns/index.js";
 import { createMetrics, type CoveMetrics as Metrics } from "./observability/metrics.js";
@@ -213,6 +214,11 @@ export async function composePlanes(s: Settings, st: Storage, id: Identity, stat
     maxSources: cfg.auditDenialSources,
   });
   closers.push("denial auditor", () => denials.close());
+  // Routine token issues are counted per principal, registry and minute, with each client's path
+  // (the endpoint's id from the view at issue time); closed after the listeners, so in-flight
+  // requests are counted, and before the last checkpoint, which covers them.
+  const tokens = createTokenAggregator(meta, log, { endpointAt: (ip) => state.current().network.endpointAt(ip)?.endpointId });
+  closers.push("token aggregator", () => tokens.close());
   // Every password check, on both listeners, shares one set of failure limits and one exact audit.
   const throttle = createLoginThrottle({
     userLimit: cfg.loginFailureLimit,
@@ -224,7 +230,7 @@ export async function composePlanes(s: Settings, st: Storage, id: Identity, stat
   closers.push("login throttle", () => throttle.close());
   // Tokens count only at the surface they were minted for (auth/audiences.ts).
   const audiences = managementAudiences(cfg.managementListen);
-  const registryAuth = createRegistryAuth({ meta, idp, access, log, audit, armAudiences: audiences, throttle });
+  const registryAuth = createRegistryAuth({ meta, idp, access, log, audit, tokenIssues: tokens.record, armAudiences: audiences, throttle });
   // Data-endpoint URLs are signed with a key kept in the data dir, so a redirect issued just
   // before a restart still works after it.
   const dataEndpointKey = await loadOrCreateKey(resolve(dataDir, "keys", "data-endpoint.key"));

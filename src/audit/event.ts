@@ -22,6 +22,7 @@ export const AUDIT_KINDS = [
   "identity.servicePrincipal.removeSecret",
   "management.token",
   "registry.token",
+  "registry.token-aggregate",
   "login-failed",
   "data-plane-denied",
   "data-plane-denied-summary",
@@ -96,6 +97,35 @@ export type RegistryTokenEvent = Of<"registry.token", RegistryTokenBase & (
   | { endpoint: "exchange"; outcome: "denied"; reason: "wrong-audience"; audience: string }
 )>;
 
+/** How one client reached the token endpoint: the public endpoint, or a private endpoint's IP. */
+export type TokenPath =
+  | { path: "public" }
+  /** `endpointId` is the lower-cased id of the endpoint owning that IP when the token was issued. */
+  | { path: "private"; endpointIp: string; endpointId?: string };
+
+/** One client of an aggregate: its address, the path it came by, and its counts. */
+export type TokenAggregateClient = { clientIp: string; count: number; exchange: number; token: number; firstAt: string; lastAt: string } & TokenPath;
+
+/**
+ * The routine registry tokens of one (principal, registry, minute), counted exactly
+ * (token-aggregate.ts): `count` = exchange + token issues, per endpoint and per client.
+ */
+export type RegistryTokenAggregateEvent = Of<"registry.token-aggregate", {
+  registry: string;
+  principalKind: string;
+  principalId: string;
+  /** The window (the minute) the counts belong to. */
+  from: string;
+  to: string;
+  firstAt: string;
+  lastAt: string;
+  count: number;
+  endpoints: { exchange: number; token: number };
+  clients: TokenAggregateClient[];
+  /** Why it was written: the window ended, Cove shut down, or the pending set reached its bound. */
+  flush: "window" | "close" | "bound";
+}>;
+
 /** Failed password checks of one (source, user name, endpoint, registry), counted exactly. */
 export type LoginFailedEvent = Of<"login-failed", {
   clientIp: string;
@@ -159,6 +189,7 @@ export type AuditEvent =
   | ServicePrincipalRemoveSecretEvent
   | ManagementTokenEvent
   | RegistryTokenEvent
+  | RegistryTokenAggregateEvent
   | LoginFailedEvent
   | DataPlaneDeniedEvent
   | DataPlaneDeniedSummaryEvent;
@@ -185,6 +216,7 @@ export const AUDIT_FIELDS = {
   "identity.servicePrincipal.removeSecret": ["appId", "keyId", "actorId", "clientIp", "requestId"],
   "management.token": ["outcome", "reason", "audience", "principalId", "clientId", "method", "path", "clientIp", "requestId"],
   "registry.token": ["endpoint", "outcome", "reason", "registry", "audience", "principalKind", "principalId", "access", "clientIp", "requestId"],
+  "registry.token-aggregate": ["registry", "principalKind", "principalId", "from", "to", "firstAt", "lastAt", "count", "endpoints", "clients", "flush"],
   "login-failed": ["clientIp", "username", "endpoint", "registry", "count", "throttled", "firstAt", "lastAt"],
   "data-plane-denied": ["status", "reason", "effect", "rule", "via", "phase", "registry", "host", "method", "path", "clientIp", "requestId", "credentials"],
   "data-plane-denied-summary": ["from", "to", "suppressed", "sources", "untrackedSources"],

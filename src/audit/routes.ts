@@ -2,6 +2,8 @@
 // test, or `cove audit`) reads the append-only, hash-chained log without access to the data dir.
 //
 //   GET  /cove/audit?after=<seq>&limit=<n>        -> 200 {value:[{seq,time,hash,event}], nextLink?}
+//        [&since=<time>&until=<time>&kind=<k,k>]        only those records (read-filter.ts); a filtered
+//                                                       page may be empty and still carry a nextLink
 //   GET  /cove/audit/verify                       -> 200 {ok:true, lastSeq, lastHash, checkpoints, lastCheckpoint?}
 //                                                        | {ok:false, code, seq, reason, checkpointSeq?, since?}
 //   POST /cove/audit/verify {checkpoint, publicKey} -> the same, checked with the caller's public key
@@ -16,6 +18,8 @@ import type { AccessControl } from "../auth/types.js";
 import type { MetadataStore } from "../storage/types.js";
 import type { AuditAnchors } from "./checkpointer.js";
 import { verifyAuditLog } from "./verify-log.js";
+import { readFiltered, type AuditFilter } from "./read-filter.js";
+import { AUDIT_KINDS } from "./event.js";
 import { armError } from "../control-plane/arm/errors.js";
 import { readJsonBody } from "../control-plane/arm/request-body.js";
 
@@ -47,9 +51,27 @@ function auditorKey(value: unknown): KeyObject {
   return key;
 }
 
-function nextLink(ctx: RequestContext, path: string, after: number, limit: number): string {
+function nextLink(ctx: RequestContext, path: string, after: number, limit: number, filters = ""): string {
   const host = String(ctx.headers.host ?? `${ctx.listener.address}:${ctx.listener.port}`);
-  return `https://${host}${path}?after=${after}&limit=${limit}`;
+  return `https://${host}${path}?after=${after}&limit=${limit}${filters}`;
+}
+
+/** An ISO 8601 time from the query, in the form records carry (toISOString), so strings compare. */
+function timeParam(v: string | null, name: string): string | undefined {
+  if (v === null) return undefined;
+  const t = /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) ? Date.parse(v) : NaN;
+  if (Number.isNaN(t)) throw armError("InvalidParameter", { target: name, reason: "It must be an ISO 8601 time, e.g. 2026-12-01T10:00:00Z." }, { target: name });
+  return new Date(t).toISOString();
+}
+
+function kindsParam(v: string | null): Set<string> | undefined {
+  if (v === null) return undefined;
+  const kinds = v.split(",").map((k) => k.trim()).filter(Boolean);
+  const unknown = kinds.find((k) => !(AUDIT_KINDS as readonly string[]).includes(k));
+  if (kinds.length === 0 || unknown !== undefined) {
+    throw armError("InvalidParameter", { target: "kind", reason: `It must list kinds of docs/audit.md, separated by commas${unknown ? `; '${unknown}' is none` : ""}.` }, { target: "kind" });
+  }
+  return new Set(kinds);
 }
 
 export function createAuditRoutes(meta: MetadataStore, access: AccessControl, subscriptionId: string, anchors: AuditAnchors) {
@@ -98,6 +120,17 @@ export function createAuditRoutes(meta: MetadataStore, access: AccessControl, su
       if (from >= 0 && from + limit < all.length) {
         const lastSeq = (value[value.length - 1] as { seq?: unknown })?.seq;
         if (typeof lastSeq === "number") body.nextLink = nextLink(ctx, `${AUDIT_PATH}/checkpoints`, lastSeq, limit);
+      }
+      return { status: 200, headers: JSON_TYPE, body };
+    }
+    const filter: AuditFilter = { after, limit, since: timeParam(ctx.query.get("since"), "since"), until: timeParam(ctx.query.get("until"), "until"), kinds: kindsParam(ctx.query.get("kind")) };
+    if (filter.since || filter.until || filter.kinds) {
+      const page = await readFiltered(readPage, filter);
+      const body: Record<string, unknown> = { value: page.value };
+      if (page.next !== undefined) {
+        const q = new URLSearchParams();
+        for (const k of ["since", "until", "kind"]) if (ctx.query.get(k) !== null) q.set(k, ctx.query.get(k)!);
+        body.nextLink = nextLink(ctx, AUDIT_PATH, page.next, limit, `&${q}`);
       }
       return { status: 200, headers: JSON_TYPE, body };
     }

@@ -6,11 +6,14 @@
 //   3. scopes and 4. authorize: none here; a refresh token names the principal only, and its
 //                     rights are read each time it is redeemed at /oauth2/token
 //   5. mint           the refresh token
-//   6. audit          issued, or denied for the wrong audience (the one refusal worth a record:
-//                     a real token of ours, minted for something else)
+//   6. audit          denied for the wrong audience, one row each (the one refusal worth a record:
+//                     a real token of ours, minted for something else); issued, counted per
+//                     principal, registry and minute (audit/token-aggregate.ts)
 
 import type { Principal } from "../../auth/types.js";
 import type { AuditSink } from "../../audit/event.js";
+import type { TokenIssueSink } from "../../audit/token-aggregate.js";
+import { viaOf } from "../../http/network-step.js";
 import { AudienceSet, CONTAINER_REGISTRY_AUDIENCE } from "../../auth/audiences.js";
 import type { RegistryView } from "../../domain/registry.js";
 import type { HandlerResult, RequestContext } from "../../http/types.js";
@@ -27,6 +30,8 @@ export interface ExchangeDeps {
   /** The registry's azureADAuthenticationAsArmPolicy status (storedArmPolicy): the flow's one registry lookup. */
   armPolicyOf: (registry: RegistryView) => Promise<unknown>;
   audit?: AuditSink;
+  /** Routine issues, aggregated (cove serve); absent: each is a registry.token row through `audit`. */
+  tokenIssues?: TokenIssueSink;
 }
 
 export async function exchange(d: ExchangeDeps, ctx: RequestContext, registry: RegistryView): Promise<HandlerResult> {
@@ -53,11 +58,18 @@ export async function exchange(d: ExchangeDeps, ctx: RequestContext, registry: R
   const principal = who.value;
   // 5. mint
   const refresh = await mintRefreshToken(d.idp, registry, principal);
-  // 6. audit
-  await d.audit?.({
-    kind: "registry.token", endpoint: "exchange", outcome: "issued", registry: registry.id,
-    principalKind: principal.kind, principalId: principal.id, clientIp: ctx.clientIp, requestId: ctx.requestId,
-  });
+  // 6. audit: a routine issue is counted with the client's path (audit/token-aggregate.ts)
+  if (d.tokenIssues) {
+    d.tokenIssues({
+      endpoint: "exchange", registry: registry.id, principalKind: principal.kind, principalId: principal.id,
+      clientIp: ctx.clientIp, via: viaOf(ctx.listener, ctx.req?.socket),
+    });
+  } else {
+    await d.audit?.({
+      kind: "registry.token", endpoint: "exchange", outcome: "issued", registry: registry.id,
+      principalKind: principal.kind, principalId: principal.id, clientIp: ctx.clientIp, requestId: ctx.requestId,
+    });
+  }
   return tokenResponse({ refresh_token: refresh });
 }
 

@@ -21,6 +21,7 @@
 import type { Logger } from "pino";
 import type { AccessControl } from "../../auth/types.js";
 import type { AuditSink } from "../../audit/event.js";
+import type { TokenIssueSink } from "../../audit/token-aggregate.js";
 import type { LoginThrottle } from "../../auth/login-throttle.js";
 import { ARM_AUDIENCE_ALIASES, AudienceSet, CONTAINER_REGISTRY_AUDIENCE } from "../../auth/audiences.js";
 import type { RegistryView } from "../../domain/registry.js";
@@ -45,8 +46,13 @@ export interface RegistryAuthDeps {
   armAudiences?: AudienceSet;
   /** Failed-login limits and their aggregated audit (auth/login-throttle.ts). Absent: no limits. */
   throttle?: LoginThrottle;
-  /** Told about every token issued (no secrets, no tokens in the event). Refusals reach the pipeline's onDenied. */
+  /** Told about the exchange refused for another audience, and issues when there is no tokenIssues (no secrets, no tokens in the event). Other refusals reach the pipeline's onDenied. */
   audit?: AuditSink;
+  /**
+   * Told about every routine token issue, to count them per principal, registry and minute
+   * (audit/token-aggregate.ts). Absent: each issue is one `registry.token` record through `audit`.
+   */
+  tokenIssues?: TokenIssueSink;
 }
 
 /** Everything the flows take, built once per Cove. */
@@ -74,6 +80,7 @@ export function flowDeps(deps: RegistryAuthDeps): FlowDeps {
     idp: deps.idp,
     log: deps.log,
     audit: deps.audit,
+    tokenIssues: deps.tokenIssues,
     verifyAccessToken: accessTokenVerifier(deps.idp.keys),
     armAndRegistry: (deps.armAudiences ?? new AudienceSet(ARM_AUDIENCE_ALIASES)).with([CONTAINER_REGISTRY_AUDIENCE]),
     armPolicyOf: (registry) => storedArmPolicy(deps.meta, registry.id),

@@ -9,10 +9,14 @@
 //   3. scopes         what the principal holds on this registry now (role assignments are read here)
 //   4. authorize      grant the INTERSECTION of what was asked and what is held (scopes.ts)
 //   5. mint           the access token, carrying that grant
-//   6. audit          issued (no token, no secret in the event)
+//   6. audit          issued (no token, no secret in the event): counted per principal, registry
+//                     and minute with the client's path (audit/token-aggregate.ts) when Cove
+//                     aggregates, one registry.token row each otherwise
 
 import type { Logger } from "pino";
 import type { AuditSink } from "../../audit/event.js";
+import type { TokenIssueSink } from "../../audit/token-aggregate.js";
+import { viaOf } from "../../http/network-step.js";
 import type { RegistryView } from "../../domain/registry.js";
 import type { HandlerResult, RequestContext } from "../../http/types.js";
 import { mayListCatalog, registryActionsOf } from "./credentials.js";
@@ -26,6 +30,8 @@ export interface TokenDeps extends PasswordLoginDeps {
   idp: TokenSigner;
   log: Logger;
   audit?: AuditSink;
+  /** Routine issues, aggregated (cove serve); absent: each is a registry.token row through `audit`. */
+  tokenIssues?: TokenIssueSink;
 }
 
 export async function tokenPost(d: TokenDeps, ctx: RequestContext, registry: RegistryView): Promise<HandlerResult> {
@@ -53,10 +59,17 @@ export async function issueAccessToken(d: TokenDeps, ctx: RequestContext, regist
   // 5. mint
   const minted = await mintAccessToken(d.idp, registry, principal, access);
   // 6. audit
-  await d.audit?.({
-    kind: "registry.token", endpoint: "token", outcome: "issued", registry: registry.id,
-    principalKind: principal.kind, principalId: principal.id, access, clientIp: ctx.clientIp, requestId: ctx.requestId,
-  });
+  if (d.tokenIssues) {
+    d.tokenIssues({
+      endpoint: "token", registry: registry.id, principalKind: principal.kind, principalId: principal.id,
+      clientIp: ctx.clientIp, via: viaOf(ctx.listener, ctx.req?.socket),
+    });
+  } else {
+    await d.audit?.({
+      kind: "registry.token", endpoint: "token", outcome: "issued", registry: registry.id,
+      principalKind: principal.kind, principalId: principal.id, access, clientIp: ctx.clientIp, requestId: ctx.requestId,
+    });
+  }
   d.log.debug({ requestId: ctx.requestId, registry: registry.name, principal: principal.id, access }, "registry access token issued");
   return tokenResponse(accessTokenBody(minted));
 }
