@@ -16,6 +16,11 @@ export interface Profile {
   clientSecret: string;
   /** Absolute path of the CA certificate that signed the server's certificate, when not trusted system-wide. */
   caCertPath?: string;
+  /**
+   * Cove's DNS server, "host:port" (credentials.json `dnsAddress`): the live checks (preflight,
+   * check-health) ask it from the client's address, as a client in that network would.
+   */
+  dnsServer?: string;
 }
 
 export function configDir(env: Record<string, string | undefined>): string {

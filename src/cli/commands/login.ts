@@ -51,6 +51,7 @@ async function fromDataDir(dir: string): Promise<Profile> {
     clientId: String(c.clientId),
     clientSecret: String(c.clientSecret),
     caCertPath: ca ? (isAbsolute(ca) ? ca : resolve(dir, ca)) : undefined,
+    dnsServer: typeof c.dnsAddress === "string" && c.dnsAddress ? c.dnsAddress : undefined,
   };
 }
 
