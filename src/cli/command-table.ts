@@ -12,10 +12,11 @@ import * as networkVnet from "./commands/network-vnet.js";
 import * as networkPrivateEndpoint from "./commands/network-private-endpoint.js";
 import * as networkPrivateDns from "./commands/network-private-dns.js";
 import * as audit from "./commands/audit.js";
+import * as acrPreflight from "./commands/acr-preflight.js";
 
 const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [
   serve, login, group, acr, adSp, role,
-  acrPrivateLink, networkVnet, networkPrivateEndpoint, networkPrivateDns, audit,
+  acrPrivateLink, networkVnet, networkPrivateEndpoint, networkPrivateDns, audit, acrPreflight,
 ];
 
 export const GROUPS: readonly GroupSpec[] = FILES.flatMap((f) => f.groups);

@@ -2,6 +2,7 @@
 // (house style: handlers return values; index.ts is the one adapter that formats and writes).
 import type { Session, DebugLog } from "./session.js";
 import type { TableTransform } from "./output.js";
+import type { ExitCode } from "./exit-codes.js";
 
 export interface CliIo {
   stdout: { write(s: string): unknown };
@@ -48,6 +49,10 @@ export interface CommandSpec {
   /** When false the global --output/--query flags are not offered (e.g. `serve`). */
   printsResult?: boolean;
   run(opts: Record<string, any>, ctx: CommandContext, args: string[]): Promise<unknown>;
+  /** With printsResult false: the text printed for the value (index.ts writes it), e.g. preflight's report. */
+  render?(value: any, opts: Record<string, any>): string;
+  /** The exit code for a value the command returned (default 0): a check that ran and failed says so. */
+  exitCode?(value: any): ExitCode;
 }
 
 /** Descriptions of the groups between `cove` and the verbs, for `--help`. */

@@ -140,8 +140,10 @@ export async function runCli(argv: string[], ioIn: Partial<CliIo> = {}): Promise
     if (spec.printsResult !== false && value !== undefined) {
       const text = formatOutput(value, (opts.output ?? "json") as OutputFormat, { query: opts.query, table: spec.table });
       if (text) io.stdout.write(text);
+    } else if (spec.render && value !== undefined) {
+      io.stdout.write(spec.render(value, opts));
     }
-    return EXIT_OK;
+    return spec.exitCode && value !== undefined ? spec.exitCode(value) : EXIT_OK;
   } catch (e) {
     let cause = e;
     if (session && /endpoints_resolution_error/.test(String((e as Error)?.message))) {

@@ -73,6 +73,17 @@ function debugPolicy(log: DebugLog) {
   };
 }
 
+/** A credential for another principal of the profile's tenant (preflight's `--as`), trusting the profile's CA. */
+export function credentialFor(profile: Profile, clientId: string, clientSecret: string): TokenCredential {
+  const ca = readCa(profile.caCertPath);
+  return new ClientSecretCredential(profile.tenantId, clientId, clientSecret, {
+    authorityHost: profile.authorityHost,
+    disableInstanceDiscovery: true,
+    tlsOptions: ca ? { ca } : undefined,
+    retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
+  } as ConstructorParameters<typeof ClientSecretCredential>[3]);
+}
+
 export function createSession(profile: Profile, log?: DebugLog): Session {
   const ca = readCa(profile.caCertPath);
   const endpoint = profile.managementEndpoint.replace(/\/+$/, "");

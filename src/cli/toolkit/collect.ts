@@ -10,14 +10,22 @@ import type { Session } from "../session.js";
 import { listServicePrincipals } from "../service-principals.js";
 
 interface RawCapture {
-  onResponse(raw: { parsedBody?: unknown }): void;
+  onResponse(raw: { parsedBody?: unknown; bodyAsText?: string | null; body?: unknown }): void;
+}
+
+/** The body as the server sent it: core-client SDKs replace `parsedBody` with their flattened models, so their text is parsed again. */
+function rawBody(raw: { parsedBody?: unknown; bodyAsText?: string | null; body?: unknown }): unknown {
+  if (typeof raw.bodyAsText === "string" && raw.bodyAsText !== "") {
+    try { return JSON.parse(raw.bodyAsText); } catch { return undefined; }
+  }
+  return raw.parsedBody ?? raw.body;
 }
 
 /** An options object whose onResponse keeps every item of every page (or the single body). */
 function capture(into: ArmJson[]): RawCapture {
   return {
     onResponse(raw) {
-      const body = raw.parsedBody as { value?: unknown } | undefined;
+      const body = rawBody(raw) as { value?: unknown } | undefined;
       if (body && Array.isArray(body.value)) into.push(...(body.value as ArmJson[]));
       else if (body && typeof body === "object" && "id" in body) into.push(body as ArmJson);
     },

@@ -91,6 +91,17 @@ function replaceRecord(c: Ctx, rel: string, wrong: string[], right: string | und
   return out;
 }
 
+/** The data endpoint's record, put right beside the login server's, so that one fix opens the whole path. */
+function dataFix(c: Ctx, zone: ZoneInfo | undefined, e: EndpointInfo | undefined): FixCommand[] {
+  const right = ipOf(e, true);
+  if (!zone || !right || !c.dataRel || !c.reg.dataHost) return [];
+  const current = zone.records.get(c.dataRel) ?? [];
+  if (current.length === 1 && current[0] === right) return [];
+  const out = [fix.addRecord(zone, c.dataRel, right)];
+  for (const w of current) if (w !== right) out.push(fix.removeRecord(zone, c.dataRel, w));
+  return current.includes(right) ? out.slice(1) : out;
+}
+
 function endpointState(c: Ctx, e: EndpointInfo, ip: string): Verdict {
   const ev = { answered: ip, endpoint: e.name, connection: e.connectionName ?? "(none)", state: e.status };
   const path: PathTaken = { kind: "private", endpointId: e.id, endpointName: e.name, ip };
@@ -118,8 +129,7 @@ function walkDns(c: Ctx): PathTaken | Verdict {
       const fixes: FixCommand[] = [];
       const ip = ipOf(c.best, false);
       if (zone && ip) fixes.push(fix.addRecord(zone, c.loginRel, ip));
-      const dip = ipOf(c.best, true);
-      if (zone && dip && c.dataRel && !(zone.records.get(c.dataRel) ?? []).length) fixes.push(fix.addRecord(zone, c.dataRel, dip));
+      fixes.push(...dataFix(c, zone, c.best));
       if (c.best.status !== "Approved") fixes.push(...endpointState(c, c.best, ip ?? "").fix);
       return broken(c, "DNS_NXDOMAIN", `Zone ${zone?.name ?? "?"} is linked to ${c.vnet!.name} but has no record ${c.loginRel}; clients there get NXDOMAIN.`, { answered: dnsText(d), expected: ip ?? "a private endpoint address", zone: zone?.id ?? "" }, fixes);
     }
@@ -132,12 +142,12 @@ function walkDns(c: Ctx): PathTaken | Verdict {
     const e = hit.endpoint;
     const right = ipOf(c.best?.status === "Approved" ? c.best : undefined, false);
     if (e.registryKey !== reg.key || hit.member.member !== "registry") {
-      return broken(c, "DNS_WRONG_ADDRESS", `${obs.host} resolves to ${ip}, which serves ${hit.member.fqdn || "another registry"}, not ${reg.host}.`, { answered: ip, expected: right ?? "a private endpoint of this registry", record: c.loginRel }, replaceRecord(c, c.loginRel, d.ips, right));
+      return broken(c, "DNS_WRONG_ADDRESS", `${obs.host} resolves to ${ip}, which serves ${hit.member.fqdn || "another registry"}, not ${reg.host}.`, { answered: ip, expected: right ?? "a private endpoint of this registry", record: c.loginRel }, [...replaceRecord(c, c.loginRel, d.ips, right), ...dataFix(c, recordZone(c), c.best)]);
     }
     if (!c.vnet || !model.routable(c.vnet.id, e.vnetId)) {
       const ownVnet = model.vnet(e.vnetId);
       if (right) {
-        return broken(c, "DNS_WRONG_ADDRESS", `${obs.host} resolves to ${ip} (endpoint ${e.name} in ${ownVnet?.name ?? e.vnetId}), which this network cannot reach; its own endpoint ${c.best!.name} has ${right}. A zone shared across regions was overwritten by another zone group.`, { answered: ip, expected: right, record: c.loginRel }, replaceRecord(c, c.loginRel, d.ips, right));
+        return broken(c, "DNS_WRONG_ADDRESS", `${obs.host} resolves to ${ip} (endpoint ${e.name} in ${ownVnet?.name ?? e.vnetId}), which this network cannot reach; its own endpoint ${c.best!.name} has ${right}. A zone shared across regions was overwritten by another zone group.`, { answered: ip, expected: right, record: c.loginRel }, [...replaceRecord(c, c.loginRel, d.ips, right), ...dataFix(c, recordZone(c), c.best)]);
       }
       const peering = c.vnet && ownVnet ? fix.peer(c.vnet, ownVnet) : [];
       const oneSided = c.vnet && ownVnet && (c.vnet.peerings.some((p) => p.remoteVnetId.toLowerCase() === ownVnet.id.toLowerCase()) || ownVnet.peerings.some((p) => p.remoteVnetId.toLowerCase() === c.vnet!.id.toLowerCase()));
@@ -149,17 +159,18 @@ function walkDns(c: Ctx): PathTaken | Verdict {
   const stale = c.linkedZone?.records.get(c.loginRel)?.includes(ip);
   if (stale) {
     const right = ipOf(c.best?.status === "Approved" ? c.best : undefined, false);
-    return broken(c, "DNS_WRONG_ADDRESS", `Record ${c.loginRel} in ${c.linkedZone!.name} points at ${ip}, which no private endpoint holds.`, { answered: ip, expected: right ?? "a private endpoint address", record: c.loginRel }, replaceRecord(c, c.loginRel, d.ips, right));
+    return broken(c, "DNS_WRONG_ADDRESS", `Record ${c.loginRel} in ${c.linkedZone!.name} points at ${ip}, which no private endpoint holds.`, { answered: ip, expected: right ?? "a private endpoint address", record: c.loginRel }, [...replaceRecord(c, c.loginRel, d.ips, right), ...dataFix(c, recordZone(c), c.best)]);
   }
   if (c.reachable.length > 0) {
     const best = c.best!;
     if (c.linkedZone) {
-      const fixes = [fix.addRecord(c.linkedZone, c.loginRel, ipOf(best, false) ?? "")];
+      const fixes = [fix.addRecord(c.linkedZone, c.loginRel, ipOf(best, false) ?? ""), ...dataFix(c, c.linkedZone, best)];
       return broken(c, "DNS_NXDOMAIN", `Zone ${c.linkedZone.name} is linked to ${c.vnet!.name} with NxDomainRedirect and has no record ${c.loginRel}, so the public answer comes through.`, { answered: `${ip} (public)`, expected: ipOf(best, false) ?? "" }, fixes);
     }
     const zone = recordZone(c);
     const fixes = zone ? [fix.linkZone(zone, c.vnet!)] : [];
     if (zone && !(zone.records.get(c.loginRel) ?? []).length && ipOf(best, false)) fixes.push(fix.addRecord(zone, c.loginRel, ipOf(best, false)!));
+    fixes.push(...dataFix(c, zone, best));
     if (best.status !== "Approved") fixes.push(...endpointState(c, best, ipOf(best, false) ?? "").fix);
     return broken(c, "DNS_PUBLIC_ANSWER", `${c.vnet!.name} can reach private endpoint ${best.name}, but no privatelink zone is linked to it, so ${obs.host} resolves to the public endpoint.`, { answered: `${ip} (public)`, expected: ipOf(best, false) ?? "a private endpoint address", zone: zone?.id ?? "none" }, fixes);
   }

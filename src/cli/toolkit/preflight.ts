@@ -1,0 +1,121 @@
+// `cove acr preflight`: the step a release template runs before a deployment. One inventory read
+// through the SDK clients, one model; then the client's path is walked twice, with real sockets from
+// its address (live/) and through the model (predict.ts), and both observations go through the one
+// diagnose(). The live verdict is the result; the modelled one is reported beside it, and a
+// disagreement is itself a finding (the model and the wire must never differ).
+import type { TokenCredential } from "@azure/identity";
+import { buildModel, type ReachabilityModel } from "../../network-policy/reachability/model.js";
+import { predict } from "../../network-policy/reachability/predict.js";
+import { diagnose, registryMissing, type Verdict } from "../../network-policy/reachability/diagnose.js";
+import type { FixCommand } from "../../network-policy/reachability/fixes.js";
+import type { Observation } from "../../network-policy/reachability/observation.js";
+import { dnsText } from "../../network-policy/reachability/report.js";
+import { collectInventory } from "./collect.js";
+import { describeNetwork, dnsServerFor, resolveSource } from "./sources.js";
+import { observeLive, type StepResult } from "./live/observe.js";
+import { credentialFor, type Session } from "../session.js";
+import { usageError } from "../errors.js";
+
+export interface PreflightOptions {
+  name: string;
+  sourceAddress?: string;
+  from?: string;
+  loginServer?: string;
+  push?: boolean;
+  as?: string;
+  secretEnv?: string;
+  dnsServer?: string;
+  repository?: string;
+  modelled?: boolean;
+  timeoutMs?: number;
+}
+
+export interface PreflightStep {
+  name: string;
+  result: "ok" | "failed" | "skipped";
+  ms: number;
+  detail: string;
+}
+
+export interface PreflightResult {
+  ok: boolean;
+  registry: string;
+  loginServer: string;
+  host: string;
+  source: string;
+  network: string;
+  identity: string;
+  mode: "live" | "modelled";
+  steps: PreflightStep[];
+  cause?: string;
+  summary: string;
+  evidence?: Record<string, string>;
+  fix?: FixCommand[];
+  /** The model's verdict for the same client; `agree` is false when it differs from the live one. */
+  modelled: { ok: boolean; cause?: string };
+  agree: boolean;
+}
+
+function modelledSteps(o: Observation): PreflightStep[] {
+  const s = (name: string, ok: boolean | undefined, detail: string): PreflightStep => ({ name, result: ok === undefined ? "skipped" : ok ? "ok" : "failed", ms: 0, detail });
+  const steps = [s("resolve", o.dns.kind === "address", `${o.host} -> ${dnsText(o.dns)}`)];
+  if (o.dataHost) steps.push(s("resolve-data", o.dataDns?.kind === "address", `${o.dataHost} -> ${dnsText(o.dataDns)}`));
+  steps.push(s("connect", o.transport ? o.transport.kind !== "dropped" && o.transport.kind !== "refused" : undefined, o.transport?.kind ?? ""));
+  steps.push(s("tls", o.transport && o.transport.kind !== "dropped" && o.transport.kind !== "refused" ? o.transport.kind === "ok" : undefined, o.transport?.kind === "ok" ? "name verified" : ""));
+  steps.push(s("challenge", o.challenge ? o.challenge.status === 401 : undefined, o.challenge ? String(o.challenge.status) : ""));
+  steps.push(s("login", o.login ? o.login.status === 200 : undefined, o.login ? String(o.login.status) : ""));
+  steps.push(s("token", o.token ? o.token.actions.length > 0 : undefined, o.token ? o.token.actions.join(",") : ""));
+  steps.push(s("pull", o.content ? o.content.status < 300 : undefined, ""));
+  return steps;
+}
+
+interface Identity {
+  login: { kind: "aad"; credential: TokenCredential; tenantId: string };
+  appId: string;
+}
+
+function identityOf(s: Session, o: PreflightOptions, env: Record<string, string | undefined>): Identity {
+  if (o.secretEnv && !o.as) throw usageError("--secret-env needs --as APPID.");
+  if (!o.as) return { login: { kind: "aad", credential: s.credential, tenantId: s.profile.tenantId }, appId: s.profile.clientId };
+  if (!o.secretEnv) throw usageError("--as needs --secret-env VAR: the name of the environment variable that holds the secret (never the secret itself).");
+  const secret = env[o.secretEnv];
+  if (!secret) throw usageError(`The environment variable ${o.secretEnv} (given with --secret-env) is not set.`);
+  return { login: { kind: "aad", credential: credentialFor(s.profile, o.as, secret), tenantId: s.profile.tenantId }, appId: o.as };
+}
+
+export async function runPreflight(s: Session, o: PreflightOptions, env: Record<string, string | undefined>, onStep?: (step: StepResult) => void): Promise<PreflightResult> {
+  const identity = identityOf(s, o, env);
+  const model: ReachabilityModel = buildModel(await collectInventory(s));
+  const source = resolveSource(model, o);
+  const reg = model.registry(o.name);
+  const display = model.principal(identity.appId);
+  const who = display?.displayName ? `${display.displayName} (${identity.appId})` : identity.appId;
+  if (!reg) {
+    const v = registryMissing(model, o.name, source.address ?? "this machine");
+    return { ok: false, registry: o.name, loginServer: "", host: "", source: source.address ?? "", network: describeNetwork(model, source.address), identity: who, mode: o.modelled ? "modelled" : "live", steps: [{ name: "registry", result: "failed", ms: 0, detail: v.summary }], cause: v.cause, summary: v.summary, evidence: v.evidence, fix: v.fix, modelled: { ok: false, cause: v.cause }, agree: true };
+  }
+  const host = (o.loginServer ?? reg.host).replace(/:\d+$/, "").toLowerCase();
+  const dopts = { push: o.push, identity: { appId: identity.appId, displayName: display?.displayName } };
+  let address = source.address;
+  let steps: PreflightStep[];
+  let live: Verdict | undefined;
+  if (!o.modelled) {
+    const r = await observeLive({
+      host, port: reg.port, dataHost: reg.dataHost, source: address, dnsServer: await dnsServerFor(o.dnsServer, s.profile.dnsServer),
+      ca: s.profile.caCertPath ? await import("node:fs/promises").then((f) => f.readFile(s.profile.caCertPath!)) : undefined,
+      login: identity.login, repository: o.repository ?? "cove-preflight", push: o.push === true, timeoutMs: o.timeoutMs, onStep,
+    });
+    address = r.source;
+    steps = r.steps.map((x) => ({ name: x.name, result: x.result, ms: x.ms, detail: x.detail }));
+    live = diagnose(model, reg, r.observation, dopts);
+  }
+  const modelledObs = predict(model, reg, { source: address ?? "", host, principal: identity.appId, push: o.push });
+  const modelled = diagnose(model, reg, modelledObs, dopts);
+  if (o.modelled) steps = modelledSteps(modelledObs);
+  const v = live ?? modelled;
+  return {
+    ok: v.ok, registry: reg.name, loginServer: reg.loginServer, host, source: address ?? "", network: describeNetwork(model, address), identity: who,
+    mode: live ? "live" : "modelled", steps: steps!, ...(v.ok ? {} : { cause: v.cause, evidence: v.evidence, fix: v.fix }), summary: v.summary,
+    modelled: { ok: modelled.ok, ...(modelled.cause ? { cause: modelled.cause } : {}) }, agree: modelled.ok === v.ok && modelled.cause === v.cause,
+  };
+}
