@@ -7,6 +7,7 @@ import * as group from "./commands/group.js";
 import * as acr from "./commands/acr.js";
 import * as adSp from "./commands/ad-sp.js";
 import * as role from "./commands/role.js";
+import * as acrCheckHealth from "./commands/acr-check-health.js";
 import * as acrPrivateLink from "./commands/acr-private-link.js";
 import * as networkVnet from "./commands/network-vnet.js";
 import * as networkPrivateEndpoint from "./commands/network-private-endpoint.js";
@@ -17,6 +18,7 @@ import * as acrPreflight from "./commands/acr-preflight.js";
 const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [
   serve, login, group, acr, adSp, role,
   acrPrivateLink, networkVnet, networkPrivateEndpoint, networkPrivateDns, audit, acrPreflight,
+  acrCheckHealth,
 ];
 
 export const GROUPS: readonly GroupSpec[] = FILES.flatMap((f) => f.groups);
