@@ -5,6 +5,7 @@ import * as serve from "./commands/serve.js";
 import * as login from "./commands/login.js";
 import * as group from "./commands/group.js";
 import * as acr from "./commands/acr.js";
+import * as acrReadiness from "./commands/acr-readiness.js";
 import * as adSp from "./commands/ad-sp.js";
 import * as role from "./commands/role.js";
 import * as acrCheckHealth from "./commands/acr-check-health.js";
@@ -18,6 +19,7 @@ import * as acrPreflight from "./commands/acr-preflight.js";
 const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [
   serve, login, group, acr, adSp, role,
   acrPrivateLink, networkVnet, networkPrivateEndpoint, networkPrivateDns, audit, acrPreflight,
+  acrReadiness,
   acrCheckHealth,
 ];
 

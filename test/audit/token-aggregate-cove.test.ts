@@ -143,6 +143,12 @@ test("token issues from 2 addresses in one minute: one aggregate with exact coun
   assert.equal((await read(`since=${new Date(Date.now() - 3_600_000).toISOString()}`)).length, all.length);
   assert.equal((await read(`since=${new Date(Date.now() + 3_600_000).toISOString()}`)).length, 0);
 
+  for (const bad of ["since=yesterday", "until=2026-13-01", "kind=registry.tokens", "kind="]) {
+    const r = await https(`${cove.managementUrl}/cove/audit?${bad}`, { ca: cove.ca, headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 400, bad);
+    assert.equal(r.json().error.code, "InvalidParameter", bad);
+  }
+
   const verify = await https(`${cove.managementUrl}/cove/audit/verify`, { ca: cove.ca, headers: { authorization: `Bearer ${token}` } });
   assert.equal(verify.json().ok, true, verify.body.toString());
   // And on the client, with the key the auditor saved, over the records it fetched.

@@ -132,3 +132,32 @@ test("the bound per record: a client beyond maxClients writes that aggregate alo
   assert.deepEqual((await aggregates()).map((a) => [a.principalId, a.count]), [["sp-1", 2], ["other", 1], ["sp-1", 1]]);
   await meta.close();
 });
+
+test("the time and kind filter readiness reads with: the start found by search, bounded scans, every match once across pages", async () => {
+  const { readFiltered, SCAN_BUDGET } = await import("../../src/audit/read-filter.js");
+  const base = Date.UTC(2026, 0, 1);
+  // 30,000 records one second apart; every tenth a token aggregate.
+  const log = Array.from({ length: 30_000 }, (_, i) => ({
+    seq: i + 1, time: new Date(base + i * 1000).toISOString(), hash: "",
+    event: i % 10 === 0 ? { kind: "registry.token-aggregate" } : i % 10 === 1 ? { type: "registry.token", kind: "auth" } : { kind: "control-plane" },
+  }));
+  let reads = 0;
+  const read = async (after: number, limit: number) => { reads++; return log.filter((r) => r.seq > after).slice(0, limit); };
+  const since = new Date(base + 5_000 * 1000).toISOString();
+  const until = new Date(base + 25_000 * 1000).toISOString();
+  const kinds = new Set(["registry.token-aggregate", "registry.token"]);
+  const got: number[] = [];
+  let after = 0;
+  for (let page = 0; page < 100; page++) {
+    reads = 0;
+    const r = await readFiltered(read, { after, limit: 300, since, until, kinds });
+    assert.ok(reads <= 40 + SCAN_BUDGET / 1000, `a request reads a bounded number of pages (${reads})`);
+    got.push(...r.value.map((x) => x.seq));
+    if (r.next === undefined) break;
+    after = r.next;
+  }
+  const want = log.filter((r) => r.time >= since && r.time <= until && (r.seq - 1) % 10 <= 1).map((r) => r.seq);
+  assert.equal(got.length, want.length);
+  assert.deepEqual(got, want, "each matching record once, in order; an older record counts under its type");
+  assert.deepEqual((await readFiltered(read, { after: 0, limit: 10, since: new Date(base + 10 ** 9).toISOString() })).value, [], "a window after the log's end");
+});

@@ -2,9 +2,10 @@
 // v12 (flattened camelCase models, as az prints them). When -g is omitted the group is found by
 // listing the subscription's registries, as az does.
 import type { Registry, RegistryUpdateParameters } from "@azure/arm-containerregistry";
-import type { CommandSpec, GroupSpec, OptionSpec } from "../command.js";
-import { notFound } from "../errors.js";
-import { choice, parseBool, parseGroupName, parseLocation, parseRegistryName } from "../flags.js";
+import type { CommandContext, CommandSpec, GroupSpec, OptionSpec } from "../command.js";
+import { CliError, notFound, toCliError, usageError } from "../errors.js";
+import { EXIT_CHECK_FAILED } from "../exit-codes.js";
+import { choice, parseBool, parseGroupName, parseLocation, parseNonEmpty, parseRegistryName } from "../flags.js";
 import type { Session } from "../session.js";
 
 export const groups: GroupSpec[] = [
@@ -54,6 +55,35 @@ const credentialTable = (c: any) => ({
   PASSWORD: c.passwords?.find((p: any) => p.name === "password")?.value,
   PASSWORD2: c.passwords?.find((p: any) => p.name === "password2")?.value,
 });
+
+/**
+ * The readiness verdict (toolkit/readiness.ts) as warnings, one line per client that would break;
+ * with `require`, a refusal (exit 5) while any would. A check that cannot run is a warning, unless
+ * it is required: then its error stands and nothing is changed.
+ */
+async function checkReadiness(s: Session, ctx: CommandContext, o: { name: string; group: string; sku?: string; since: string; require: boolean }): Promise<void> {
+  const { registryReadiness } = await import("../toolkit/readiness.js");
+  const since = o.since;
+  let report;
+  try {
+    // Nothing to check when public access is off already, or when the service will refuse the
+    // change (only Premium registries can turn it off).
+    const current = await s.acr().registries.get(o.group, o.name);
+    if (current.publicNetworkAccess === "Disabled" || (o.sku ?? current.sku?.name) !== "Premium") return;
+    report = await registryReadiness(s, { name: o.name, group: o.group, since });
+  } catch (e) {
+    if (o.require) throw e;
+    ctx.warn(`Could not check which clients use the public endpoint: ${toCliError(e, s.profile.managementEndpoint).message}`);
+    return;
+  }
+  const breaking = report.clients.filter((c) => c.verdict === "will-break");
+  for (const c of breaking) ctx.warn(`${c.clientIp} (${c.network}) will break; it last used the public endpoint at ${c.lastSeen}: ${c.cause ?? "no private path"}: ${c.reason}`);
+  const unknown = report.clients.filter((c) => c.verdict === "unknown");
+  if (unknown.length) ctx.warn(`${unknown.length} client(s) could not be placed (${unknown.map((c) => c.clientIp).join(", ")}): see cove acr public-access readiness -n ${o.name}.`);
+  if (o.require && breaking.length) {
+    throw new CliError(`Public network access of '${o.name}' stays Enabled: ${breaking.length} client(s) of the public endpoint have no private path (readiness: will-break ${report.summary.willBreak}, has-private-path ${report.summary.hasPrivatePath}, unknown ${report.summary.unknown}). Nothing was changed.`, EXIT_CHECK_FAILED, "ReadinessCheckFailed");
+  }
+}
 
 export const commands: CommandSpec[] = [
   {
@@ -106,11 +136,19 @@ export const commands: CommandSpec[] = [
       { flags: "--anonymous-pull-enabled [bool]", description: "Allow pulls without credentials (true|false).", parse: parseBool },
       { flags: "--public-network-enabled [bool]", description: "Allow access through the public endpoint (true|false).", parse: parseBool },
       { flags: "--default-action <action>", description: "Network rule set default action: Allow or Deny.", parse: choice(["Allow", "Deny"]) },
+      { flags: "--require-readiness", description: "With --public-network-enabled false: refuse (exit 5, nothing changed) while a client of the public endpoint has no private path." },
+      { flags: "--readiness-since <when>", description: "Audit window the readiness check reads (30m, 24h, 7d, 2w or an ISO 8601 time). Default 7d.", parse: parseNonEmpty },
     ],
     table,
     async run(opts, ctx) {
+      const disabling = opts.publicNetworkEnabled !== undefined && !parseBool(opts.publicNetworkEnabled);
+      if ((opts.requireReadiness || opts.readinessSince !== undefined) && !disabling) throw usageError("--require-readiness and --readiness-since go with --public-network-enabled false.");
+      // Checked before anything is sent; the toolkit loads only for this change.
+      const since = disabling ? (await import("../toolkit/readiness.js")).parseSince(opts.readinessSince ?? "7d") : "";
       const s = await ctx.session();
       const group = await registryGroup(s, opts.name, opts.resourceGroup);
+      // Disabling public access breaks every client still on the public endpoint: say who, first.
+      if (disabling) await checkReadiness(s, ctx, { name: opts.name, group, sku: opts.sku, since, require: opts.requireReadiness === true });
       const update: RegistryUpdateParameters = {};
       if (opts.sku) update.sku = { name: opts.sku };
       if (opts.adminEnabled !== undefined) update.adminUserEnabled = parseBool(opts.adminEnabled);
