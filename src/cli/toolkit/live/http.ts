@@ -49,7 +49,9 @@ const UNTRUSTED = new Set([
 /** What a socket or TLS error means on the client's path. */
 export function classify(e: unknown, where: string): Failure {
   const err = e as NodeJS.ErrnoException;
-  const code = err?.code ?? (err?.name === "AbortError" ? "ETIMEDOUT" : "");
+  // The step's deadline aborts the request: to the client that is a connection that never answered.
+  if (err?.name === "AbortError") return { kind: "dropped", detail: `${where}: i/o timeout` };
+  const code = err?.code ?? "";
   const text = `${where}: ${code || err?.message || String(e)}`;
   if (code === "ECONNREFUSED") return { kind: "refused", detail: text };
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return { kind: "name-mismatch", detail: `${where}: ${err.message}` };
