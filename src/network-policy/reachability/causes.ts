@@ -1,5 +1,5 @@
 // The closed catalogue of root causes that preflight, check-health, the report and readiness name
-// (docs/toolkit.md lists it; test/toolkit/causes-doc.test.ts keeps the two in step). Order matters
+// (docs/toolkit.md "Root causes" lists it; test/toolkit/causes-doc.test.ts keeps the two in step). Order matters
 // only for reading: diagnose.ts walks the client's path and names the first break, choosing between
 // several breaks by the path the client is meant to use (see diagnose.ts).
 
@@ -19,11 +19,17 @@ export const CAUSES = [
   { code: "FIREWALL_DENIED", step: "challenge", title: "The client reaches the public endpoint, and no IP rule of the registry's firewall (default action Deny) allows its address." },
   { code: "AUTH_FAILED", step: "login", title: "The identity could not log in to the registry (unknown principal or wrong secret)." },
   { code: "ROLE_MISSING", step: "token", title: "The identity logs in but holds no role with the data-plane right it needs (AcrPull to pull, AcrPush to push)." },
-  { code: "UNEXPECTED", step: "any", title: "The client saw something no configuration explains (a server down, an untrusted certificate): the evidence says what." },
 ] as const;
 
-export type CauseCode = (typeof CAUSES)[number]["code"];
+/**
+ * Not a configuration cause, and so outside the catalogue: the client saw something no resource
+ * explains (a server down, a certificate the client does not trust, a DNS server that does not
+ * answer). The evidence says what; there is no fix command.
+ */
+export const UNEXPECTED = { code: "UNEXPECTED", step: "any", title: "The client saw something no configuration explains: the evidence says what." } as const;
 
-export function causeTitle(code: CauseCode): string {
-  return CAUSES.find((c) => c.code === code)!.title;
+export type CauseCode = (typeof CAUSES)[number]["code"] | typeof UNEXPECTED.code;
+
+export function causeEntry(code: CauseCode): { code: CauseCode; step: string; title: string } {
+  return CAUSES.find((c) => c.code === code) ?? UNEXPECTED;
 }

@@ -7,7 +7,7 @@
 //     the private path: a public DNS answer there is DNS_PUBLIC_ANSWER, not the public endpoint's 403;
 //   - any other client is meant to use the public path: its causes are the public endpoint's
 //     (PUBLIC_ACCESS_DISABLED, FIREWALL_DENIED), or a linked zone that hides the public answer.
-import { CAUSES, type CauseCode } from "./causes.js";
+import { causeEntry, type CauseCode } from "./causes.js";
 import type { DnsSeen, Observation } from "./observation.js";
 import type { EndpointInfo, ReachabilityModel, RegistryInfo, VnetInfo, ZoneInfo } from "./model.js";
 import * as fix from "./fixes.js";
@@ -71,7 +71,7 @@ function ipOf(e: EndpointInfo | undefined, data: boolean): string | undefined {
 
 function broken(c: Ctx, code: CauseCode, summary: string, evidence: Record<string, string>, fixes: FixCommand[], path: PathTaken = { kind: "none" }): Verdict {
   const intended = c.reachable.length > 0 || path.kind === "private" ? "private" : "public";
-  const step = CAUSES.find((x) => x.code === code)!.step;
+  const step = causeEntry(code).step;
   return { ok: false, intended, path, cause: code, step, summary, evidence: { client: c.obs.source, network: c.vnet ? `${c.vnet.name}/${nameOf(c.subnetId ?? "")}` : "internet", ...evidence }, fix: fixes };
 }
 
