@@ -3,12 +3,15 @@
 // connection, change its state (and description) and PUT it back, printing the connection;
 // network-rule add/remove PATCH the registry's whole `networkRuleSet` (the service replaces it
 // whole) and print the updated rule set. Without -g the registry's group is found by listing.
+// reject and delete take --what-if and warn about the networks they cut off (cli/toolkit/what-if.ts).
 import type { IPRule, NetworkRuleSet, PrivateEndpointConnection } from "@azure/arm-containerregistry";
 import type { CommandSpec, GroupSpec, OptionSpec } from "../command.js";
 import { parseGroupName, parseNonEmpty, parseRegistryName } from "../flags.js";
 import type { Session } from "../session.js";
 import { groupOfId, registryGroup } from "./acr.js";
 import { maxLength, parseIpv4OrRange } from "./network-flags.js";
+import type { ArmInventory } from "../../network-policy/reachability/inventory.js";
+import { WHAT_IF, connectionIdIn, whatIfTable, withWhatIf } from "../toolkit/what-if.js";
 
 export const groups: GroupSpec[] = [
   { name: "acr private-endpoint-connection", summary: "Manage the private endpoint connections of a registry (approve, reject, delete)." },
@@ -97,20 +100,26 @@ export const commands: CommandSpec[] = [
   {
     name: "acr private-endpoint-connection reject",
     summary: "Reject a private endpoint connection request.",
-    options: [CONNECTION, REGISTRY, GROUP, DESCRIPTION],
-    table: connectionTable,
+    options: [CONNECTION, REGISTRY, GROUP, DESCRIPTION, WHAT_IF],
+    table: whatIfTable(connectionTable),
     async run(opts, ctx) {
-      return setState(await ctx.session(), opts, "Rejected");
+      const change = (s: Session, inv: ArmInventory) =>
+        ({ kind: "reject-connection", connectionId: connectionIdIn(s, inv, opts.registryName, opts.resourceGroup, opts.name), description: opts.description }) as const;
+      return withWhatIf(opts, ctx, change, (s) => setState(s, opts, "Rejected"));
     },
   },
   {
     name: "acr private-endpoint-connection delete",
     summary: "Delete a private endpoint connection (the endpoint stays, disconnected).",
-    options: [CONNECTION, REGISTRY, GROUP],
+    options: [CONNECTION, REGISTRY, GROUP, WHAT_IF],
+    table: whatIfTable(),
     async run(opts, ctx) {
-      const s = await ctx.session();
-      await s.acr().privateEndpointConnections.delete(await registryGroup(s, opts.registryName, opts.resourceGroup), opts.registryName, opts.name);
-      return undefined;
+      const change = (s: Session, inv: ArmInventory) =>
+        ({ kind: "delete-connection", connectionId: connectionIdIn(s, inv, opts.registryName, opts.resourceGroup, opts.name) }) as const;
+      return withWhatIf(opts, ctx, change, async (s) => {
+        await s.acr().privateEndpointConnections.delete(await registryGroup(s, opts.registryName, opts.resourceGroup), opts.registryName, opts.name);
+        return undefined;
+      });
     },
   },
   {

@@ -3,13 +3,17 @@
 // does not add an address twice; `remove-record` deletes the set when its last address goes,
 // unless --keep-empty-record-set. The SDK speaks api-version 2024-06-01, the one that added a
 // link's `resolutionPolicy` (3.2 spoke 2020-06-01, without it). `zone delete` and `link vnet
-// delete` ask for confirmation unless --yes, as az's (confirmation=True).
+// delete` and `record-set a delete` ask for confirmation unless --yes, as az's (confirmation=True).
+// The deletes and remove-record take --what-if and warn about the networks they cut off
+// (cli/toolkit/what-if.ts).
 import type { RecordSet, VirtualNetworkLink } from "@azure/arm-privatedns";
 import type { CommandSpec, GroupSpec, OptionSpec } from "../command.js";
 import { choice, parseBool, parseDnsSuffix, parseGroupName } from "../flags.js";
 import { groupOfId } from "./acr.js";
 import { parseIpv4, parseNetworkName, parseRecordSetName } from "./network-flags.js";
-import { nameOrIdOf, toId } from "./network-ids.js";
+import { nameOrIdOf, networkId, toId } from "./network-ids.js";
+import type { Session } from "../session.js";
+import { WHAT_IF, whatIfTable, withWhatIf } from "../toolkit/what-if.js";
 
 export const groups: GroupSpec[] = [
   { name: "network private-dns", summary: "Manage private DNS zones, their virtual network links and records." },
@@ -29,6 +33,8 @@ const RECORD_SET: OptionSpec = { flags: "-n, --record-set-name <name>", descript
 const YES: OptionSpec = { flags: "-y, --yes", description: "Do not prompt for confirmation." };
 const LINK_NAME: OptionSpec = { flags: "-n, --name <name>", description: "The name of the virtual network link.", parse: parseNetworkName, required: true };
 const ZONE_NAME: OptionSpec = { flags: "-n, --name <zone>", description: "The name of the private DNS zone.", parse: parseDnsSuffix, required: true };
+const zoneId = (s: Session, group: string, zone: string) => networkId(s, group, "privateDnsZones", zone);
+const aRecordSetId = (s: Session, group: string, zone: string, name: string) => `${zoneId(s, group, zone)}/A/${name}`;
 const IPV4: OptionSpec = { flags: "-a, --ipv4-address <ip>", description: "IPv4 address in string notation.", parse: parseIpv4, required: true };
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -92,12 +98,14 @@ export const commands: CommandSpec[] = [
   {
     name: "network private-dns zone delete",
     summary: "Delete a private DNS zone and its records (remove its virtual network links first, as Azure).",
-    options: [GROUP, ZONE_NAME, YES],
+    options: [GROUP, ZONE_NAME, YES, WHAT_IF],
+    table: whatIfTable(),
     async run(opts, ctx) {
-      if (!(await ctx.confirm(opts.yes))) return undefined;
-      const dns = await (await ctx.session()).privateDns();
-      await dns.privateZones.beginDeleteAndWait(opts.resourceGroup, opts.name);
-      return undefined;
+      if (!opts.whatIf && !(await ctx.confirm(opts.yes))) return undefined;
+      return withWhatIf(opts, ctx, (s) => ({ kind: "delete-zone", zoneId: zoneId(s, opts.resourceGroup, opts.name) }), async (s) => {
+        await (await s.privateDns()).privateZones.beginDeleteAndWait(opts.resourceGroup, opts.name);
+        return undefined;
+      });
     },
   },
   {
@@ -157,12 +165,15 @@ export const commands: CommandSpec[] = [
   {
     name: "network private-dns link vnet delete",
     summary: "Delete a virtual network link: the VNet stops resolving the zone's records.",
-    options: [GROUP, ZONE, LINK_NAME, YES],
+    options: [GROUP, ZONE, LINK_NAME, YES, WHAT_IF],
+    table: whatIfTable(),
     async run(opts, ctx) {
-      if (!(await ctx.confirm(opts.yes))) return undefined;
-      const dns = await (await ctx.session()).privateDns();
-      await dns.virtualNetworkLinks.beginDeleteAndWait(opts.resourceGroup, opts.zoneName, opts.name);
-      return undefined;
+      if (!opts.whatIf && !(await ctx.confirm(opts.yes))) return undefined;
+      const linkId = (s: Session) => `${zoneId(s, opts.resourceGroup, opts.zoneName)}/virtualNetworkLinks/${opts.name}`;
+      return withWhatIf(opts, ctx, (s) => ({ kind: "delete-link", linkId: linkId(s) }), async (s) => {
+        await (await s.privateDns()).virtualNetworkLinks.beginDeleteAndWait(opts.resourceGroup, opts.zoneName, opts.name);
+        return undefined;
+      });
     },
   },
   {
@@ -191,20 +202,38 @@ export const commands: CommandSpec[] = [
   {
     name: "network private-dns record-set a remove-record",
     summary: "Remove an A record (the record set goes with its last record unless --keep-empty-record-set).",
-    options: [GROUP, ZONE, RECORD_SET, IPV4, { flags: "--keep-empty-record-set", description: "Keep the empty record set if the last record is removed." }],
-    table: recordSetTable,
+    options: [GROUP, ZONE, RECORD_SET, IPV4, { flags: "--keep-empty-record-set", description: "Keep the empty record set if the last record is removed." }, WHAT_IF],
+    table: whatIfTable(recordSetTable),
     async run(opts, ctx) {
-      const dns = await (await ctx.session()).privateDns();
-      const set = await dns.recordSets.get(opts.resourceGroup, opts.zoneName, "A", opts.recordSetName);
-      const records = (set.aRecords ?? []).filter((r) => r.ipv4Address !== opts.ipv4Address);
-      if (records.length === 0 && !opts.keepEmptyRecordSet) {
-        await dns.recordSets.delete(opts.resourceGroup, opts.zoneName, "A", opts.recordSetName);
+      const change = (s: Session) => ({
+        kind: "remove-address", recordSetId: aRecordSetId(s, opts.resourceGroup, opts.zoneName, opts.recordSetName), ip: opts.ipv4Address, keepEmpty: opts.keepEmptyRecordSet === true,
+      }) as const;
+      return withWhatIf(opts, ctx, change, async (s) => {
+        const dns = await s.privateDns();
+        const set = await dns.recordSets.get(opts.resourceGroup, opts.zoneName, "A", opts.recordSetName);
+        const records = (set.aRecords ?? []).filter((r) => r.ipv4Address !== opts.ipv4Address);
+        if (records.length === 0 && !opts.keepEmptyRecordSet) {
+          await dns.recordSets.delete(opts.resourceGroup, opts.zoneName, "A", opts.recordSetName);
+          return undefined;
+        }
+        return dns.recordSets.createOrUpdate(opts.resourceGroup, opts.zoneName, "A", opts.recordSetName, {
+          ttl: set.ttl,
+          metadata: set.metadata,
+          aRecords: records,
+        });
+      });
+    },
+  },
+  {
+    name: "network private-dns record-set a delete",
+    summary: "Delete an A record set (all its addresses).",
+    options: [GROUP, ZONE, { flags: "-n, --name <name>", description: "The name of the record set relative to the zone.", parse: parseRecordSetName, required: true }, YES, WHAT_IF],
+    table: whatIfTable(),
+    async run(opts, ctx) {
+      if (!opts.whatIf && !(await ctx.confirm(opts.yes))) return undefined;
+      return withWhatIf(opts, ctx, (s) => ({ kind: "delete-record-set", recordSetId: aRecordSetId(s, opts.resourceGroup, opts.zoneName, opts.name) }), async (s) => {
+        await (await s.privateDns()).recordSets.delete(opts.resourceGroup, opts.zoneName, "A", opts.name);
         return undefined;
-      }
-      return dns.recordSets.createOrUpdate(opts.resourceGroup, opts.zoneName, "A", opts.recordSetName, {
-        ttl: set.ttl,
-        metadata: set.metadata,
-        aRecords: records,
       });
     },
   },

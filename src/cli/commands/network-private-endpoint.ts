@@ -1,5 +1,6 @@
 // `cove network private-endpoint ...` and `... dns-zone-group create|list|show|delete` through
-// @azure/arm-network 39 (`dns-zone-group delete` asks for confirmation unless --yes, as az's).
+// @azure/arm-network 39 (`dns-zone-group delete` asks for confirmation unless --yes, as az's; the
+// two deletes take --what-if and warn about the networks they cut off, cli/toolkit/what-if.ts).
 // As az: the connection goes in `privateLinkServiceConnections`, or with `--manual-request` in
 // `manualPrivateLinkServiceConnections` (the registry owner then approves it); `--subnet` is an id
 // or a name with `--vnet-name`; `--ip-config` gives static addresses (az's shorthand, repeatable);
@@ -13,6 +14,8 @@ import { groupOfId } from "./acr.js";
 import { warnIfNotListening } from "./listener-warning.js";
 import { many, maxLength, parseIpConfigs, parseNetworkName, parseResourceId } from "./network-flags.js";
 import { nameOrIdOf, networkId, toId } from "./network-ids.js";
+import type { Session } from "../session.js";
+import { WHAT_IF, whatIfTable, withWhatIf } from "../toolkit/what-if.js";
 
 export const groups: GroupSpec[] = [
   { name: "network private-endpoint", summary: "Manage private endpoints." },
@@ -131,11 +134,13 @@ export const commands: CommandSpec[] = [
   {
     name: "network private-endpoint delete",
     summary: "Delete a private endpoint (its addresses, DNS records and registry connection go with it).",
-    options: [NAME, GROUP],
+    options: [NAME, GROUP, WHAT_IF],
+    table: whatIfTable(),
     async run(opts, ctx) {
-      const net = await (await ctx.session()).network();
-      await net.privateEndpoints.beginDeleteAndWait(opts.resourceGroup, opts.name);
-      return undefined;
+      return withWhatIf(opts, ctx, (s) => ({ kind: "delete-endpoint", endpointId: networkId(s, opts.resourceGroup, "privateEndpoints", opts.name) }), async (s) => {
+        await (await s.network()).privateEndpoints.beginDeleteAndWait(opts.resourceGroup, opts.name);
+        return undefined;
+      });
     },
   },
   {
@@ -181,12 +186,15 @@ export const commands: CommandSpec[] = [
   {
     name: "network private-endpoint dns-zone-group delete",
     summary: "Delete a private DNS zone group (the endpoint's A records it wrote go with it).",
-    options: [ENDPOINT_NAME, GROUP, ZONE_GROUP_NAME, { flags: "-y, --yes", description: "Do not prompt for confirmation." }],
+    options: [ENDPOINT_NAME, GROUP, ZONE_GROUP_NAME, { flags: "-y, --yes", description: "Do not prompt for confirmation." }, WHAT_IF],
+    table: whatIfTable(),
     async run(opts, ctx) {
-      if (!(await ctx.confirm(opts.yes))) return undefined;
-      const net = await (await ctx.session()).network();
-      await net.privateDnsZoneGroups.beginDeleteAndWait(opts.resourceGroup, opts.endpointName, opts.name);
-      return undefined;
+      if (!opts.whatIf && !(await ctx.confirm(opts.yes))) return undefined;
+      const zoneGroupId = (s: Session) => `${networkId(s, opts.resourceGroup, "privateEndpoints", opts.endpointName)}/privateDnsZoneGroups/${opts.name}`;
+      return withWhatIf(opts, ctx, (s) => ({ kind: "delete-zone-group", zoneGroupId: zoneGroupId(s) }), async (s) => {
+        await (await s.network()).privateDnsZoneGroups.beginDeleteAndWait(opts.resourceGroup, opts.endpointName, opts.name);
+        return undefined;
+      });
     },
   },
 ];
