@@ -10,6 +10,7 @@ import * as adSp from "./commands/ad-sp.js";
 import * as role from "./commands/role.js";
 import * as acrCheckHealth from "./commands/acr-check-health.js";
 import * as acrPrivateLink from "./commands/acr-private-link.js";
+import * as acrNetworkReport from "./commands/acr-network-report.js";
 import * as networkVnet from "./commands/network-vnet.js";
 import * as networkPrivateEndpoint from "./commands/network-private-endpoint.js";
 import * as networkPrivateDns from "./commands/network-private-dns.js";
@@ -17,7 +18,7 @@ import * as audit from "./commands/audit.js";
 import * as acrPreflight from "./commands/acr-preflight.js";
 
 const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [
-  serve, login, group, acr, adSp, role,
+  serve, login, group, acr, acrNetworkReport, adSp, role,
   acrPrivateLink, networkVnet, networkPrivateEndpoint, networkPrivateDns, audit, acrPreflight,
   acrReadiness,
   acrCheckHealth,

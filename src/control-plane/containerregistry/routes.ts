@@ -9,6 +9,7 @@ import {
 } from "./registries.js";
 import { PEC_APPROVAL, PEC_DELETE, PEC_READ, deleteConnection, getConnection, listConnections, putConnection } from "./private-endpoint-connections.js";
 import { PLR_READ, getPrivateLinkResource, listPrivateLinkResources } from "./private-link-resources.js";
+import { getNetworkReport } from "./network-report.js";
 import { registryId, subscriptionId } from "../../domain/resource-ids.js";
 
 const SUB = "/subscriptions/{subscriptionId}";
@@ -37,4 +38,6 @@ export const CONTAINER_REGISTRY_ROUTES: Route[] = [
   route("DELETE", `${REG}/privateEndpointConnections/{privateEndpointConnectionName}`, ACR, "registries/privateEndpointConnections", requires(PEC_DELETE, reg), { audit: true }, deleteConnection),
   route("GET", `${REG}/privateLinkResources`, ACR, "registries/privateLinkResources", requires(PLR_READ, reg), {}, listPrivateLinkResources),
   route("GET", `${REG}/privateLinkResources/{groupName}`, ACR, "registries/privateLinkResources", requires(PLR_READ, reg), {}, getPrivateLinkResource),
+  // Cove extension: the reachability matrix (docs/management-api.md), readable like the registry.
+  route("GET", `${REG}/networkReport`, ACR, "registries/networkReport", requires(REG_READ, reg), {}, getNetworkReport),
 ];
