@@ -161,5 +161,8 @@ export async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const code = await runCli(argv);
   if (argv[0] === "serve" && code === EXIT_OK) return; // the listeners keep the process alive
+  // process.exit() drops what a pipe has not taken yet (beyond 64 KiB: a large report piped to jq
+  // arrived cut); wait until both streams have handed everything to the kernel.
+  await new Promise<void>((done) => process.stdout.write("", () => process.stderr.write("", () => done())));
   process.exit(code);
 }

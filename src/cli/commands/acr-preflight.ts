@@ -37,9 +37,11 @@ export const commands: CommandSpec[] = [
     ],
     async run(opts, ctx) {
       const s = await ctx.session();
-      const tty = (ctx.io.stdout as { isTTY?: boolean }).isTTY === true && !opts.json;
+      // A terminal that reports no width (a bare pty) gets plain lines: ora counts lines to clear by the width.
+      const out = ctx.io.stdout as { isTTY?: boolean; columns?: number };
+      const tty = out.isTTY === true && (out.columns ?? 0) > 0 && !opts.json;
       const stream = !opts.json;
-      const spinner = tty ? ora({ stream: ctx.io.stdout as NodeJS.WritableStream, text: `Preflight of ${opts.name}` }).start() : undefined;
+      const spinner = tty ? ora({ stream: ctx.io.stdout as NodeJS.WritableStream, text: `Preflight of ${opts.name}`, discardStdin: false }).start() : undefined;
       let announced = false;
       const onStep = (step: StepResult) => {
         if (!stream) return;
