@@ -43,7 +43,7 @@ export const commands: CommandSpec[] = [
     table: reportTable,
     async run(opts, ctx) {
       const s = await ctx.session();
-      const model = buildModel(await collectInventory(s));
+      const model = buildModel(await collectInventory(s, { zoneGroups: false }));
       const wanted = String(opts.name).toLowerCase();
       const reg = model.registries.find((r) => r.name.toLowerCase() === wanted && (opts.resourceGroup === undefined || groupOfId(r.id)?.toLowerCase() === String(opts.resourceGroup).toLowerCase()));
       if (!reg) {

@@ -47,8 +47,23 @@ async function principals(s: Session): Promise<PrincipalInfo[]> {
   }
 }
 
+/** A list the caller may not read (403) is left empty and named in `unreadable`; anything else fails the read. */
+async function readable(inv: ArmInventory, what: string, list: Promise<void>): Promise<void> {
+  try {
+    await list;
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode !== 403) throw e;
+    (inv.unreadable ??= []).push(what);
+  }
+}
+
+export interface CollectOptions {
+  /** Zone groups cost one request per endpoint; the matrix does not need them (fixes and what-if do). */
+  zoneGroups?: boolean;
+}
+
 /** Everything the model needs, read once. */
-export async function collectInventory(s: Session): Promise<ArmInventory> {
+export async function collectInventory(s: Session, opts: CollectOptions = {}): Promise<ArmInventory> {
   const inv = emptyInventory();
   const [network, dns] = await Promise.all([s.network(), s.privateDns()]);
   const auth = s.authorization();
@@ -58,8 +73,9 @@ export async function collectInventory(s: Session): Promise<ArmInventory> {
     drain(network.privateEndpoints.listBySubscription(capture(inv.privateEndpoints) as never)),
     drain(network.networkInterfaces.listAll(capture(inv.networkInterfaces) as never)),
     drain(dns.privateZones.list(capture(inv.privateDnsZones) as never)),
-    drain(auth.roleAssignments.listForSubscription(capture(inv.roleAssignments) as never)),
-    drain(auth.roleDefinitions.list(s.subscriptionScope, { ...capture(inv.roleDefinitions), filter: "type eq 'CustomRole'" } as never)),
+    readable(inv, "roleAssignments", drain(auth.roleAssignments.listForSubscription(capture(inv.roleAssignments) as never))),
+    // The SDK puts the scope after a "/" of its own: give it without the leading one.
+    readable(inv, "roleDefinitions", drain(auth.roleDefinitions.list(s.subscriptionScope.replace(/^\//, ""), { ...capture(inv.roleDefinitions), filter: "type eq 'CustomRole'" } as never))),
     principals(s).then((p) => { inv.principals = p; }),
   ]);
   await Promise.all([
@@ -68,7 +84,7 @@ export async function collectInventory(s: Session): Promise<ArmInventory> {
       await drain(dns.recordSets.listByType(group, String(z.name), "A", capture(inv.aRecordSets) as never));
       await drain(dns.virtualNetworkLinks.list(group, String(z.name), capture(inv.virtualNetworkLinks) as never));
     }),
-    ...inv.privateEndpoints.map((e) => drain(network.privateDnsZoneGroups.list(groupOf(String(e.id)), nameOf(String(e.id)), capture(inv.zoneGroups) as never))),
+    ...(opts.zoneGroups === false ? [] : inv.privateEndpoints).map((e) => drain(network.privateDnsZoneGroups.list(groupOf(String(e.id)), nameOf(String(e.id)), capture(inv.zoneGroups) as never))),
   ]);
   return inv;
 }

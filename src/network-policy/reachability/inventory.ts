@@ -35,6 +35,8 @@ export interface ArmInventory {
   /** Custom role definitions; built-in ones are known by their GUIDs. */
   roleDefinitions: ArmJson[];
   principals: PrincipalInfo[];
+  /** Lists the reader was not allowed to read (left empty), e.g. "roleAssignments". */
+  unreadable?: string[];
 }
 
 export function emptyInventory(): ArmInventory {
