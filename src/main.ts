@@ -33,6 +33,7 @@ import { createRequestHandler, listenerLabel, type PipelineDeps } from "./http/p
 import type { HandlerResult, ListenerInfo } from "./http/types.js";
 import { openListener, type Listener, type TlsMaterial } from "./http/listener.js";
 import { PrivateListeners } from "./http/listeners.js";
+import { closeGracefully } from "./http/graceful-close.js";
 import { createDeniedConnections } from "./http/denied-connections.js";
 import type { NetworkDenial } from "./http/network-step.js";
 import { createDenialAuditor } from "./audit/denials.js";
@@ -323,23 +324,6 @@ export async function openListeners(s: Settings, deps: PipelineDeps, tls: Server
   await pl.reconcile();
   metrics.bindGauges({ privateListeners: () => pl.addresses().length, heldConnections: () => denied.size() });
   return { fixed, privateListeners: pl };
-}
-
-async function closeGracefully(fixed: Listener[], pl: PrivateListeners, graceSeconds: number, cutHeld: () => void): Promise<void> {
-  cutHeld();
-  const listeners = [...fixed, ...pl.listeners()];
-  const closed = Promise.all([...fixed.map((l) => l.close(false)), pl.close(false)]);
-  // Keep-alive connections go idle as their last request finishes: close each as soon as it does,
-  // rather than waiting for the keep-alive timeout.
-  const reaper = setInterval(() => { for (const l of listeners) l.server.closeIdleConnections(); }, 50);
-  for (const l of listeners) l.server.closeIdleConnections();
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<void>((ok) => { timer = setTimeout(ok, graceSeconds * 1000); });
-  await Promise.race([closed, grace]);
-  clearInterval(reaper);
-  clearTimeout(timer);
-  for (const l of listeners) for (const sock of l.connections) sock.destroy();
-  await closed;
 }
 
 /** Step 11: the timers: server certificates renewed well before their 90 days end; expired uploads reclaimed. */
