@@ -254,7 +254,7 @@ export async function composePlanes(s: Settings, st: Storage, id: Identity, stat
     identity: createIdentityRoutes(idp, { audit, throttle }),
     audienceGuard: createAudienceGuard(idp, { audiences, audit }),
     servicePrincipals: createServicePrincipalRoutes(idp, access, { audit }),
-    auditLog: createAuditRoutes(meta, access, credentials.subscriptionId, checkpoints),
+    auditLog: createAuditRoutes(meta, access, credentials.subscriptionId, checkpoints, () => tokens.flush("read")),
     metrics: createMetricsRoute(metrics, access, credentials.subscriptionId),
     arm: arm.handle,
   };

@@ -123,7 +123,7 @@ export type RegistryTokenAggregateEvent = Of<"registry.token-aggregate", {
   endpoints: { exchange: number; token: number };
   clients: TokenAggregateClient[];
   /** Why it was written: the window ended, Cove shut down, or the pending set reached its bound. */
-  flush: "window" | "close" | "bound";
+  flush: "window" | "close" | "bound" | "read";
 }>;
 
 /** Failed password checks of one (source, user name, endpoint, registry), counted exactly. */

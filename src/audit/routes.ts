@@ -74,7 +74,11 @@ function kindsParam(v: string | null): Set<string> | undefined {
   return new Set(kinds);
 }
 
-export function createAuditRoutes(meta: MetadataStore, access: AccessControl, subscriptionId: string, anchors: AuditAnchors) {
+/**
+ * `beforeRead` runs once an authorised reader asks for records: the routine token counts of the
+ * current minute are written first (token-aggregate.ts), so a reader sees every use up to now.
+ */
+export function createAuditRoutes(meta: MetadataStore, access: AccessControl, subscriptionId: string, anchors: AuditAnchors, beforeRead?: () => Promise<void>) {
   const scope = `/subscriptions/${subscriptionId}`;
   const readPage = (after: number, limit: number) => meta.readAudit(after, limit);
   return async function auditRoutes(ctx: RequestContext): Promise<HandlerResult | undefined> {
@@ -86,6 +90,7 @@ export function createAuditRoutes(meta: MetadataStore, access: AccessControl, su
     if (!(await access.authorize(ctx.principal, AUDIT_READ_ACTION, scope))) {
       throw armError("AuthorizationFailed", { clientId: ctx.principal.clientId ?? ctx.principal.id, objectId: ctx.principal.id, action: AUDIT_READ_ACTION, scope });
     }
+    await beforeRead?.();
 
     if (sub === "verify" && ctx.method === "POST") {
       // An auditor's proof: their saved checkpoint and every checkpoint Cove holds, each checked

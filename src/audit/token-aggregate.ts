@@ -43,8 +43,8 @@ export interface TokenAggregateOptions {
 
 export interface TokenAggregator {
   record: TokenIssueSink;
-  /** Writes every pending aggregate now and waits for the writes. */
-  flush(): Promise<void>;
+  /** Writes every pending aggregate now and waits for the writes (`why`: "read" before an audit read, else "close"). */
+  flush(why?: "read" | "close"): Promise<void>;
   /** flush(), and stops the window timer (at shutdown). */
   close(): Promise<void>;
   /** Pending (client, path) entries, for tests and metrics. */
@@ -146,8 +146,8 @@ export function createTokenAggregator(meta: AuditStore, log: Logger, options: To
       c[issue.endpoint]++;
       p.last = c.last = t;
     },
-    async flush() {
-      writeAll("close");
+    async flush(why = "close") {
+      writeAll(why);
       await writes;
     },
     async close() {

@@ -167,3 +167,18 @@ test("token issues from 2 addresses in one minute: one aggregate with exact coun
     await rm(cfg, { recursive: true, force: true });
   }
 });
+
+test("a read of the audit log writes the current minute's counts first: a pull a second ago is already there", async () => {
+  // Not across a minute's end, where the window's own timer would write it.
+  if (new Date().getUTCSeconds() > 57) await sleep(4000);
+  const token = await managementToken(cove);
+  const before = await https(`${cove.managementUrl}/cove/audit?limit=1000&kind=registry.token-aggregate`, { ca: cove.ca, headers: { authorization: `Bearer ${token}` } });
+  const known = before.json().value.length;
+  assert.equal((await fromSource(LAPTOP, tokenPath(), { headers: { authorization: owner() } })).status, 200);
+  const after = await https(`${cove.managementUrl}/cove/audit?limit=1000&kind=registry.token-aggregate`, { ca: cove.ca, headers: { authorization: `Bearer ${token}` } });
+  const fresh = after.json().value.slice(known).map((r: any) => r.event);
+  assert.equal(fresh.length, 1, JSON.stringify(fresh));
+  assert.equal(fresh[0].flush, "read");
+  assert.equal(fresh[0].count, 1);
+  assert.deepEqual(fresh[0].clients.map((c: any) => [c.clientIp, c.path]), [[LAPTOP, "public"]]);
+});
