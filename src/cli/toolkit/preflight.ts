@@ -92,7 +92,8 @@ export async function runPreflight(s: Session, o: PreflightOptions, env: Record<
   const who = display?.displayName ? `${display.displayName} (${identity.appId})` : identity.appId;
   if (!reg) {
     const v = registryMissing(model, o.name, source.address ?? "this machine");
-    return { ok: false, registry: o.name, loginServer: "", host: "", source: source.address ?? "", network: describeNetwork(model, source.address), identity: who, mode: o.modelled ? "modelled" : "live", steps: [{ name: "registry", result: "failed", ms: 0, detail: v.summary }], cause: v.cause, summary: v.summary, evidence: v.evidence, fix: v.fix, modelled: { ok: false, cause: v.cause }, agree: true };
+    const host = `${o.name.toLowerCase()}.${model.suffix}`;
+    return { ok: false, registry: o.name, loginServer: host, host, source: source.address ?? "", network: describeNetwork(model, source.address), identity: who, mode: o.modelled ? "modelled" : "live", steps: [{ name: "registry", result: "failed", ms: 0, detail: v.summary }], cause: v.cause, summary: v.summary, evidence: v.evidence, fix: v.fix, modelled: { ok: false, cause: v.cause }, agree: true };
   }
   const host = (o.loginServer ?? reg.host).replace(/:\d+$/, "").toLowerCase();
   const dopts = { push: o.push, identity: { appId: identity.appId, displayName: display?.displayName } };

@@ -226,7 +226,7 @@ export function diagnose(model: ReachabilityModel, reg: RegistryInfo, obs: Obser
   if (!obs.login) return ok(`${obs.host} is reachable ${path.kind === "private" ? `privately through ${path.endpointName}` : "through the public endpoint"} (identity not checked).`);
   const id = opts.identity;
   if (obs.login.status !== 200) {
-    return broken(c, "AUTH_FAILED", `The registry refused the identity's login (${obs.login.status}${obs.login.code ? " " + obs.login.code : ""}).`, { answered: `${obs.login.status} ${obs.login.message ?? ""}`.trim(), expected: "200 with a refresh token" }, id ? [fix.newSecret(reg, id.displayName ?? id.appId, role)] : [], path);
+    return broken(c, "AUTH_FAILED", `The registry refused the identity's login (${obs.login.status}${obs.login.code ? " " + obs.login.code : ""}).`, { answered: `${obs.login.status} ${obs.login.message ?? ""}`.trim(), expected: "200 with a refresh token" }, id ? [fix.newSecret(reg, id.displayName ?? `${reg.name}-${role === "AcrPush" ? "push" : "pull"}`, role)] : [], path);
   }
   const wanted = opts.push ? ["pull", "push"] : ["pull"];
   const missing = wanted.filter((a) => !(obs.token?.actions ?? []).includes(a));
