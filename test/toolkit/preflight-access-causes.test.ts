@@ -112,6 +112,7 @@ test("bad input: unknown subnet, an address in no VNet as --from, --as without -
     [["--secret-env", "1BAD"], 2, /--secret-env takes a variable name/],
     [["--source-address", "not-an-ip"], 2, /Expected an IPv4 or IPv6 address/],
     [["--source-address", LAPTOP, "--from", "x/y"], 2, /either --source-address or --from/],
+    [["--timeout", "0"], 2, /--timeout takes seconds/],
   ];
   for (const [extra, code, message] of cases) {
     const r = await h.cli.run("acr", "preflight", "-n", "pfbadin", ...extra);

@@ -31,6 +31,7 @@ export const commands: CommandSpec[] = [
       { flags: "--secret-env <var>", description: "Name of the environment variable holding --as's secret.", parse: (v: string) => { if (!ENV_NAME.test(v)) throw new CliError(`--secret-env takes a variable name, not '${v}'.`, 2); return v; } },
       { flags: "--dns-server <host:port>", description: "DNS server to ask (default: the profile's, i.e. Cove's DNS, else the system's).", parse: parseHostPort },
       { flags: "--repository <repo>", description: "Repository of the test artifact (default cove-preflight).", parse: parseNonEmpty },
+      { flags: "--timeout <seconds>", description: "How long each step may take (default 3): a dropped private connection shows as this timeout.", parse: (v: string) => { if (!/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0 || Number(v) > 120) throw new CliError(`--timeout takes seconds, more than 0 and at most 120, not '${v}'.`, 2); return Number(v); } },
       { flags: "--modelled", description: "Only the modelled check, from the ARM resources: no packet is sent." },
       { flags: "--json", description: "Print one JSON object (ok, steps, and on failure cause, evidence and fix)." },
       { flags: "--junit <file>", description: "Also write the steps as a JUnit XML report.", parse: parseNonEmpty },
@@ -55,7 +56,7 @@ export const commands: CommandSpec[] = [
         }
       };
       try {
-        const r = await runPreflight(s, { ...(opts as PreflightOptions), modelled: opts.modelled === true, push: opts.push === true }, ctx.env, onStep);
+        const r = await runPreflight(s, { ...(opts as PreflightOptions), modelled: opts.modelled === true, push: opts.push === true, timeoutMs: opts.timeout ? opts.timeout * 1000 : undefined }, ctx.env, onStep);
         spinner?.stop();
         if (opts.junit) await writeFile(opts.junit, junit(r));
         if (!r.agree) ctx.debug(`modelled ${JSON.stringify(r.modelled)} differs from live ${r.cause ?? "ok"}`);
