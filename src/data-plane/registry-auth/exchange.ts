@@ -13,7 +13,7 @@
 import type { Principal } from "../../auth/types.js";
 import type { AuditSink } from "../../audit/event.js";
 import type { TokenIssueSink } from "../../audit/token-aggregate.js";
-import { viaOf } from "../../http/network-step.js";
+import { auditIssued } from "./issued.js";
 import { AudienceSet, CONTAINER_REGISTRY_AUDIENCE } from "../../auth/audiences.js";
 import type { RegistryView } from "../../domain/registry.js";
 import type { HandlerResult, RequestContext } from "../../http/types.js";
@@ -59,17 +59,7 @@ export async function exchange(d: ExchangeDeps, ctx: RequestContext, registry: R
   // 5. mint
   const refresh = await mintRefreshToken(d.idp, registry, principal);
   // 6. audit: a routine issue is counted with the client's path (audit/token-aggregate.ts)
-  if (d.tokenIssues) {
-    d.tokenIssues({
-      endpoint: "exchange", registry: registry.id, principalKind: principal.kind, principalId: principal.id,
-      clientIp: ctx.clientIp, via: viaOf(ctx.listener, ctx.req?.socket),
-    });
-  } else {
-    await d.audit?.({
-      kind: "registry.token", endpoint: "exchange", outcome: "issued", registry: registry.id,
-      principalKind: principal.kind, principalId: principal.id, clientIp: ctx.clientIp, requestId: ctx.requestId,
-    });
-  }
+  await auditIssued(d, ctx, registry, principal, { endpoint: "exchange" });
   return tokenResponse({ refresh_token: refresh });
 }
 

@@ -16,7 +16,7 @@
 import type { Logger } from "pino";
 import type { AuditSink } from "../../audit/event.js";
 import type { TokenIssueSink } from "../../audit/token-aggregate.js";
-import { viaOf } from "../../http/network-step.js";
+import { auditIssued } from "./issued.js";
 import type { RegistryView } from "../../domain/registry.js";
 import type { HandlerResult, RequestContext } from "../../http/types.js";
 import { mayListCatalog, registryActionsOf } from "./credentials.js";
@@ -59,17 +59,7 @@ export async function issueAccessToken(d: TokenDeps, ctx: RequestContext, regist
   // 5. mint
   const minted = await mintAccessToken(d.idp, registry, principal, access);
   // 6. audit
-  if (d.tokenIssues) {
-    d.tokenIssues({
-      endpoint: "token", registry: registry.id, principalKind: principal.kind, principalId: principal.id,
-      clientIp: ctx.clientIp, via: viaOf(ctx.listener, ctx.req?.socket),
-    });
-  } else {
-    await d.audit?.({
-      kind: "registry.token", endpoint: "token", outcome: "issued", registry: registry.id,
-      principalKind: principal.kind, principalId: principal.id, access, clientIp: ctx.clientIp, requestId: ctx.requestId,
-    });
-  }
+  await auditIssued(d, ctx, registry, principal, { endpoint: "token", access });
   d.log.debug({ requestId: ctx.requestId, registry: registry.name, principal: principal.id, access }, "registry access token issued");
   return tokenResponse(accessTokenBody(minted));
 }
