@@ -15,12 +15,13 @@ import * as networkVnet from "./commands/network-vnet.js";
 import * as networkPrivateEndpoint from "./commands/network-private-endpoint.js";
 import * as networkPrivateDns from "./commands/network-private-dns.js";
 import * as audit from "./commands/audit.js";
+import * as acrEvidence from "./commands/acr-evidence.js";
 import * as acrPreflight from "./commands/acr-preflight.js";
 
 const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [
   serve, login, group, acr, acrNetworkReport, adSp, role,
   acrPrivateLink, networkVnet, networkPrivateEndpoint, networkPrivateDns, audit, acrPreflight,
-  acrReadiness,
+  acrReadiness, acrEvidence,
   acrCheckHealth,
 ];
 
