@@ -2,12 +2,11 @@
 // saved earlier. The records and Cove's checkpoints are fetched from the management endpoint, but
 // the chain is recomputed and every signature checked here, with the public key the auditor
 // holds, never one the server sends (docs/audit.md).
-import { createPublicKey, type KeyObject } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import type { CommandSpec, GroupSpec } from "../command.js";
 import { CliError, usageError } from "../errors.js";
 import { EXIT_ERROR } from "../exit-codes.js";
 import { verifyAuditLog, type ReadAuditPage } from "../../audit/verify-log.js";
+import { publicKeyFrom, readText } from "../toolkit/evidence/keys.js";
 
 /** A page of records as GET /cove/audit returns it (the CLI knows the log only through the API). */
 type AuditPage = Awaited<ReturnType<ReadAuditPage>>;
@@ -15,23 +14,6 @@ type AuditPage = Awaited<ReturnType<ReadAuditPage>>;
 const PAGE = 1000;
 /** Pages fetched at most: a log of 100 million records; the loop always ends. */
 const MAX_PAGES = 100_000;
-
-async function readText(path: string, what: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (e) {
-    throw usageError(`Cannot read the ${what} '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
-
-function publicKeyFrom(text: string, path: string): KeyObject {
-  let key: KeyObject | undefined;
-  try {
-    key = text.trimStart().startsWith("{") ? createPublicKey({ key: JSON.parse(text), format: "jwk" }) : createPublicKey(text);
-  } catch { /* reported below */ }
-  if (!key || key.asymmetricKeyType !== "ed25519") throw usageError(`'${path}' is not an Ed25519 public key (PEM or JWK).`);
-  return key;
-}
 
 export const groups: GroupSpec[] = [{ name: "audit", summary: "Verify Cove's audit log against checkpoints you saved." }];
 

@@ -32,7 +32,8 @@ export function fingerprintOf(publicKey: KeyObject): string {
   return sha256Hex(Buffer.from(String(x), "base64url"));
 }
 
-async function readText(path: string, what: string): Promise<string> {
+/** A file the user named (a key, a checkpoint), or a usage error naming it. */
+export async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (e) {
