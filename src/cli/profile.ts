@@ -12,8 +12,16 @@ export interface Profile {
   authorityHost: string;
   tenantId: string;
   subscriptionId: string;
+  /** The service principal of a client-secret login; absent with `credential: "default"`. */
   clientId: string;
   clientSecret: string;
+  /**
+   * "default": `DefaultAzureCredential` (environment, workload or managed identity, az's login),
+   * which stores no secret; absent: the client secret above.
+   */
+  credential?: "default";
+  /** The Azure cloud named at login (`--cloud`), for the endpoints it implies. */
+  cloud?: string;
   /** Absolute path of the CA certificate that signed the server's certificate, when not trusted system-wide. */
   caCertPath?: string;
   /**
@@ -32,6 +40,7 @@ export function profilePath(env: Record<string, string | undefined>): string {
 }
 
 const REQUIRED: (keyof Profile)[] = ["managementEndpoint", "authorityHost", "tenantId", "subscriptionId", "clientId", "clientSecret"];
+const DEFAULT_CREDENTIAL_REQUIRED: (keyof Profile)[] = ["managementEndpoint", "authorityHost", "subscriptionId"];
 
 /** The stored profile, or undefined when not logged in (no file, or a file that is not a profile). */
 export async function loadProfile(env: Record<string, string | undefined>): Promise<Profile | undefined> {
@@ -44,7 +53,8 @@ export async function loadProfile(env: Record<string, string | undefined>): Prom
   }
   let p: Record<string, unknown>;
   try { p = JSON.parse(text); } catch { return undefined; }
-  if (!p || typeof p !== "object" || !REQUIRED.every((k) => typeof p[k] === "string" && p[k] !== "")) return undefined;
+  const required = p?.credential === "default" ? DEFAULT_CREDENTIAL_REQUIRED : REQUIRED;
+  if (!p || typeof p !== "object" || !required.every((k) => typeof p[k] === "string" && p[k] !== "")) return undefined;
   return p as unknown as Profile;
 }
 

@@ -7,7 +7,7 @@
 // which carry tokens, client secrets and registry passwords.
 import { readFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
-import { ClientSecretCredential } from "@azure/identity";
+import { ClientSecretCredential, DefaultAzureCredential } from "@azure/identity";
 import type { TokenCredential } from "@azure/identity";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { ResourceManagementClient } from "@azure/arm-resources";
@@ -73,6 +73,22 @@ function debugPolicy(log: DebugLog) {
   };
 }
 
+/**
+ * `DefaultAzureCredential` for a `--default-credential` login: environment variables
+ * (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID), workload or managed identity, or az's own
+ * login. Instance discovery stays on for Azure's clouds and is off for any other authority (Cove's
+ * identity provider has no discovery endpoint of Microsoft's).
+ */
+function defaultCredential(profile: Profile, common: { tlsOptions?: unknown; retryOptions: unknown }): TokenCredential {
+  return new DefaultAzureCredential({
+    authorityHost: profile.authorityHost,
+    tenantId: profile.tenantId || undefined,
+    disableInstanceDiscovery: profile.cloud === undefined,
+    tlsOptions: common.tlsOptions,
+    retryOptions: common.retryOptions,
+  } as ConstructorParameters<typeof DefaultAzureCredential>[0]);
+}
+
 /** A credential for another principal of the profile's tenant (preflight's `--as`), trusting the profile's CA. */
 export function credentialFor(profile: Profile, clientId: string, clientSecret: string): TokenCredential {
   const ca = readCa(profile.caCertPath);
@@ -95,11 +111,13 @@ export function createSession(profile: Profile, log?: DebugLog): Session {
     retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
     additionalPolicies: log ? [{ policy: debugPolicy(log) as any, position: "perRetry" as const }] : [],
   };
-  const credential = new ClientSecretCredential(profile.tenantId, profile.clientId, profile.clientSecret, {
-    authorityHost: profile.authorityHost,
-    disableInstanceDiscovery: true,
-    ...common,
-  });
+  const credential = profile.credential === "default"
+    ? defaultCredential(profile, common)
+    : new ClientSecretCredential(profile.tenantId, profile.clientId, profile.clientSecret, {
+      authorityHost: profile.authorityHost,
+      disableInstanceDiscovery: true,
+      ...common,
+    });
   let acr: ContainerRegistryManagementClient | undefined;
   let resources: ResourceManagementClient | undefined;
   let authorization: AuthorizationManagementClient | undefined;

@@ -6,17 +6,24 @@ import { isAbsolute, join, resolve } from "node:path";
 import type { CommandSpec, GroupSpec } from "../command.js";
 import { CliError, notLoggedIn, usageError } from "../errors.js";
 import { EXIT_AUTH } from "../exit-codes.js";
-import { parseHttpsUrl, parseNonEmpty } from "../flags.js";
+import { choice, parseHttpsUrl, parseNonEmpty } from "../flags.js";
 import { loadProfile, removeProfile, saveProfile, type Profile } from "../profile.js";
 
 export const groups: GroupSpec[] = [{ name: "account", summary: "The account `cove login` stored." }];
+
+/** Azure's clouds: ARM and sign-in endpoints (az cloud show). */
+const CLOUDS = {
+  AzureCloud: { managementEndpoint: "https://management.azure.com", authorityHost: "https://login.microsoftonline.com" },
+  AzureChinaCloud: { managementEndpoint: "https://management.chinacloudapi.cn", authorityHost: "https://login.chinacloudapi.cn" },
+  AzureUSGovernment: { managementEndpoint: "https://management.usgovcloudapi.net", authorityHost: "https://login.microsoftonline.us" },
+} as const;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The shape of `az account show`, without the secret. */
 export function accountView(p: Profile): Record<string, unknown> {
   return {
-    environmentName: "Cove",
+    environmentName: p.cloud ?? "Cove",
     homeTenantId: p.tenantId,
     id: p.subscriptionId,
     isDefault: true,
@@ -25,7 +32,7 @@ export function accountView(p: Profile): Record<string, unknown> {
     name: p.subscriptionId,
     state: "Enabled",
     tenantId: p.tenantId,
-    user: { name: p.clientId, type: "servicePrincipal" },
+    user: p.credential === "default" ? { name: "DefaultAzureCredential", type: "credential" } : { name: p.clientId, type: "servicePrincipal" },
   };
 }
 
@@ -70,20 +77,36 @@ export const commands: CommandSpec[] = [
       { flags: "--management-endpoint <url>", description: "Cove's management endpoint, e.g. https://127.0.0.1:8443.", parse: parseHttpsUrl },
       { flags: "--ca-cert <file>", description: "CA certificate that signed Cove's TLS certificate (<data-dir>/ca.crt)." },
       { flags: "--subscription <id>", description: "Subscription id (default: the first one the endpoint lists)." },
+      { flags: "--cloud <name>", description: `An Azure cloud whose ARM and sign-in endpoints to use: ${Object.keys(CLOUDS).join(", ")}.`, parse: choice(Object.keys(CLOUDS)) },
+      { flags: "--authority-host <url>", description: "The identity provider, when it is not the management endpoint (Cove's is) nor the --cloud's.", parse: parseHttpsUrl },
+      { flags: "--default-credential", description: "Sign in with DefaultAzureCredential (AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID, workload or managed identity, az's login); no secret is stored." },
     ],
     async run(opts, ctx) {
       let profile: Profile;
-      if (opts.fromDataDir !== undefined) {
+      const cloud = opts.cloud ? CLOUDS[opts.cloud as keyof typeof CLOUDS] : undefined;
+      const endpoint: string | undefined = opts.managementEndpoint ?? cloud?.managementEndpoint;
+      const authority: string | undefined = opts.authorityHost ?? cloud?.authorityHost ?? endpoint;
+      if (opts.defaultCredential && (opts.fromDataDir !== undefined || opts.servicePrincipal || opts.username || opts.password)) {
+        throw usageError("--default-credential cannot be combined with --from-data-dir, --service-principal, -u or -p.");
+      }
+      if (opts.defaultCredential) {
+        if (!endpoint) throw usageError("--default-credential needs --cloud NAME or --management-endpoint URL.");
+        profile = {
+          managementEndpoint: endpoint, authorityHost: authority!, tenantId: opts.tenant ?? "", subscriptionId: opts.subscription ?? "",
+          clientId: "", clientSecret: "", credential: "default", cloud: opts.cloud, caCertPath: opts.caCert ? resolve(opts.caCert) : undefined,
+        };
+      } else if (opts.fromDataDir !== undefined) {
         if (opts.servicePrincipal || opts.username || opts.password) throw usageError("--from-data-dir cannot be combined with --service-principal, -u or -p.");
         profile = await fromDataDir(opts.fromDataDir);
         if (opts.caCert) profile.caCertPath = resolve(opts.caCert);
       } else if (opts.servicePrincipal) {
-        const missing = [["-u/--username", opts.username], ["-p/--password", opts.password], ["--tenant", opts.tenant], ["--management-endpoint", opts.managementEndpoint]]
+        const missing = [["-u/--username", opts.username], ["-p/--password", opts.password], ["--tenant", opts.tenant], ["--management-endpoint (or --cloud)", endpoint]]
           .filter(([, v]) => v === undefined).map(([k]) => k);
         if (missing.length) throw usageError(`the following arguments are required for --service-principal: ${missing.join(", ")}`);
         profile = {
-          managementEndpoint: opts.managementEndpoint,
-          authorityHost: opts.managementEndpoint,
+          managementEndpoint: endpoint!,
+          authorityHost: authority!,
+          cloud: opts.cloud,
           tenantId: opts.tenant,
           subscriptionId: opts.subscription ?? "",
           clientId: opts.username,
@@ -91,7 +114,7 @@ export const commands: CommandSpec[] = [
           caCertPath: opts.caCert ? resolve(opts.caCert) : undefined,
         };
       } else {
-        throw usageError("Use 'cove login --from-data-dir DIR' or 'cove login --service-principal -u APPID -p SECRET --tenant TENANT --management-endpoint URL'.");
+        throw usageError("Use 'cove login --from-data-dir DIR', 'cove login --service-principal -u APPID -p SECRET --tenant TENANT (--management-endpoint URL | --cloud NAME)' or 'cove login --default-credential (--management-endpoint URL | --cloud NAME)'.");
       }
       if (opts.subscription !== undefined) {
         if (!GUID.test(opts.subscription)) throw usageError("argument --subscription: expected a subscription id (GUID).");
@@ -100,7 +123,8 @@ export const commands: CommandSpec[] = [
 
       const { createSession } = await import("../session.js");
       const session = createSession(profile, ctx.debug);
-      await session.probe(); // a clear error for "not running" and "CA not trusted"
+      // A clear error for "not running" and "CA not trusted" (the discovery document names the tenant).
+      if (profile.tenantId) await session.probe();
       await session.token(); // proves the credentials (exit 4 when refused)
       if (!profile.subscriptionId) {
         const list = await session.request<SubscriptionList>("GET", "/subscriptions?api-version=2019-11-01");

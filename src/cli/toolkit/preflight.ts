@@ -74,9 +74,15 @@ interface Identity {
   appId: string;
 }
 
-function identityOf(s: Session, o: PreflightOptions, env: Record<string, string | undefined>): Identity {
+/** Who a `--default-credential` login is: the application (or object) id its management token names. */
+async function tokenAppId(s: Session): Promise<string> {
+  const claims = JSON.parse(Buffer.from((await s.token()).split(".")[1] ?? "", "base64url").toString("utf8") || "{}") as Record<string, unknown>;
+  return String(claims.appid ?? claims.azp ?? claims.oid ?? "");
+}
+
+async function identityOf(s: Session, o: PreflightOptions, env: Record<string, string | undefined>): Promise<Identity> {
   if (o.secretEnv && !o.as) throw usageError("--secret-env needs --as APPID.");
-  if (!o.as) return { login: { kind: "aad", credential: s.credential, tenantId: s.profile.tenantId }, appId: s.profile.clientId };
+  if (!o.as) return { login: { kind: "aad", credential: s.credential, tenantId: s.profile.tenantId }, appId: s.profile.clientId || await tokenAppId(s) };
   if (!o.secretEnv) throw usageError("--as needs --secret-env VAR: the name of the environment variable that holds the secret (never the secret itself).");
   const secret = env[o.secretEnv];
   if (!secret) throw usageError(`The environment variable ${o.secretEnv} (given with --secret-env) is not set.`);
@@ -84,7 +90,7 @@ function identityOf(s: Session, o: PreflightOptions, env: Record<string, string 
 }
 
 export async function runPreflight(s: Session, o: PreflightOptions, env: Record<string, string | undefined>, onStep?: (step: StepResult) => void): Promise<PreflightResult> {
-  const identity = identityOf(s, o, env);
+  const identity = await identityOf(s, o, env);
   const model: ReachabilityModel = buildModel(await collectInventory(s));
   const source = resolveSource(model, o);
   const reg = model.registry(o.name);
