@@ -122,6 +122,9 @@ export type RegistryTokenAggregateEvent = Of<"registry.token-aggregate", {
   count: number;
   endpoints: { exchange: number; token: number };
   clients: TokenAggregateClient[];
+  /** Repositories the window's access tokens granted pull on (at most 64 names), and how many more there were. */
+  repositories: string[];
+  repositoriesOmitted: number;
   /** Why it was written: the window ended, Cove shut down, or the pending set reached its bound. */
   flush: "window" | "close" | "bound" | "read";
 }>;
@@ -216,7 +219,7 @@ export const AUDIT_FIELDS = {
   "identity.servicePrincipal.removeSecret": ["appId", "keyId", "actorId", "clientIp", "requestId"],
   "management.token": ["outcome", "reason", "audience", "principalId", "clientId", "method", "path", "clientIp", "requestId"],
   "registry.token": ["endpoint", "outcome", "reason", "registry", "audience", "principalKind", "principalId", "access", "clientIp", "requestId"],
-  "registry.token-aggregate": ["registry", "principalKind", "principalId", "from", "to", "firstAt", "lastAt", "count", "endpoints", "clients", "flush"],
+  "registry.token-aggregate": ["registry", "principalKind", "principalId", "from", "to", "firstAt", "lastAt", "count", "endpoints", "clients", "repositories", "repositoriesOmitted", "flush"],
   "login-failed": ["clientIp", "username", "endpoint", "registry", "count", "throttled", "firstAt", "lastAt"],
   "data-plane-denied": ["status", "reason", "effect", "rule", "via", "phase", "registry", "host", "method", "path", "clientIp", "requestId", "credentials"],
   "data-plane-denied-summary": ["from", "to", "suppressed", "sources", "untrackedSources"],

@@ -26,7 +26,12 @@ export interface TokenIssue {
   clientIp: string;
   /** The listener the request came in on: the public endpoint, or a private endpoint's IP. */
   via: { kind: "public" | "private"; address: string };
+  /** Repositories an access token granted pull on (evidence's "repositories not pulled"). */
+  pulled?: string[];
 }
+
+/** Repository names one record keeps; beyond them it counts how many it left out. */
+export const MAX_REPOSITORIES = 64;
 
 export type TokenIssueSink = (issue: TokenIssue) => void;
 
@@ -60,6 +65,8 @@ interface Pending {
   exchange: number;
   token: number;
   clients: Map<string, { path: TokenPath; clientIp: string; exchange: number; token: number; first: number; last: number }>;
+  repositories: Set<string>;
+  repositoriesOmitted: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -86,7 +93,8 @@ export function createTokenAggregator(meta: AuditStore, log: Logger, options: To
     append({
       kind: "registry.token-aggregate", registry: p.registry, principalKind: p.principalKind, principalId: p.principalId,
       from: iso(windowStart), to: iso(windowStart + windowMs), firstAt: iso(p.first), lastAt: iso(p.last),
-      count: p.exchange + p.token, endpoints: { exchange: p.exchange, token: p.token }, clients, flush,
+      count: p.exchange + p.token, endpoints: { exchange: p.exchange, token: p.token }, clients,
+      repositories: [...p.repositories].sort(), repositoriesOmitted: p.repositoriesOmitted, flush,
     });
     entries -= p.clients.size;
   };
@@ -133,7 +141,7 @@ export function createTokenAggregator(meta: AuditStore, log: Logger, options: To
         p = undefined;
       }
       if (!p) {
-        p = { registry: issue.registry, principalKind: issue.principalKind, principalId: issue.principalId, first: t, last: t, exchange: 0, token: 0, clients: new Map() };
+        p = { registry: issue.registry, principalKind: issue.principalKind, principalId: issue.principalId, first: t, last: t, exchange: 0, token: 0, clients: new Map(), repositories: new Set(), repositoriesOmitted: 0 };
         pending.set(key, p);
       }
       let c = p.clients.get(clientKey);
@@ -141,6 +149,11 @@ export function createTokenAggregator(meta: AuditStore, log: Logger, options: To
         c = { path, clientIp: issue.clientIp, exchange: 0, token: 0, first: t, last: t };
         p.clients.set(clientKey, c);
         entries++;
+      }
+      for (const r of issue.pulled ?? []) {
+        if (p.repositories.has(r)) continue;
+        if (p.repositories.size < MAX_REPOSITORIES) p.repositories.add(r);
+        else p.repositoriesOmitted++;
       }
       p[issue.endpoint]++;
       c[issue.endpoint]++;

@@ -144,14 +144,15 @@ test("the audit section: chain verified on the client, the window's excerpt, tok
   assert.deepEqual(e.denials.byClient.map((d: any) => [d.clientIp, d.network, d.reason, d.count, d.via]), [[LAPTOP, "internet", "ip-not-allowed", 2, ["public:127.0.0.1"]]]);
 });
 
-test("hygiene: the Pending endpoint is unused, two zones share a name, a Premium registry has no endpoint, unpulled repositories say why they are unknown", async () => {
+test("hygiene: the Pending endpoint is unused, two zones share a name, a Premium registry has no endpoint, the repository nobody pulled", async () => {
   const h = JSON.parse(await readFile(join(bundle, "evidence.json"), "utf8")).hygiene;
   assert.deepEqual(h.unusedEndpoints.map((x: any) => x.name), ["spoke-pe"]);
   assert.deepEqual(h.duplicateZones.map((z: any) => [z.name, z.zones.length]), [[ZONE, 2]]);
   assert.deepEqual(h.premiumWithoutEndpoints.map((r: any) => r.name), ["lonelyacr"]);
-  // Token aggregates count tokens per principal, not per repository: the finding says so rather than guess.
-  assert.equal(h.unpulledRepositories.status, "unknown");
-  assert.match(h.unpulledRepositories.reason, /token aggregate/);
+  // Token aggregates name the repositories their access tokens granted pull on: `hello` was pulled
+  // (privately and publicly), `stale` was pushed and never pulled.
+  assert.equal(h.unpulledRepositories.status, "known", JSON.stringify(h.unpulledRepositories));
+  assert.deepEqual(h.unpulledRepositories.repositories, ["stale"]);
 });
 
 test("report.md tells the same facts for a reviewer", async () => {

@@ -18,7 +18,8 @@ type Access = Extract<RegistryTokenEvent, { endpoint: "token" }>["access"];
 export async function auditIssued(d: IssueAuditDeps, ctx: RequestContext, registry: RegistryView, principal: Principal, issued: { endpoint: "exchange" } | { endpoint: "token"; access: Access }): Promise<void> {
   const who = { registry: registry.id, principalKind: principal.kind, principalId: principal.id, clientIp: ctx.clientIp };
   if (d.tokenIssues) {
-    d.tokenIssues({ endpoint: issued.endpoint, ...who, via: viaOf(ctx.listener, ctx.req?.socket) });
+    const pulled = issued.endpoint === "token" ? issued.access.filter((a) => a.type === "repository" && a.actions.includes("pull")).map((a) => a.name) : [];
+    d.tokenIssues({ endpoint: issued.endpoint, ...who, via: viaOf(ctx.listener, ctx.req?.socket), pulled });
     return;
   }
   await d.audit?.({ kind: "registry.token", outcome: "issued", ...issued, ...who, requestId: ctx.requestId });

@@ -166,6 +166,7 @@ export class EvidenceCollector implements WindowSink {
     // Forward compatible: an aggregate that names its repositories (`repositories`, or `access` as a token carries it).
     const repos: unknown = e.repositories ?? (Array.isArray(e.access) ? e.access.filter((a: Ev) => a?.actions?.includes?.("pull")).map((a: Ev) => a.name) : undefined);
     if (Array.isArray(repos)) for (const n of repos) this.pulled.add(String(n));
-    else this.aggregatesWithoutRepositories++;
+    // No names, or more than the record kept: a repository that looks unpulled may have been pulled.
+    if (!Array.isArray(repos) || Number(e.repositoriesOmitted) > 0) this.aggregatesWithoutRepositories++;
   }
 }
