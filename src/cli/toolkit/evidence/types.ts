@@ -7,6 +7,7 @@ import type { DenialCount, HistoryEntry, TokenUse } from "./collector.js";
 import type { RepositoryList } from "./catalog.js";
 import type { ReadinessReport } from "../readiness.js";
 import type { SpooledArray } from "./canonical.js";
+import type { ReportRow } from "../../../network-policy/reachability/report.js";
 
 export const EVIDENCE_FORMAT = "cove-evidence-v1";
 
@@ -80,21 +81,8 @@ export interface HolderEvidence {
   inherited: boolean;
 }
 
-export interface MatrixRowEvidence {
-  vnet: string;
-  vnetId: string | null;
-  subnet: string;
-  subnetId: string | null;
-  address: string;
-  dns: string;
-  dataDns: string | null;
-  path: string;
-  decision: string;
-  reason: string;
-  summary: string;
-  pull: string[];
-  push: string[];
-}
+/** A row of the reachability matrix as the bundle keeps it: the report's row without its fix commands. */
+export type MatrixRowEvidence = Omit<ReportRow, "cause" | "fix" | "decision"> & { decision: string };
 
 export interface PreflightEvidence {
   file: string;
