@@ -11,7 +11,9 @@
 
 import { armError } from "./errors.js";
 
-export type ProviderKey = "Microsoft.Resources" | "Microsoft.ContainerRegistry" | "Microsoft.Authorization" | "Microsoft.Network" | "Microsoft.Network/privateDnsZones" | "metadata";
+export type ProviderKey =
+  | "Microsoft.Resources" | "Microsoft.ContainerRegistry" | "Microsoft.Authorization" | "Microsoft.Authorization/policy"
+  | "Microsoft.PolicyInsights" | "Microsoft.Network" | "Microsoft.Network/privateDnsZones" | "metadata";
 
 const RESOURCES = [
   "2025-04-01", "2025-03-01", "2024-11-01", "2024-08-01", "2024-07-01", "2024-03-01", "2023-07-01",
@@ -39,6 +41,18 @@ const AUTHORIZATION = [
   "2018-07-01", "2018-01-01-preview", "2017-05-01", "2016-07-01", "2015-07-01",
 ];
 
+// Azure Policy's definitions, assignments and exemptions: @azure/arm-policy 7 sends 2025-03-01, 5.1
+// sends 2021-06-01 (definitions, assignments) and 2020-07-01-preview (exemptions, the last SDK with
+// them); az sends 2022-06-01 / 2022-07-01-preview; the rest are the GA versions before them.
+const POLICY = [
+  "2025-03-01", "2025-01-01", "2024-05-01", "2024-04-01", "2023-04-01", "2022-07-01-preview", "2022-06-01", "2021-06-01",
+  "2020-09-01", "2020-07-01-preview", "2020-03-01", "2019-09-01", "2019-06-01", "2019-01-01", "2018-05-01", "2018-03-01",
+];
+
+// Microsoft.PolicyInsights: @azure/arm-policyinsights 6 sends 2024-10-01 for policy states,
+// remediations and restrictions (2018-07-01-preview only for policy tracked resources).
+const POLICY_INSIGHTS = ["2024-10-01", "2022-09-01", "2022-03-01", "2021-10-01", "2021-01-01", "2019-10-01", "2019-07-01", "2018-07-01-preview", "2018-04-04"];
+
 // Microsoft.Network (virtual networks, subnets, peerings, private endpoints, NICs, zone groups):
 // @azure/arm-network 39 sends 2026-01-01 (its TypeSpec generation, read from the package), 36 sends
 // 2025-05-01 (azure-sdk-clients.md section 0.4); az 2.45 bundles azure-mgmt-network 23.0.0b1; the
@@ -60,6 +74,8 @@ export const API_VERSIONS: Record<ProviderKey, readonly string[]> = {
   "Microsoft.Resources": RESOURCES,
   "Microsoft.ContainerRegistry": CONTAINER_REGISTRY,
   "Microsoft.Authorization": AUTHORIZATION,
+  "Microsoft.Authorization/policy": POLICY,
+  "Microsoft.PolicyInsights": POLICY_INSIGHTS,
   "Microsoft.Network": NETWORK,
   "Microsoft.Network/privateDnsZones": PRIVATE_DNS,
   metadata: METADATA,

@@ -132,6 +132,39 @@ export const ARM_ERRORS = {
   InvalidRoleDefinitionId: { status: 400, message: "The role definition ID '{id}' is not valid. {reason}" },
   RoleDefinitionWithSameNameExists: { status: 409, message: "A custom role with the same name already exists in this directory." },
   RoleDefinitionHasAssignments: { status: 409, message: "There are existing role assignments referencing role '{name}'. Delete them before deleting the role definition." },
+  // --- Azure Policy (docs/policy.md): definitions, assignments, exemptions, enforcement ---
+  RequestDisallowedByPolicy: { status: 403, message: "Resource '{name}' was disallowed by policy. Policy identifiers: '{identifiers}'." },
+  PolicyDefinitionNotFound: { status: 404, message: "The policy definition '{name}' could not be found." },
+  PolicyAssignmentNotFound: { status: 404, message: "The policy assignment '{name}' is not found." },
+  PolicyExemptionNotFound: { status: 404, message: "The policy exemption '{name}' is not found." },
+  InvalidPolicyRule: { status: 400, message: "Failed to parse policy rule: {reason}" },
+  InvalidPolicyAlias: {
+    status: 400,
+    message: "The policy definition '{name}' rule is invalid. The 'field' property '{alias}' of the policy rule doesn't exist as an alias under provider '{namespace}' and resource type '{type}'. The supported aliases are '{supported}'.",
+  },
+  InvalidPolicyParameters: {
+    status: 400,
+    message: "A function or parameter in policy '{name}' could not be validated. If using template functions, try following the tips in: https://aka.ms/policy-avoiding-template-failures. The inner exception '{reason}'.",
+  },
+  PolicyParameterValueNotAllowed: {
+    status: 400,
+    message: "The value '{value}' is not allowed for policy parameter '{parameter}' in policy definition '{definition}'. The allowed values are '{allowed}'.",
+  },
+  UndefinedPolicyParameter: {
+    status: 400,
+    message: "The policy assignment '{name}' has the parameter(s) '{parameters}' which are not defined in the policy definition '{definition}'.",
+  },
+  MissingPolicyParameter: {
+    status: 400,
+    message: "The policy assignment '{name}' is missing the parameter(s) '{parameters}' as defined in the policy definition '{definition}'.",
+  },
+  ResourceIdentityRequired: {
+    status: 400,
+    message: "The policy assignment '{name}' request is invalid. Policy assignments must include a 'managed identity' when assigning '{effect}' policy definitions. Please see https://aka.ms/azurepolicyremediation for usage information.",
+  },
+  InvalidCreatePolicyAssignmentRequest: { status: 400, message: "The policy assignment create request is invalid. {reason}" },
+  InvalidPolicyDefinitionRequest: { status: 400, message: "{reason}" },
+  InvalidPolicyExemptionRequest: { status: 400, message: "{reason}" },
   // --- anything else ---
   InternalServerError: { status: 500, message: "The server encountered an internal error. Please retry the request." },
 } as const satisfies Record<string, ArmCatalogueEntry>;
@@ -146,6 +179,8 @@ export function formatMessage(template: string, params: Record<string, string | 
 export interface ArmErrorDetail {
   target?: string;
   details?: Array<{ code: string; message: string; target?: string }>;
+  /** ARM's typed extra information, e.g. [{ type: "PolicyViolation", info: {...} }]. */
+  additionalInfo?: Array<{ type: string; info: unknown }>;
 }
 
 /** The one way control-plane code raises a catalogued ARM error. */
@@ -159,7 +194,7 @@ export function armError(
 
 export interface ArmErrorResult {
   status: number;
-  body: { error: { code: string; message: string; target?: string; details?: ArmErrorDetail["details"] } };
+  body: { error: { code: string; message: string; target?: string; details?: ArmErrorDetail["details"]; additionalInfo?: ArmErrorDetail["additionalInfo"] } };
 }
 
 /**
@@ -174,6 +209,7 @@ export function armErrorResult(e: unknown): ArmErrorResult & { internal: boolean
     const error: ArmErrorResult["body"]["error"] = { code: e.code, message: e.message };
     if (d.target !== undefined) error.target = d.target;
     if (d.details !== undefined) error.details = d.details;
+    if (d.additionalInfo !== undefined) error.additionalInfo = d.additionalInfo;
     return { status: entry.status, body: { error }, internal: false };
   }
   return {

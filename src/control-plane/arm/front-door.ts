@@ -8,7 +8,8 @@
 //   5. subscription                Cove has one; any other is SubscriptionNotFound
 //   6. authorization               access.authorize(principal, action, scope) BEFORE any state is read
 //   7. body                        strict JSON, capped (request-body.ts)
-//   8. handler                     writes run one at a time (uniqueness checks cannot race)
+//   8. handler                     writes run one at a time (uniqueness checks cannot race), through
+//                                  the policy gate (Deny, Modify; compliance recorded after commit)
 //   9. error mapping               errors.ts, the one ARM catalogue
 //  10. audit                       one event per write attempt, with its outcome (no secrets)
 
@@ -25,6 +26,7 @@ import { readJsonBody } from "./request-body.js";
 import { matchRoute, pathSegments, type Route } from "./router.js";
 import { KNOWN_NAMESPACES, ROUTES } from "./routes.js";
 import { assertSubscription } from "./scopes.js";
+import { withPolicy } from "../policy/enforce.js";
 
 export type { ManagementApiDeps } from "./types.js";
 
@@ -117,7 +119,8 @@ export function createManagementApi(deps: ManagementApiDeps): ManagementApi {
     const result = r.audit
       ? await exclusively(async () => {
         beforeDigests.set(ctx, await bodyDigest("/" + segs.join("/")));
-        return r.handler(call);
+        // Every write passes the policy gate (policy/enforce.ts): Deny refuses it whole, Modify rewrites it.
+        return withPolicy(call, r.handler, "/" + segs.join("/"));
       })
       : await r.handler(call);
     return { result, route: r, params };

@@ -58,7 +58,7 @@ function compileCondition(c: unknown, depth: number, counter: { nodes: number },
   if (depth > LIMITS.depth) throw new PolicyLanguageError(`The policy rule nests deeper than ${LIMITS.depth} levels.`);
   if (++counter.nodes > LIMITS.nodes) throw new PolicyLanguageError(`The policy rule has more than ${LIMITS.nodes} conditions.`);
   if (!c || typeof c !== "object" || Array.isArray(c)) throw new PolicyLanguageError("A condition must be an object.");
-  const o = c as Json;
+  const o = canonicalKeys(c as Json);
   for (const k of ["allOf", "anyOf"] as const) {
     if (k in o) {
       if (!Array.isArray(o[k]) || (o[k] as unknown[]).length === 0) throw new PolicyLanguageError(`'${k}' takes a non-empty array of conditions.`);
@@ -80,16 +80,31 @@ function compileCondition(c: unknown, depth: number, counter: { nodes: number },
   return { kind: "test", subject: compileSubject(o, depth, counter, countField), op, operand };
 }
 
+const KEYS = ["allOf", "anyOf", "not", "field", "value", "count", "where", ...OPERATORS];
+
+/** Azure reads a condition's property names case-insensitively (its own built-ins write "anyof"). */
+function canonicalKeys(o: Json): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(o)) {
+    const key = KEYS.find((x) => x.toLowerCase() === k.toLowerCase()) ?? k;
+    if (key in out) throw new PolicyLanguageError(`The condition names '${key}' more than once.`);
+    out[key] = v;
+  }
+  return out;
+}
+
 function checkFields(e: Expr, countField: string | undefined): void {
   for (const f of fieldsOf(e)) if (!resolveField(f, countField)) throw new PolicyLanguageError(`The field '${f}' is not a supported alias.`);
 }
 
 function resolveField(name: string, countField: string | undefined): Subject & { kind: "field" } | undefined {
   if (countField && name.toLowerCase().startsWith(countField.toLowerCase())) {
-    const rest = name.slice(countField.length).replace(/^\./, "");
-    const whole = fieldPath(name === countField ? countField : name);
-    if (!whole) return undefined;
-    return { kind: "field", name, path: whole, relative: rest ? rest.replace(/\[\*\]/g, ".[*]").split(".").filter(Boolean) : [] };
+    // Relative to the counted member, from the document paths (not the alias text): a member that is
+    // a sub-resource keeps its fields under "properties", which only the path knows.
+    const whole = fieldPath(name);
+    const counted = fieldPath(countField);
+    if (!whole || !counted) return undefined;
+    return { kind: "field", name, path: whole, relative: whole.segments.slice(counted.segments.length) };
   }
   const path = fieldPath(name);
   return path ? { kind: "field", name, path } : undefined;
@@ -108,8 +123,8 @@ function compileSubject(o: Json, depth: number, counter: { nodes: number }, coun
     checkFields(expr, countField);
     return { kind: "value", expr };
   }
-  const cnt = o.count as Json;
-  if (!cnt || typeof cnt !== "object" || typeof cnt.field !== "string") throw new PolicyLanguageError("'count' takes { field: '<alias>[*]', where?: <condition> } (value count is not supported).");
+  const cnt = o.count && typeof o.count === "object" ? canonicalKeys(o.count as Json) : undefined;
+  if (!cnt || typeof cnt.field !== "string") throw new PolicyLanguageError("'count' takes { field: '<alias>[*]', where?: <condition> } (value count is not supported).");
   const field = cnt.field;
   const path = fieldPath(field);
   if (!path || !field.endsWith("[*]")) throw new PolicyLanguageError(`'count' needs an array alias ending in [*], not '${field}'.`);
@@ -119,6 +134,23 @@ function compileSubject(o: Json, depth: number, counter: { nodes: number }, coun
 export interface EvalContext {
   doc: Json;
   parameters: Record<string, unknown>;
+  /**
+   * In an existenceCondition, `field()` in a value reads the resource the `if` matched, while
+   * `field:` subjects read the related resource in `doc` (as Azure's AuditIfNotExists/DINE).
+   */
+  outer?: Json;
+  /** When given, each leaf test evaluated is appended: the reasons a state records. */
+  trace?: TraceEntry[];
+}
+
+export interface TraceEntry {
+  expression: string;
+  expressionKind: "Field" | "Value" | "Count";
+  path?: string;
+  expressionValue: unknown;
+  targetValue: unknown;
+  operator: string;
+  result: boolean;
 }
 
 interface Scope extends EvalContext {
@@ -153,16 +185,24 @@ function evalCond(c: Condition, s: Scope): boolean {
       if (subj.kind === "count") {
         const items = readField(s.doc, subj.path).value as unknown[];
         let n = 0;
-        for (const el of items) if (!subj.where || evalCond(subj.where, { ...s, element: el })) n++;
-        return test(c.op, n, operand);
+        for (const el of items) if (!subj.where || evalCond(subj.where, { ...s, element: el, trace: undefined })) n++;
+        return traced(s, { expression: subj.field, expressionKind: "Count", path: subj.path.segments.join("."), expressionValue: n, targetValue: operand, operator: c.op }, test(c.op, n, operand));
       }
-      if (subj.kind === "value") return test(c.op, evaluateExpr(subj.expr, exprCtx(s)), operand);
+      if (subj.kind === "value") {
+        const v = evaluateExpr(subj.expr, exprCtx(s));
+        return traced(s, { expression: "value", expressionKind: "Value", expressionValue: v, targetValue: operand, operator: c.op }, test(c.op, v, operand));
+      }
       const got = fieldValue(subj, s);
       // An array alias outside count: every member must satisfy the condition (none: true), as Azure.
-      if (got.many) return (got.value as unknown[]).every((v) => test(c.op, v, operand));
-      return test(c.op, got.value, operand);
+      const ok = got.many ? (got.value as unknown[]).every((v) => test(c.op, v, operand)) : test(c.op, got.value, operand);
+      return traced(s, { expression: subj.name, expressionKind: "Field", path: subj.path.segments.join("."), expressionValue: got.value, targetValue: operand, operator: c.op }, ok);
     }
   }
+}
+
+function traced(s: Scope, e: Omit<TraceEntry, "result">, result: boolean): boolean {
+  if (s.trace && s.element === undefined) s.trace.push({ ...e, result });
+  return result;
 }
 
 function fieldValue(f: Subject & { kind: "field" }, s: Scope): { many: boolean; value: unknown } {
@@ -175,7 +215,7 @@ function exprCtx(s: Scope) {
     parameter: (n: string) => parameterOf(s.parameters, n),
     field: (alias: string) => {
       const f = fieldPath(alias);
-      return f ? readField(s.doc, f).value : undefined;
+      return f ? readField(s.outer ?? s.doc, f).value : undefined;
     },
   };
 }

@@ -1,0 +1,140 @@
+// Enforcement on Cove's own ARM API (issue 10 section 4), driven by @azure/arm-policy as a landing
+// zone's scripts would: Deny refuses a write with Azure's 403 and changes nothing (even a write that
+// would have touched several resources), DoNotEnforce and exemptions let it through, Modify
+// rewrites the request (and meets DisablingPublicNetworkAccessNotSupported on a Standard registry),
+// and definitions and assignments that Cove cannot honour are refused with Azure's errors.
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import { PolicyClient } from "@azure/arm-policy";
+import { PolicyClient as ExemptionClient } from "@azure/arm-policy-5";
+import { startCove, type TestCove } from "../support/cove.js";
+import { clients } from "../support/arm.js";
+import { landing, type Landing } from "../toolkit/landing.js";
+
+const PUBLIC_ACCESS = "/providers/Microsoft.Authorization/policyDefinitions/0fdf0491-d080-4575-b627-ad0e843cba0f";
+const DISABLE_PUBLIC = "/providers/Microsoft.Authorization/policyDefinitions/a3701552-92ea-433e-9d17-33b7f1208fc9";
+
+let cove: TestCove;
+let z: Landing;
+let policy: PolicyClient;
+let exemptions: ExemptionClient;
+let rgScope: string;
+
+async function refusal(p: Promise<unknown>): Promise<{ statusCode?: number; code?: string; message: string; details?: any }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as never;
+  }
+  assert.fail("the request was expected to be refused");
+}
+
+before(async () => {
+  cove = await startCove();
+  z = await landing(cove, "rg-policy");
+  const c = clients(cove);
+  const common = { endpoint: cove.managementUrl, tlsOptions: { ca: cove.ca }, retryOptions: { maxRetries: 0 } } as any;
+  policy = new PolicyClient(c.cred, z.sub, common);
+  exemptions = new ExemptionClient(c.cred, z.sub, common);
+  rgScope = `/subscriptions/${z.sub}/resourceGroups/${z.rg}`;
+});
+after(async () => cove?.stop());
+
+test("Deny refuses the write with RequestDisallowedByPolicy, naming assignment and definition, and nothing is created", async () => {
+  await policy.policyAssignments.create(rgScope, "deny-public", {
+    displayName: "No public registries", policyDefinitionId: PUBLIC_ACCESS, parameters: { effect: { value: "Deny" } },
+  });
+  const err = await refusal(z.registry("publicacr1", "Premium"));
+  assert.equal(err.statusCode, 403);
+  assert.equal(err.code, "RequestDisallowedByPolicy");
+  assert.match(err.message, /Resource 'publicacr1' was disallowed by policy\. Policy identifiers: '\[\{"policyAssignment":\{"name":"No public registries","id":"[^"]+\/policyAssignments\/deny-public"\},"policyDefinition":\{"name":"Public network access should be disabled for Container registries","id":"\/providers\/Microsoft.Authorization\/policyDefinitions\/0fdf0491/);
+  const missing = await refusal(z.acr.registries.get(z.rg, "publicacr1"));
+  assert.equal(missing.statusCode, 404, "a denied create stores nothing");
+  // The same registry with public access off is allowed.
+  await z.registry("privateacr1", "Premium", { publicNetworkAccess: "Disabled" });
+  const r = await z.acr.registries.get(z.rg, "privateacr1");
+  assert.equal(r.publicNetworkAccess, "Disabled");
+  // Re-enabling is refused, and the stored registry keeps its setting.
+  const again = await refusal(z.acr.registries.beginUpdateAndWait(z.rg, "privateacr1", { publicNetworkAccess: "Enabled" }));
+  assert.equal(again.code, "RequestDisallowedByPolicy");
+  assert.equal((await z.acr.registries.get(z.rg, "privateacr1")).publicNetworkAccess, "Disabled");
+});
+
+test("an exemption lifts the Deny for its scope; DoNotEnforce evaluates without denying", async () => {
+  const assignmentId = `${rgScope}/providers/Microsoft.Authorization/policyAssignments/deny-public`;
+  await exemptions.policyExemptions.createOrUpdate(rgScope, "migration-window", {
+    policyAssignmentId: assignmentId, exemptionCategory: "Waiver", description: "until the build agents move",
+    expiresOn: new Date(Date.now() + 3600_000),
+  });
+  await z.registry("publicacr2", "Premium");
+  await exemptions.policyExemptions.delete(rgScope, "migration-window");
+  assert.equal((await refusal(z.registry("publicacr3", "Premium"))).code, "RequestDisallowedByPolicy");
+  await policy.policyAssignments.create(rgScope, "deny-public", {
+    displayName: "No public registries", policyDefinitionId: PUBLIC_ACCESS, parameters: { effect: { value: "Deny" } }, enforcementMode: "DoNotEnforce",
+  });
+  await z.registry("publicacr3", "Premium");
+  await policy.policyAssignments.delete(rgScope, "deny-public");
+});
+
+test("a Deny on a resource a write only touches on the side refuses the whole write: no endpoint, no NIC, no connection", async () => {
+  await z.vnet("vnet-deny", 40);
+  const registryId = await z.registry("sideacr", "Premium");
+  await policy.policyDefinitions.createOrUpdate("no-nics", {
+    displayName: "No network interfaces", mode: "All",
+    policyRule: { if: { field: "type", equals: "Microsoft.Network/networkInterfaces" }, then: { effect: "deny" } },
+  });
+  await policy.policyAssignments.create(rgScope, "deny-nics", { policyDefinitionId: `/subscriptions/${z.sub}/providers/Microsoft.Authorization/policyDefinitions/no-nics` });
+  const err = await refusal(z.endpoint("pe-denied", "vnet-deny", registryId));
+  assert.equal(err.code, "RequestDisallowedByPolicy");
+  const endpoints = [];
+  for await (const e of z.net.privateEndpoints.list(z.rg)) endpoints.push(e.name);
+  assert.deepEqual(endpoints, []);
+  const nics = [];
+  for await (const n of z.net.networkInterfaces.list(z.rg)) nics.push(n.name);
+  assert.deepEqual(nics, []);
+  const conns = [];
+  for await (const c of z.acr.privateEndpointConnections.list(z.rg, "sideacr")) conns.push(c.name);
+  assert.deepEqual(conns, [], "the registry gained no connection");
+  await policy.policyAssignments.delete(rgScope, "deny-nics");
+  await z.endpoint("pe-allowed", "vnet-deny", registryId);
+});
+
+test("Modify rewrites the request before it is stored; on a Standard registry it meets DisablingPublicNetworkAccessNotSupported", async () => {
+  const noIdentity = await refusal(policy.policyAssignments.create(rgScope, "force-private", { policyDefinitionId: DISABLE_PUBLIC }));
+  assert.equal(noIdentity.code, "ResourceIdentityRequired");
+  const a = await policy.policyAssignments.create(rgScope, "force-private", {
+    policyDefinitionId: DISABLE_PUBLIC, location: "westeurope", identity: { type: "SystemAssigned" },
+  });
+  assert.match(a.identity?.principalId ?? "", /^[0-9a-f-]{36}$/);
+  await z.registry("modifiedacr", "Premium");
+  assert.equal((await z.acr.registries.get(z.rg, "modifiedacr")).publicNetworkAccess, "Disabled", "Modify forced public access off");
+  const std = await refusal(z.registry("standardacr", "Standard"));
+  assert.equal(std.code, "DisablingPublicNetworkAccessNotSupported");
+  assert.equal((await refusal(z.acr.registries.get(z.rg, "standardacr"))).statusCode, 404);
+  await policy.policyAssignments.delete(rgScope, "force-private");
+});
+
+test("definitions and assignments Cove cannot honour are refused with Azure's errors", async () => {
+  const alias = await refusal(policy.policyDefinitions.createOrUpdate("bad-alias", {
+    policyRule: { if: { field: "Microsoft.ContainerRegistry/registries/noSuchProperty", equals: "x" }, then: { effect: "audit" } },
+  }));
+  assert.equal(alias.code, "InvalidPolicyAlias");
+  assert.match(alias.message, /'Microsoft.ContainerRegistry\/registries\/noSuchProperty'/);
+  const op = await refusal(policy.policyDefinitions.createOrUpdate("bad-op", {
+    policyRule: { if: { field: "type", matchInsensitively: "x" }, then: { effect: "audit" } },
+  }));
+  assert.equal(op.code, "InvalidPolicyRule");
+  const param = await refusal(policy.policyDefinitions.createOrUpdate("bad-param", {
+    policyRule: { if: { field: "type", equals: "[parameters('t')]" }, then: { effect: "audit" } },
+  }));
+  assert.equal(param.code, "InvalidPolicyParameters");
+  const value = await refusal(policy.policyAssignments.create(rgScope, "bad-value", { policyDefinitionId: PUBLIC_ACCESS, parameters: { effect: { value: "deny" } } }));
+  assert.equal(value.code, "PolicyParameterValueNotAllowed");
+  const undef = await refusal(policy.policyAssignments.create(rgScope, "bad-undef", { policyDefinitionId: PUBLIC_ACCESS, parameters: { colour: { value: "x" } } }));
+  assert.equal(undef.code, "UndefinedPolicyParameter");
+  const missing = await refusal(policy.policyAssignments.create(rgScope, "bad-def", { policyDefinitionId: "/providers/Microsoft.Authorization/policyDefinitions/00000000-0000-0000-0000-000000000000" }));
+  assert.equal(missing.code, "PolicyDefinitionNotFound");
+  const builtin = await policy.policyDefinitions.getBuiltIn("0fdf0491-d080-4575-b627-ad0e843cba0f");
+  assert.equal(builtin.displayName, "Public network access should be disabled for Container registries");
+  assert.equal(builtin.policyType, "BuiltIn");
+});
