@@ -115,3 +115,66 @@ test("hostile definitions: deep nesting and huge lists are refused; a count over
   assert.throws(() => evaluateCondition(rule.if, { doc: flood, parameters: {} }), /more than 200000 steps/);
   assert.ok(Date.now() - started < 2000, `bounded: ${Date.now() - started} ms`);
 });
+
+test("every operator also answers false, on absent fields too", () => {
+  const cases: Array<[unknown, boolean]> = [
+    [{ field: "type", equals: "Microsoft.Network/privateEndpoints" }, false],
+    [{ field: "name", notEquals: "CONTOSOACR" }, false],
+    [{ field: A("sku.name"), in: ["Premium"] }, false],
+    [{ field: A("sku.name"), notIn: ["basic", "standard"] }, false],
+    [{ field: A("publicNetworkAccess"), exists: false }, false],
+    [{ field: A("dataEndpointEnabled"), exists: "true" }, false],
+    [{ field: "name", contains: "fabrikam" }, false],
+    [{ field: "name", notContains: "acr" }, false],
+    [{ field: "tags.env", like: "dev*" }, false],
+    [{ field: "location", notLike: "west*" }, false],
+    [{ value: 4, less: 4 }, false],
+    [{ value: 5, lessOrEquals: 4 }, false],
+    [{ value: 4, greater: 4 }, false],
+    [{ value: 3, greaterOrEquals: 4 }, false],
+    [{ field: A("dataEndpointEnabled"), equals: "x" }, false],
+    [{ field: A("dataEndpointEnabled"), notEquals: "x" }, true],
+    [{ field: A("dataEndpointEnabled"), less: 5 }, false],
+    [{ field: A("networkRuleSet.ipRules[*].value"), in: ["203.0.113.0/24"] }, false],
+    [{ field: A("networkRuleSet.ipRules[*].value"), notIn: ["10.0.0.1"] }, true],
+  ];
+  for (const [cond, want] of cases) assert.equal(holds(cond), want, JSON.stringify(cond));
+});
+
+test("condition keys are read case-insensitively, as Azure (its own built-ins write 'anyof')", () => {
+  assert.equal(holds({ anyof: [{ field: "name", equals: "x" }, { FIELD: "location", Equals: "westeurope" }] }), true);
+  assert.equal(holds({ ALLOF: [{ field: "type", equals: REG }, { NOT: { field: "name", notequals: "contosoacr" } }] }), true);
+  assert.equal(holds({ Count: { Field: A("networkRuleSet.ipRules[*]"), Where: { field: A("networkRuleSet.ipRules[*].action"), equals: "Allow" } }, Equals: 2 }), true);
+  assert.throws(() => compileRule({ if: { field: "name", EQUALS: "a", equals: "b" }, then: { effect: "audit" } }), /names 'equals' more than once/);
+});
+
+test("every effect name, any case, literal or from a parameter", () => {
+  const rule = compileRule({ if: { field: "type", equals: REG }, then: { effect: "[parameters('effect')]" } });
+  const names: Array<[string, string]> = [
+    ["AUDIT", "audit"], ["deny", "deny"], ["DisAbled", "disabled"], ["modify", "modify"],
+    ["auditifnotexists", "auditIfNotExists"], ["DEPLOYIFNOTEXISTS", "deployIfNotExists"],
+  ];
+  for (const [given, canonical] of names) {
+    assert.equal(ruleEffect(rule, { Effect: given }), canonical, "parameter names are case-insensitive too");
+    assert.equal(ruleEffect(compileRule({ if: { field: "type", equals: REG }, then: { effect: given } }), {}), canonical);
+  }
+  for (const e of ["append", "denyAction", "manual", "mutate", "addToNetworkGroup"]) {
+    assert.throws(() => compileRule({ if: { field: "type", equals: REG }, then: { effect: e } }), /is not supported/, e);
+  }
+});
+
+test("at the limits: a 10,000-value 'in' list and a count over 300,000 members without where stay fast (measured)", () => {
+  const list = Array.from({ length: LIMITS.inList }, (_, i) => `name${i}`);
+  const inRule = compileRule({ if: { field: "name", in: [...list.slice(1), "contosoacr"] }, then: { effect: "audit" } });
+  let started = performance.now();
+  for (let i = 0; i < 100; i++) assert.equal(evaluateCondition(inRule.if, { doc: registry, parameters: {} }), true);
+  const inMs = performance.now() - started;
+  assert.ok(inMs < 2000, `100 evaluations over a 10,000-value list took ${inMs.toFixed(0)} ms`);
+
+  const flood = { ...registry, properties: { ...registry.properties, networkRuleSet: { defaultAction: "Deny", ipRules: Array.from({ length: 300_000 }, () => ({ action: "Allow", value: "10.0.0.1" })) } } };
+  const countRule = compileRule({ if: { count: { field: A("networkRuleSet.ipRules[*]") }, greater: 200 }, then: { effect: "audit" } });
+  started = performance.now();
+  assert.equal(evaluateCondition(countRule.if, { doc: flood, parameters: {} }), true);
+  const countMs = performance.now() - started;
+  assert.ok(countMs < 1000, `a count over 300,000 members took ${countMs.toFixed(0)} ms`);
+});

@@ -5,6 +5,13 @@
 
 /** Alias -> path in the ARM document ("[*]" marks an array walked element by element). */
 const TOP_LEVEL = new Set(["sku.name", "sku.tier", "kind", "identity.type"]);
+/**
+ * Arrays whose members are ARM sub-resources ({ id, name, properties: {...} }): an alias below
+ * "<array>[*]" reads the member's properties, as Azure's alias paths do
+ * (privateEndpointConnections[*].privateLinkServiceConnectionState.status ->
+ * properties.privateEndpointConnections[*].properties.privateLinkServiceConnectionState.status).
+ */
+const SUB_RESOURCE_ARRAYS = new Set(["privateendpointconnections", "privatelinkserviceconnections", "manualprivatelinkserviceconnections", "privatednszoneconfigs"]);
 
 export const ALIASES: readonly string[] = [
   "Microsoft.ContainerRegistry/registries/sku.name",
@@ -22,6 +29,7 @@ export const ALIASES: readonly string[] = [
   "Microsoft.ContainerRegistry/registries/privateEndpointConnections",
   "Microsoft.ContainerRegistry/registries/privateEndpointConnections[*]",
   "Microsoft.ContainerRegistry/registries/privateEndpointConnections[*].privateLinkServiceConnectionState.status",
+  "Microsoft.ContainerRegistry/registries/privateEndpointConnections/privateLinkServiceConnectionState.status",
   "Microsoft.Network/privateEndpoints/subnet.id",
   "Microsoft.Network/privateEndpoints/privateLinkServiceConnections[*]",
   "Microsoft.Network/privateEndpoints/privateLinkServiceConnections[*].privateLinkServiceId",
@@ -50,7 +58,8 @@ export function fieldPath(field: string): FieldPath | undefined {
   const parts = alias.split("/");
   // "<Provider>/<type>[/<child type>]/<path>": the path is the last part (it holds no "/").
   const path = parts[parts.length - 1]!;
-  const segments = path.replace(/\[\*\]/g, ".[*]").split(".").filter((s) => s !== "");
+  const raw = path.replace(/\[\*\]/g, ".[*]").split(".").filter((s) => s !== "");
+  const segments = raw.flatMap((s, i) => (s === "[*]" && i + 1 < raw.length && SUB_RESOURCE_ARRAYS.has(raw[i - 1]!.toLowerCase()) ? [s, "properties"] : [s]));
   return { segments: TOP_LEVEL.has(path) ? segments : ["properties", ...segments] };
 }
 
