@@ -15,6 +15,7 @@
 export const AUDIT_KINDS = [
   "control-plane",
   "private-endpoint-connection",
+  "policy.effect",
   "identity.token",
   "identity.servicePrincipal.create",
   "identity.servicePrincipal.delete",
@@ -61,6 +62,23 @@ export type PrivateEndpointConnectionEvent = Of<"private-endpoint-connection", {
   description: string;
   requestId: string;
   time: string;
+}>;
+
+/**
+ * What an Azure Policy assignment did to one write (docs/policy.md): `denied` (an enforced Deny
+ * refused it), `modified` (an enforced Modify rewrote it: `operations`), or `not-enforced` (a Deny
+ * would have refused it, but an exemption, named in `exemptionId`, or DoNotEnforce let it through).
+ */
+export type PolicyEffectEvent = Of<"policy.effect", {
+  outcome: "denied" | "modified" | "not-enforced";
+  resourceId: string;
+  policyAssignmentId: string;
+  policyDefinitionId: string;
+  effect: string;
+  actor: string;
+  requestId: string;
+  exemptionId?: string;
+  operations?: { operation: string; field: string; value?: unknown }[];
 }>;
 
 export type IdentityTokenEvent = Of<"identity.token", { clientIp: string; requestId: string } & (
@@ -185,6 +203,7 @@ export type DataPlaneDeniedSummaryEvent = Of<"data-plane-denied-summary", {
 export type AuditEvent =
   | ControlPlaneEvent
   | PrivateEndpointConnectionEvent
+  | PolicyEffectEvent
   | IdentityTokenEvent
   | ServicePrincipalCreateEvent
   | ServicePrincipalDeleteEvent
@@ -212,6 +231,7 @@ type FieldsOf<T> = T extends unknown ? Exclude<keyof T, "kind"> : never;
 export const AUDIT_FIELDS = {
   "control-plane": ["action", "resourceId", "actor", "status", "requestId", "before", "after", "cause"],
   "private-endpoint-connection": ["action", "resourceId", "actor", "from", "to", "description", "requestId", "time"],
+  "policy.effect": ["outcome", "resourceId", "policyAssignmentId", "policyDefinitionId", "effect", "actor", "requestId", "exemptionId", "operations"],
   "identity.token": ["outcome", "clientId", "principalId", "reason", "clientIp", "requestId"],
   "identity.servicePrincipal.create": ["appId", "objectId", "actorId", "clientIp", "requestId"],
   "identity.servicePrincipal.delete": ["appId", "objectId", "actorId", "clientIp", "requestId"],

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { PolicyClient } from "@azure/arm-policy";
 import { PolicyClient as ExemptionClient } from "@azure/arm-policy-5";
 import { startCove, type TestCove } from "../support/cove.js";
-import { clients } from "../support/arm.js";
+import { clients, managementToken } from "../support/arm.js";
+import { https } from "../support/http.js";
 import { landing, type Landing } from "../toolkit/landing.js";
 
 const PUBLIC_ACCESS = "/providers/Microsoft.Authorization/policyDefinitions/0fdf0491-d080-4575-b627-ad0e843cba0f";
@@ -19,6 +20,13 @@ let z: Landing;
 let policy: PolicyClient;
 let exemptions: ExemptionClient;
 let rgScope: string;
+
+async function policyEvents(): Promise<any[]> {
+  const token = await managementToken(cove);
+  const r = await https(`${cove.managementUrl}/cove/audit?kind=policy.effect&limit=1000`, { ca: cove.ca, headers: { authorization: `Bearer ${token}` } });
+  assert.equal(r.status, 200);
+  return r.json().value.map((x: any) => x.event);
+}
 
 async function refusal(p: Promise<unknown>): Promise<{ statusCode?: number; code?: string; message: string; details?: any }> {
   try {
@@ -48,6 +56,8 @@ test("Deny refuses the write with RequestDisallowedByPolicy, naming assignment a
   assert.equal(err.statusCode, 403);
   assert.equal(err.code, "RequestDisallowedByPolicy");
   assert.match(err.message, /Resource 'publicacr1' was disallowed by policy\. Policy identifiers: '\[\{"policyAssignment":\{"name":"No public registries","id":"[^"]+\/policyAssignments\/deny-public"\},"policyDefinition":\{"name":"Public network access should be disabled for Container registries","id":"\/providers\/Microsoft.Authorization\/policyDefinitions\/0fdf0491/);
+  const denied = (await policyEvents()).find((e) => e.outcome === "denied" && /publicacr1$/.test(e.resourceId));
+  assert.equal(denied?.effect, "deny", "the denial is audited with the assignment");
   const missing = await refusal(z.acr.registries.get(z.rg, "publicacr1"));
   assert.equal(missing.statusCode, 404, "a denied create stores nothing");
   // The same registry with public access off is allowed.
@@ -67,6 +77,10 @@ test("an exemption lifts the Deny for its scope; DoNotEnforce evaluates without 
     expiresOn: new Date(Date.now() + 3600_000),
   });
   await z.registry("publicacr2", "Premium");
+  const let_through = (await policyEvents()).find((e) => e.outcome === "not-enforced" && /publicacr2$/.test(e.resourceId));
+  assert.ok(let_through, "the exemption's use is audited");
+  assert.match(let_through.exemptionId, /\/policyExemptions\/migration-window$/);
+  assert.match(let_through.policyAssignmentId, /\/deny-public$/);
   await exemptions.policyExemptions.delete(rgScope, "migration-window");
   assert.equal((await refusal(z.registry("publicacr3", "Premium"))).code, "RequestDisallowedByPolicy");
   await policy.policyAssignments.create(rgScope, "deny-public", {
@@ -108,6 +122,8 @@ test("Modify rewrites the request before it is stored; on a Standard registry it
   assert.match(a.identity?.principalId ?? "", /^[0-9a-f-]{36}$/);
   await z.registry("modifiedacr", "Premium");
   assert.equal((await z.acr.registries.get(z.rg, "modifiedacr")).publicNetworkAccess, "Disabled", "Modify forced public access off");
+  const modified = (await policyEvents()).find((e) => e.outcome === "modified" && /modifiedacr$/.test(e.resourceId));
+  assert.deepEqual(modified?.operations, [{ operation: "addOrReplace", field: "Microsoft.ContainerRegistry/registries/publicNetworkAccess", value: "Disabled" }]);
   const std = await refusal(z.registry("standardacr", "Standard"));
   assert.equal(std.code, "DisablingPublicNetworkAccessNotSupported");
   assert.equal((await refusal(z.acr.registries.get(z.rg, "standardacr"))).statusCode, 404);

@@ -14,6 +14,8 @@ import { evaluable, evaluateAndRecord, relatedFrom, relatedTypes, scan } from ".
 import { forgetStates } from "./states.js";
 import { POLICY_ASSIGNMENT_TYPE, POLICY_EXEMPTION_TYPE, lower, obj, assignmentView, exemptionView } from "./records.js";
 import { evaluate } from "./engine.js";
+import { appendAudit } from "../../audit/log.js";
+import type { PolicyEffectEvent } from "../../audit/event.js";
 
 type Json = Record<string, unknown>;
 
@@ -33,8 +35,10 @@ export async function withPolicy(call: ArmCall, handler: ArmHandler, addressedId
   const set = await loadPolicySet(call.deps.meta);
   let run = await attempt(call, handler, set, call.body);
   // Modify on the addressed resource: the request itself is rewritten and sent to the provider again.
+  const applied: Array<{ resourceId: string; o: Outcome }> = [];
   const mods = modifying(run.outcomes.get(lower(addressedId)));
   if (mods.length > 0 && call.body) {
+    for (const o of mods) applied.push({ resourceId: addressedId, o });
     const rewritten = applyOperations(call.body, mods.flatMap((o) => o.operations!));
     run = await attempt(call, handler, set, rewritten);
   }
@@ -43,17 +47,42 @@ export async function withPolicy(call: ArmCall, handler: ArmHandler, addressedId
     if (lower(rec.id) === lower(addressedId)) continue;
     const m = modifying(run.outcomes.get(lower(rec.id)));
     if (m.length === 0) continue;
+    for (const o of m) applied.push({ resourceId: rec.id, o });
     const body = applyOperations(rec.body, m.flatMap((o) => o.operations!));
     run.ov.replace(rec.id, body);
     run.outcomes.set(lower(rec.id), evaluate(body, set, { now: run.now, related: run.related }));
   }
+  const events: PolicyEffectEvent[] = [];
+  const event = (outcome: PolicyEffectEvent["outcome"], resourceId: string, o: Outcome, extra: Partial<PolicyEffectEvent> = {}) =>
+    events.push({
+      kind: "policy.effect", outcome, resourceId, policyAssignmentId: o.assignment.id, policyDefinitionId: o.definition.id,
+      effect: o.effect, actor: call.principal.id, requestId: call.ctx.requestId, ...extra,
+    });
   for (const rec of run.ov.puts()) {
-    const denies = (run.outcomes.get(lower(rec.id)) ?? []).filter((o) => o.effect === "deny" && o.enforced && o.matched);
-    if (denies.length > 0) throw disallowed(rec.body, denies);
+    const matched = (run.outcomes.get(lower(rec.id)) ?? []).filter((o) => o.effect === "deny" && o.matched);
+    const denies = matched.filter((o) => o.enforced);
+    if (denies.length > 0) {
+      for (const o of denies) event("denied", rec.id, o);
+      await audit(call, events);
+      throw disallowed(rec.body, denies);
+    }
+    for (const o of matched) event("not-enforced", rec.id, o, o.exemption ? { exemptionId: o.exemption.id } : {});
   }
+  for (const a of applied) event("modified", a.resourceId, a.o, { operations: a.o.operations });
   await run.ov.commit();
+  await audit(call, events);
   await afterCommit(call, run.ov, set);
   return run.result;
+}
+
+async function audit(call: ArmCall, events: PolicyEffectEvent[]): Promise<void> {
+  for (const e of events) {
+    try {
+      await appendAudit(call.deps.meta, e);
+    } catch (err) {
+      call.deps.log.error({ requestId: call.ctx.requestId, err: (err as Error).message }, "policy audit append failed");
+    }
+  }
 }
 
 /** Records the compliance of what the write changed. Failures are logged: the write has committed. */
