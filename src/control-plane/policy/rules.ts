@@ -10,7 +10,7 @@ export { PolicyLanguageError } from "./expressions.js";
 export const EFFECTS = ["audit", "deny", "disabled", "modify", "auditIfNotExists", "deployIfNotExists"] as const;
 export type Effect = (typeof EFFECTS)[number];
 
-const OPERATORS = ["equals", "notEquals", "in", "notIn", "exists", "contains", "notContains", "like", "notLike", "less", "lessOrEquals", "greater", "greaterOrEquals"] as const;
+export const OPERATORS = ["equals", "notEquals", "in", "notIn", "exists", "contains", "notContains", "like", "notLike", "less", "lessOrEquals", "greater", "greaterOrEquals"] as const;
 type Operator = (typeof OPERATORS)[number];
 
 /** Bounds on what a user may send: a hostile definition is refused, not evaluated forever. */
