@@ -17,12 +17,16 @@ import * as networkPrivateDns from "./commands/network-private-dns.js";
 import * as audit from "./commands/audit.js";
 import * as acrEvidence from "./commands/acr-evidence.js";
 import * as acrPreflight from "./commands/acr-preflight.js";
+import * as policy from "./commands/policy.js";
+import * as policyExemption from "./commands/policy-exemption.js";
+import * as policyInsights from "./commands/policy-insights.js";
 
 const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [
   serve, login, group, acr, acrNetworkReport, adSp, role,
   acrPrivateLink, networkVnet, networkPrivateEndpoint, networkPrivateDns, audit, acrPreflight,
   acrReadiness, acrEvidence,
   acrCheckHealth,
+  policy, policyExemption, policyInsights,
 ];
 
 export const GROUPS: readonly GroupSpec[] = FILES.flatMap((f) => f.groups);

@@ -14,6 +14,9 @@ import { ResourceManagementClient } from "@azure/arm-resources";
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import type { NetworkManagementClient } from "@azure/arm-network";
 import type { PrivateDnsManagementClient } from "@azure/arm-privatedns";
+import type { PolicyClient } from "@azure/arm-policy";
+import type { PolicyClient as PolicyExemptionsClient } from "@azure/arm-policy-5";
+import type { PolicyInsightsClient } from "@azure/arm-policyinsights";
 import { CliError, ServiceError, usageError } from "./errors.js";
 import { EXIT_AUTH } from "./exit-codes.js";
 import type { Profile } from "./profile.js";
@@ -34,6 +37,12 @@ export interface Session {
    */
   network(): Promise<NetworkManagementClient>;
   privateDns(): Promise<PrivateDnsManagementClient>;
+  /** Azure Policy definitions and assignments (@azure/arm-policy 7, api 2025-03-01), loaded on first use like network(). */
+  policy(): Promise<PolicyClient>;
+  /** Policy exemptions: @azure/arm-policy 5.1 (npm alias arm-policy-5), the last release that has them (api 2020-07-01-preview). */
+  policyExemptions(): Promise<PolicyExemptionsClient>;
+  /** Compliance states, evaluation scans and remediations (@azure/arm-policyinsights 6, api 2024-10-01). */
+  policyInsights(): Promise<PolicyInsightsClient>;
   /** An access token for the management endpoint (proves the credentials at login). */
   token(): Promise<string>;
   /** A JSON request to the management endpoint outside the SDKs (Cove's identity API, /subscriptions). */
@@ -123,6 +132,9 @@ export function createSession(profile: Profile, log?: DebugLog): Session {
   let authorization: AuthorizationManagementClient | undefined;
   let network: NetworkManagementClient | undefined;
   let privateDns: PrivateDnsManagementClient | undefined;
+  let policy: PolicyClient | undefined;
+  let policyExemptions: PolicyExemptionsClient | undefined;
+  let policyInsights: PolicyInsightsClient | undefined;
 
   async function token(): Promise<string> {
     const t = await credential.getToken(scope);
@@ -202,6 +214,18 @@ export function createSession(profile: Profile, log?: DebugLog): Session {
     async privateDns() {
       const { PrivateDnsManagementClient } = await import("@azure/arm-privatedns");
       return (privateDns ??= new PrivateDnsManagementClient(credential, profile.subscriptionId, { endpoint, ...common }));
+    },
+    async policy() {
+      const { PolicyClient } = await import("@azure/arm-policy");
+      return (policy ??= new PolicyClient(credential, profile.subscriptionId, { endpoint, ...common }));
+    },
+    async policyExemptions() {
+      const { PolicyClient } = await import("@azure/arm-policy-5");
+      return (policyExemptions ??= new PolicyClient(credential, profile.subscriptionId, { endpoint, ...common }));
+    },
+    async policyInsights() {
+      const { PolicyInsightsClient } = await import("@azure/arm-policyinsights");
+      return (policyInsights ??= new PolicyInsightsClient(credential, profile.subscriptionId, { endpoint, ...common }));
     },
     token,
     request,
