@@ -154,3 +154,22 @@ test("definitions and assignments Cove cannot honour are refused with Azure's er
   assert.equal(builtin.displayName, "Public network access should be disabled for Container registries");
   assert.equal(builtin.policyType, "BuiltIn");
 });
+
+test("hostile definitions are refused at the door, whole: deep nesting, a huge in list, a thousand and one conditions", async () => {
+  let deep: unknown = { field: "type", equals: "x" };
+  for (let i = 0; i < 40; i++) deep = { not: deep };
+  const nested = await refusal(policy.policyDefinitions.createOrUpdate("hostile-deep", { policyRule: { if: deep, then: { effect: "audit" } } }));
+  assert.equal(nested.code, "InvalidPolicyRule");
+  assert.match(nested.message, /nests deeper than 32/);
+  const list = Array.from({ length: 10_001 }, (_, i) => `v${i}`);
+  const huge = await refusal(policy.policyDefinitions.createOrUpdate("hostile-in", { policyRule: { if: { field: "name", in: list }, then: { effect: "audit" } } }));
+  assert.equal(huge.code, "InvalidPolicyRule");
+  assert.match(huge.message, /more than 10000 values/);
+  const many = await refusal(policy.policyDefinitions.createOrUpdate("hostile-wide", {
+    policyRule: { if: { anyOf: Array.from({ length: 1001 }, (_, i) => ({ field: "name", equals: `n${i}` })) }, then: { effect: "audit" } },
+  }));
+  assert.equal(many.code, "InvalidPolicyRule");
+  for (const name of ["hostile-deep", "hostile-in", "hostile-wide"]) {
+    assert.equal((await refusal(policy.policyDefinitions.get(name))).code, "PolicyDefinitionNotFound", `${name} was not stored`);
+  }
+});
