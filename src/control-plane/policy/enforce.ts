@@ -1,10 +1,12 @@
 // The policy gate of every audited control-plane write (arm/front-door.ts): the handler runs against
-// a write buffer (overlay.ts); the resources it would write are evaluated; an enforced Modify
-// rewrites the request body and runs the handler again (so the resource provider validates the
-// rewritten request: a Standard registry forced to publicNetworkAccess Disabled meets
-// DisablingPublicNetworkAccessNotSupported, as in Azure); an enforced Deny refuses the whole write
-// with RequestDisallowedByPolicy; otherwise the buffer is committed and the compliance of what
-// changed is recorded. The data plane never comes here.
+// a write buffer (overlay.ts) and the resources it would write are evaluated. As ARM does, Deny and
+// Modify act on the request's own resource: an enforced Modify rewrites the request body and runs the
+// handler again (so the resource provider validates the rewritten request: a Standard registry
+// forced to publicNetworkAccess Disabled meets DisablingPublicNetworkAccessNotSupported, as in
+// Azure); an enforced Deny refuses the whole write with RequestDisallowedByPolicy, and nothing the
+// handler wrote (the endpoint's NIC, the registry's connection) is stored. What a provider writes on
+// the side is evaluated for compliance, not denied: ARM never sees those writes. Otherwise the buffer
+// is committed and the compliance of what changed is recorded. The data plane never comes here.
 import type { ArmCall, ArmHandler, ArmResult } from "../arm/types.js";
 import { armError } from "../arm/errors.js";
 import { applyOperations, type Outcome, type PolicySet } from "./engine.js";
@@ -42,31 +44,22 @@ export async function withPolicy(call: ArmCall, handler: ArmHandler, addressedId
     const rewritten = applyOperations(call.body, mods.flatMap((o) => o.operations!));
     run = await attempt(call, handler, set, rewritten);
   }
-  // Modify on a resource the request wrote on the side: its stored body is rewritten.
-  for (const rec of run.ov.puts()) {
-    if (lower(rec.id) === lower(addressedId)) continue;
-    const m = modifying(run.outcomes.get(lower(rec.id)));
-    if (m.length === 0) continue;
-    for (const o of m) applied.push({ resourceId: rec.id, o });
-    const body = applyOperations(rec.body, m.flatMap((o) => o.operations!));
-    run.ov.replace(rec.id, body);
-    run.outcomes.set(lower(rec.id), evaluate(body, set, { now: run.now, related: run.related }));
-  }
   const events: PolicyEffectEvent[] = [];
   const event = (outcome: PolicyEffectEvent["outcome"], resourceId: string, o: Outcome, extra: Partial<PolicyEffectEvent> = {}) =>
     events.push({
       kind: "policy.effect", outcome, resourceId, policyAssignmentId: o.assignment.id, policyDefinitionId: o.definition.id,
       effect: o.effect, actor: call.principal.id, requestId: call.ctx.requestId, ...extra,
     });
-  for (const rec of run.ov.puts()) {
-    const matched = (run.outcomes.get(lower(rec.id)) ?? []).filter((o) => o.effect === "deny" && o.matched);
+  const addressed = run.ov.puts().find((r) => lower(r.id) === lower(addressedId));
+  if (addressed) {
+    const matched = (run.outcomes.get(lower(addressed.id)) ?? []).filter((o) => o.effect === "deny" && o.matched);
     const denies = matched.filter((o) => o.enforced);
     if (denies.length > 0) {
-      for (const o of denies) event("denied", rec.id, o);
+      for (const o of denies) event("denied", addressed.id, o);
       await audit(call, events);
-      throw disallowed(rec.body, denies);
+      throw disallowed(addressed.body, denies);
     }
-    for (const o of matched) event("not-enforced", rec.id, o, o.exemption ? { exemptionId: o.exemption.id } : {});
+    for (const o of matched) event("not-enforced", addressed.id, o, o.exemption ? { exemptionId: o.exemption.id } : {});
   }
   for (const a of applied) event("modified", a.resourceId, a.o, { operations: a.o.operations });
   await run.ov.commit();

@@ -5,7 +5,11 @@
 // so anything a handler schedules for later is never lost.
 import type { MetadataStore, ResourceRecord } from "../../storage/types.js";
 
-type Write = { kind: "put"; rec: ResourceRecord } | { kind: "delete"; id: string; recursive: boolean };
+type Write =
+  | { kind: "put"; rec: ResourceRecord }
+  | { kind: "delete"; id: string; recursive: boolean }
+  /** A registry's content, dropped with the registry: only once the write is committed. */
+  | { kind: "content"; registry: string };
 
 export interface Overlay {
   store: MetadataStore;
@@ -16,8 +20,6 @@ export interface Overlay {
   /** Ids the buffered writes deleted (recursively deleted ids name their prefix). */
   deletes(): string[];
   commit(): Promise<void>;
-  /** Replace a buffered put's body (Modify on a resource the request did not address). */
-  replace(id: string, body: Record<string, unknown>): void;
 }
 
 const key = (id: string) => id.toLowerCase();
@@ -63,6 +65,10 @@ export function overlay(real: MetadataStore): Overlay {
             }
             return existed;
           };
+        case "deleteRegistryContent":
+          return async (registry: string) => {
+            log.push({ kind: "content", registry });
+          };
         case "listResources":
           return async (filter: { type?: string; underId?: string }) => {
             const base = await target.listResources(filter);
@@ -92,21 +98,17 @@ export function overlay(real: MetadataStore): Overlay {
       const last = new Map<string, ResourceRecord>();
       for (const w of log) {
         if (w.kind === "put") last.set(key(w.rec.id), w.rec);
-        else last.delete(key(w.id));
+        else if (w.kind === "delete") last.delete(key(w.id));
       }
       return [...last.values()].filter((r) => current.get(key(r.id)) !== null);
     },
     deletes: () => log.filter((w): w is Write & { kind: "delete" } => w.kind === "delete").map((w) => w.id),
-    replace(id, body) {
-      for (const w of log) if (w.kind === "put" && key(w.rec.id) === key(id)) w.rec = { ...w.rec, body };
-      const c = current.get(key(id));
-      if (c) current.set(key(id), { ...c, body });
-    },
     async commit() {
       direct = true;
       for (const w of log) {
         if (w.kind === "put") await real.putResource(w.rec);
-        else await real.deleteResource(w.id, w.recursive);
+        else if (w.kind === "delete") await real.deleteResource(w.id, w.recursive);
+        else await real.deleteRegistryContent(w.registry);
       }
     },
   };
