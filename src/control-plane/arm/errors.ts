@@ -165,6 +165,11 @@ export const ARM_ERRORS = {
   InvalidCreatePolicyAssignmentRequest: { status: 400, message: "The policy assignment create request is invalid. {reason}" },
   InvalidPolicyDefinitionRequest: { status: 400, message: "{reason}" },
   InvalidPolicyExemptionRequest: { status: 400, message: "{reason}" },
+  // --- Microsoft.PolicyInsights (docs/policy.md): policy states, remediations ---
+  InvalidQueryParameterValue: { status: 400, message: "Invalid value for the query parameter '{parameter}': {reason}" },
+  RemediationNotFound: { status: 404, message: "The remediation '{name}' could not be found." },
+  InvalidCreateRemediationRequest: { status: 400, message: "The remediation request is invalid. {reason}" },
+  InvalidCancelRemediationRequest: { status: 400, message: "The remediation '{name}' cannot be canceled: it is in the state '{state}'." },
   // --- anything else ---
   InternalServerError: { status: 500, message: "The server encountered an internal error. Please retry the request." },
 } as const satisfies Record<string, ArmCatalogueEntry>;

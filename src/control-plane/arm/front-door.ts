@@ -115,7 +115,7 @@ export function createManagementApi(deps: ManagementApiDeps): ManagementApi {
     const principal = ctx.principal!;
     if (r.auth.kind === "action") await demand(deps, principal, r.auth.action, r.auth.scope(params));
     const body = r.body ? await readJsonBody(ctx) : undefined;
-    const call: ArmCall = { ctx, deps, params, principal: principal ?? { kind: "anonymous", id: "" }, apiVersion, body };
+    const call: ArmCall = { ctx, deps: inner, params, principal: principal ?? { kind: "anonymous", id: "" }, apiVersion, body };
     const result = r.audit
       ? await exclusively(async () => {
         beforeDigests.set(ctx, await bodyDigest("/" + segs.join("/")));
@@ -126,7 +126,7 @@ export function createManagementApi(deps: ManagementApiDeps): ManagementApi {
     return { result, route: r, params };
   }
 
-  return {
+  const api: ManagementApi = {
     async handle(ctx: RequestContext): Promise<HandlerResult | undefined> {
       const segs = pathSegments(ctx.rawPath);
       const root = ctx.rawPath.split("/").filter(Boolean)[0]?.toLowerCase();
@@ -160,6 +160,13 @@ export function createManagementApi(deps: ManagementApiDeps): ManagementApi {
       }
     },
   };
+  // Handlers reach the front door itself for the work Cove does on a principal's behalf (types.ts InternalApi).
+  const inner: ManagementApiDeps = { ...deps };
+  inner.internal = {
+    invoke: async (ctx) => (await api.handle(ctx)) ?? mapArmError(armError("NotFound", { path: ctx.rawPath }), ctx, deps),
+    exclusively: (fn) => exclusively(() => fn(inner)),
+  };
+  return api;
 }
 
 /**

@@ -3,7 +3,7 @@
 // status, headers and the ARM error body.
 
 import type { Logger } from "pino";
-import type { RequestContext } from "../../http/types.js";
+import type { HandlerResult, RequestContext } from "../../http/types.js";
 import type { Principal, AccessControl } from "../../auth/types.js";
 import type { MetadataStore } from "../../storage/types.js";
 
@@ -37,6 +37,23 @@ export interface ManagementApiDeps {
    * contacting login.microsoftonline.com).
    */
   authorityPath?: string;
+  /** Set by the front door for its handlers (InternalApi); absent in what callers pass in. */
+  internal?: InternalApi;
+}
+
+/**
+ * The front door, for work Cove does itself on a principal's behalf (policy remediation runs as the
+ * assignment's identity; a compliance scan writes state records): requests through the whole
+ * pipeline, and a turn in the section that serialises writes.
+ */
+export interface InternalApi {
+  /** A request as `ctx.principal`, answered as a client's: route, api-version, permission, body, policy gate, serialised write, audit. */
+  invoke(ctx: RequestContext): Promise<HandlerResult>;
+  /**
+   * Runs `fn` alone, after the writes queued so far, with the store itself (never a handler's write
+   * buffer). `fn` must not invoke an audited route: that request would wait for `fn` to end.
+   */
+  exclusively<T>(fn: (deps: ManagementApiDeps) => Promise<T>): Promise<T>;
 }
 
 /** Listening, Failed (the bind error, and how to fix it) or Pending (not tried yet). */
