@@ -9,8 +9,9 @@ import { openWorld, type World } from "./world.js";
 import { SCENARIOS as ARM_SCENARIOS, names } from "./write-scenarios.js";
 import { NETWORK_SCENARIOS } from "./write-scenarios-network.js";
 import { POLICY_SCENARIOS } from "./write-scenarios-policy.js";
+import { INSIGHTS_SCENARIOS } from "./write-scenarios-insights.js";
 
-const SCENARIOS = { ...ARM_SCENARIOS, ...NETWORK_SCENARIOS, ...POLICY_SCENARIOS };
+const SCENARIOS = { ...ARM_SCENARIOS, ...NETWORK_SCENARIOS, ...POLICY_SCENARIOS, ...INSIGHTS_SCENARIOS };
 const WRITES = ROUTES.filter((r) => r.method === "PUT" || r.method === "PATCH" || r.method === "DELETE").map((r) => `${r.method} ${r.pattern}`);
 
 let w: World;
