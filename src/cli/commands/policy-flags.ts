@@ -250,7 +250,7 @@ export function resourceIdOf(s: Session, opts: { resource?: string; resourceGrou
 }
 
 /** Keeps what az keeps for a list: exactly at the scope, or (-d) also what applies from above and what sits below. */
-export function atScope<T extends { scope?: string; id?: string }>(items: T[], scope: string, widen: boolean, scopeOfItem: (x: T) => string): T[] {
+export function atScope<T>(items: T[], scope: string, widen: boolean, scopeOfItem: (x: T) => string): T[] {
   const s = scope.toLowerCase();
   const under = (inner: string, outer: string) => inner === outer || inner.startsWith(outer + "/");
   return items.filter((x) => {

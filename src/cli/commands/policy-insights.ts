@@ -8,6 +8,7 @@
 // Management groups and policy set definitions: not in Cove.
 import type { PolicyState, QueryOptions, Remediation } from "@azure/arm-policyinsights";
 import type { CommandSpec, GroupSpec, OptionSpec } from "../command.js";
+import { usageError } from "../errors.js";
 import { choice, parseGroupName, parseLocation, parseNonEmpty } from "../flags.js";
 import type { Session } from "../session.js";
 import { RESOURCE_FLAGS, parseDateTime, parseTop, resourceIdOf } from "./policy-flags.js";
@@ -51,6 +52,26 @@ async function collect<T>(it: AsyncIterable<T>, top?: number): Promise<T[]> {
   return out;
 }
 
+/**
+ * The SDK's model types an evaluated expression's expressionValue and targetValue as dictionaries,
+ * so "Enabled" arrives as {"0":"E","1":"n",...} and a number or boolean as {}: the details are
+ * taken from the response's own JSON instead, row by row (the rows come in the same order).
+ */
+function keepRawRows(into: Record<string, unknown>[]) {
+  return (response: { bodyAsText?: string | null }) => {
+    try {
+      const value = (JSON.parse(response.bodyAsText ?? "") as { value?: unknown }).value;
+      if (Array.isArray(value)) into.push(...(value as Record<string, unknown>[]));
+    } catch { /* not JSON: nothing to restore */ }
+  };
+}
+
+function withRawDetails(rows: PolicyState[], raw: Record<string, unknown>[]): PolicyState[] {
+  return rows.map((row, i) => (raw[i]?.policyEvaluationDetails === undefined || raw[i]?.resourceId !== row.resourceId
+    ? row
+    : { ...row, policyEvaluationDetails: raw[i].policyEvaluationDetails as PolicyState["policyEvaluationDetails"] }));
+}
+
 /** The one place (as az's if/elif chain) that says which query a combination of flags means. */
 type Target =
   | { kind: "assignment"; name: string; group?: string }
@@ -88,14 +109,17 @@ export const commands: CommandSpec[] = [
       { flags: "--order-by <clause>", description: "OData ordering, e.g. \"timestamp desc\".", parse: parseNonEmpty },
       { flags: "--select <clause>", description: "OData select, e.g. \"resourceId, complianceState\".", parse: parseNonEmpty },
       { flags: "--apply <clause>", description: "OData apply (aggregations).", parse: parseNonEmpty },
-      { flags: "--expand <clause>", description: "OData expand, e.g. PolicyEvaluationDetails.", parse: parseNonEmpty },
+      { flags: "--expand <clause>", description: "PolicyEvaluationDetails: the evaluated expressions and the reason (with --resource).", parse: parseNonEmpty },
     ],
     async run(opts, ctx) {
       const s = await ctx.session();
       const target = targetOf(s, opts);
+      // The service expands evaluation details for one resource's states only (the SDK sends $expand there alone).
+      if (opts.expand !== undefined && target.kind !== "resource") throw usageError("--expand goes with --resource (and without --policy-assignment or --policy-definition).");
       const kind = opts.all ? "default" : "latest";
       const sub = s.profile.subscriptionId;
-      const options = { queryOptions: queryOptions(opts) };
+      const raw: Record<string, unknown>[] = [];
+      const options = { queryOptions: queryOptions(opts), onResponse: keepRawRows(raw) };
       const states = (await s.policyInsights()).policyStates;
       const source: AsyncIterable<PolicyState> =
         target.kind === "assignment" ? (target.group
@@ -105,7 +129,7 @@ export const commands: CommandSpec[] = [
         : target.kind === "resource" ? states.listQueryResultsForResource(kind, target.id, options)
         : target.kind === "group" ? states.listQueryResultsForResourceGroup(kind, sub, target.group, options)
         : states.listQueryResultsForSubscription(kind, sub, options);
-      return collect(source, opts.top);
+      return withRawDetails(await collect(source, opts.top), raw);
     },
   },
   {
