@@ -7,6 +7,7 @@
 // remediation's lifecycle (list, filter, cancel, delete) and its refusals are Azure's.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PolicyClient } from "@azure/arm-policy";
 import { PolicyInsightsClient, type Remediation, type RemediationDeployment } from "@azure/arm-policyinsights";
@@ -99,6 +100,21 @@ test("DeployIfNotExists without the role its rule names: AuthorizationFailed on 
   assert.equal(await stateOf(registryId, "configure-endpoints"), "NonCompliant");
 });
 
+test("an identity that may deploy but not write endpoints meets the endpoint route's own permission check", async () => {
+  const a = await policy.policyAssignments.get(rgScope, "configure-endpoints");
+  const guid = randomUUID();
+  await clients(cove).authz.roleDefinitions.createOrUpdate(rgScope, guid, {
+    roleName: "Deployer and reader", roleType: "CustomRole", assignableScopes: [rgScope],
+    permissions: [{ actions: ["Microsoft.Resources/deployments/*", "*/read"], notActions: [], dataActions: [], notDataActions: [] }],
+  } as any);
+  await assignRole(cove, rgScope, a.identity!.principalId!, guid);
+  const { r, deployments } = await remediate("endpoints-deployer", "configure-endpoints");
+  assert.equal(r.provisioningState, "Failed");
+  assert.equal(deployments[0]!.error?.code, "AuthorizationFailed");
+  assert.match(deployments[0]!.error!.message!, /perform action 'Microsoft.Network\/privateEndpoints\/write' over scope '.*\/privateEndpoints\/pe-remacr1-/);
+  assert.deepEqual(await endpoints(), [], "no endpoint was created");
+});
+
 test("DeployIfNotExists with the role: the private endpoint is deployed as the identity and the registry becomes Compliant", async () => {
   const a = await policy.policyAssignments.get(rgScope, "configure-endpoints");
   await assignRole(cove, rgScope, a.identity!.principalId!, CONTRIBUTOR);
@@ -174,10 +190,10 @@ test("Modify remediation re-sends each registry as the identity; a Standard one 
 
 test("remediations list, filter, cancel and delete as Azure's; what cannot be remediated is refused", async () => {
   const listed = await all(insights.remediations.listForResourceGroup(z.rg));
-  assert.deepEqual(listed.map((r) => r.name).sort(), ["endpoints", "endpoints-again", "endpoints-no-role", "public-off", "zones"]);
+  assert.deepEqual(listed.map((r) => r.name).sort(), ["endpoints", "endpoints-again", "endpoints-deployer", "endpoints-no-role", "public-off", "zones"]);
   const filtered = await all(insights.remediations.listForResourceGroup(z.rg, { queryOptions: { filter: `PolicyAssignmentId eq '${assignmentId("configure-zones")}'` } }));
   assert.deepEqual(filtered.map((r) => r.name), ["zones"]);
-  assert.equal((await all(insights.remediations.listForSubscription())).length, 5, "the subscription's list holds its groups' remediations");
+  assert.equal((await all(insights.remediations.listForSubscription())).length, 6, "the subscription's list holds its groups' remediations");
 
   const ended = await refusal(insights.remediations.cancelAtResourceGroup(z.rg, "zones"));
   assert.equal(ended.code, "InvalidCancelRemediationRequest");
