@@ -63,7 +63,11 @@ export async function checkPolicyRestrictions(c: ArmCall): Promise<ArmResult> {
   const name = typeof content.name === "string" && content.name !== "" ? content.name : "resource";
   const [ns, ...types] = type.split("/");
   const names = name.split("/");
-  const id = `${scope.replace(/\/+$/, "")}/providers/${ns}/${types.map((t, i) => `${t}/${names[i] ?? names[names.length - 1]}`).join("/")}`;
+  const base = scope.replace(/\/+$/, "");
+  // A child resource's scope is its parent (Azure's resourceDetails.scope): the id goes on below it.
+  const id = /\/providers\//i.test(base)
+    ? `${base}/${types[types.length - 1]}/${names[names.length - 1]}`
+    : `${base}/providers/${ns}/${types.map((t, i) => `${t}/${names[i] ?? names[names.length - 1]}`).join("/")}`;
   const doc: Json = { ...content, id, name: names[names.length - 1], type };
 
   const set = await loadPolicySet(c.deps.meta);
