@@ -239,5 +239,5 @@ export function startRemediation(internal: InternalApi, id: string, host: string
       deps.log.error({ requestId, remediation: id, err: (err as Error).message }, "remediation failed");
       await fail(deps, id, "The remediation stopped on an internal error; see Cove's log.");
     }),
-  );
+  ).catch(() => undefined); // the store itself is gone (Cove is stopping): nothing left to record it in
 }
