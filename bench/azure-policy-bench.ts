@@ -113,6 +113,21 @@ async function main(): Promise<void> {
       assignments.push(await call("PUT", `${sub}/providers/Microsoft.Authorization/policyAssignments/bench-${name}`, POLICY, body));
       assignMs.push(performance.now() - t);
     }
+    // triggerEvaluation for the subscription, polled as the SDK's poller does (every 20 ms here).
+    const trigger: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const t = performance.now();
+      const r = await https(`${testCove.managementUrl}${sub}/providers/Microsoft.PolicyInsights/policyStates/latest/triggerEvaluation?api-version=2024-10-01`, { method: "POST", ca, headers: { authorization: `Bearer ${token}` } });
+      if (r.status !== 202) throw new Error(`triggerEvaluation: ${r.status} ${r.body.toString().slice(0, 200)}`);
+      const poll = String(r.headers.location);
+      for (let k = 0; k < 500; k++) {
+        const p = await https(poll, { ca, headers: { authorization: `Bearer ${token}` } });
+        if (p.status === 200) break;
+        if (p.status !== 202) throw new Error(`poll: ${p.status}`);
+        await new Promise((ok) => setTimeout(ok, 20));
+      }
+      if (i > 0) trigger.push(performance.now() - t);
+    }
     const gated: number[] = [];
     for (let i = 0; i < 12; i++) { const t = performance.now(); await patch(100 + i); if (i > 1) gated.push(performance.now() - t); }
 
@@ -144,6 +159,7 @@ async function main(): Promise<void> {
     const last = assignMs[assignMs.length - 1]!;
     console.log(`built in ${buildS.toFixed(1)} s; ${docs.length} documents, ${outcomes} outcomes (${nonCompliant} non-compliant)`);
     console.log(`pure: ${ms(median(pure))} median, max ${ms(Math.max(...pure))}: ${verdict}`);
+    console.log(`triggerEvaluation to Succeeded: ${ms(median(trigger))}`);
     console.log(`9th assignment PUT (scan + 400 state records): ${ms(last)}; registry PATCH ${ms(median(bare))} without policy, ${ms(median(gated))} with 9 assignments`);
     await replaceSection("docs/benchmarks.md", "azure-policy", [
       "## Azure Policy",
@@ -158,6 +174,7 @@ async function main(): Promise<void> {
       "| --- | --- | --- |",
       `| evaluate 9 assignments over ${docs.length} documents (${outcomes} outcomes, ${nonCompliant} non-compliant), pure, median of ${ROUNDS} | ${ms(median(pure))} (max ${ms(Math.max(...pure))}) | < 1 s: ${verdict} |`,
       `| the 9th assignment's PUT: the subscription evaluated again and ${docs.length}+ state records written before the answer | ${ms(last)} | |`,
+      `| triggerEvaluation for the subscription until its poll answers Succeeded (every resource evaluated and recorded), median of 3 | ${ms(median(trigger))} | < 1 s: ${median(trigger) < BUDGET_MS ? "met" : "**missed**"} |`,
       `| one registry PATCH, no assignment (the peer: Cove without policy), median of 10 | ${ms(median(bare))} | |`,
       `| the same PATCH through the policy gate with 9 assignments, median of 10 | ${ms(median(gated))} (${(median(gated) / median(bare)).toFixed(2)}x) | |`,
     ]);
