@@ -6,9 +6,10 @@
 // keep what is made exactly at the scope unless -d (az's atExactScope() / atScopeAndBelow()).
 // Output is the SDK's flattened model, as az prints it; az has no table view of its own for these,
 // so `-o table` is its automatic one. Management groups and policy set definitions: not in Cove.
+// az's `definition create --version` is not offered: commander reads --version anywhere on the
+// line as the program's own (`cove --version`).
 import { randomUUID } from "node:crypto";
 import type { PolicyAssignment, PolicyDefinition } from "@azure/arm-policy";
-import { InvalidArgumentError } from "commander";
 import type { CommandContext, CommandSpec, GroupSpec } from "../command.js";
 import { CliError, usageError } from "../errors.js";
 import { choice, parseLocation, parseNonEmpty } from "../flags.js";
@@ -62,11 +63,6 @@ async function grantIdentity(s: Session, ctx: CommandContext, created: PolicyAss
   await s.authorization().roleAssignments.create(identityScope, randomUUID(), { roleDefinitionId, principalId, principalType: "ServicePrincipal" });
 }
 
-function parseVersion(v: string): string {
-  if (!/^\d+\.\d+\.\d+$/.test(v)) throw new InvalidArgumentError("Expected #.#.#, e.g. 1.0.0.");
-  return v;
-}
-
 const NAME_FLAG = { flags: "-n, --name <name>", description: "Name of the policy assignment.", parse: nameParser("assignment"), required: true };
 
 export const commands: CommandSpec[] = [
@@ -98,7 +94,6 @@ export const commands: CommandSpec[] = [
       { flags: "--description <text>", description: "Description." },
       { flags: "-m, --mode <mode>", description: "All or Indexed (default Indexed, as az).", parse: choice(["All", "Indexed"]), defaultValue: "Indexed" },
       { flags: "--metadata <json>", description: "Metadata object: JSON, a file path or @file." },
-      { flags: "--version <version>", description: "Version in #.#.# form.", parse: parseVersion },
     ],
     async run(opts, ctx) {
       const definition: PolicyDefinition = { policyRule: jsonObjectFlag("--rules", opts.rules), mode: opts.mode };
@@ -106,7 +101,6 @@ export const commands: CommandSpec[] = [
       if (opts.metadata !== undefined) definition.metadata = jsonObjectFlag("--metadata", opts.metadata);
       if (opts.displayName !== undefined) definition.displayName = opts.displayName;
       if (opts.description !== undefined) definition.description = opts.description;
-      if (opts.version !== undefined) definition.version = opts.version;
       const s = await ctx.session();
       return definitionAsAz(await (await s.policy()).policyDefinitions.createOrUpdate(opts.name, definition));
     },
