@@ -154,6 +154,24 @@ test("definitions and assignments Cove cannot honour are refused with Azure's er
     policyRule: { if: { field: "type", equals: "[parameters('t')]" }, then: { effect: "audit" } },
   }));
   assert.equal(param.code, "InvalidPolicyParameters");
+  // A DeployIfNotExists template's own parameters('x') are the template's: the definition need not declare them.
+  await policy.policyDefinitions.createOrUpdate("dine-own-params", {
+    mode: "Indexed",
+    policyRule: {
+      if: { field: "type", equals: "Microsoft.ContainerRegistry/registries" },
+      then: {
+        effect: "deployIfNotExists",
+        details: {
+          type: "Microsoft.ContainerRegistry/registries/privateEndpointConnections",
+          roleDefinitionIds: ["/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c"],
+          deployment: { properties: { mode: "incremental", parameters: { inner: { value: "[field('name')]" } }, template: {
+            $schema: "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", contentVersion: "1.0.0.0",
+            parameters: { inner: { type: "string" } }, resources: [], outputs: { n: { type: "string", value: "[parameters('inner')]" } },
+          } } },
+        },
+      },
+    },
+  });
   const value = await refusal(policy.policyAssignments.create(rgScope, "bad-value", { policyDefinitionId: PUBLIC_ACCESS, parameters: { effect: { value: "deny" } } }));
   assert.equal(value.code, "PolicyParameterValueNotAllowed");
   const undef = await refusal(policy.policyAssignments.create(rgScope, "bad-undef", { policyDefinitionId: PUBLIC_ACCESS, parameters: { colour: { value: "x" } } }));
@@ -182,4 +200,31 @@ test("hostile definitions are refused at the door, whole: deep nesting, a huge i
   for (const name of ["hostile-deep", "hostile-in", "hostile-wide"]) {
     assert.equal((await refusal(policy.policyDefinitions.get(name))).code, "PolicyDefinitionNotFound", `${name} was not stored`);
   }
+});
+
+test("lists filter as az and the SDKs send them: at the scope, at and below it, at and above it", async () => {
+  const regScope = `${rgScope}/providers/Microsoft.ContainerRegistry/registries/privateacr1`;
+  await policy.policyAssignments.create(`/subscriptions/${z.sub}`, "sub-audit", { policyDefinitionId: PUBLIC_ACCESS });
+  await policy.policyAssignments.create(rgScope, "rg-audit", { policyDefinitionId: PUBLIC_ACCESS });
+  await policy.policyAssignments.create(regScope, "reg-audit", { policyDefinitionId: PUBLIC_ACCESS });
+  const names = async (filter?: string) => {
+    const out: string[] = [];
+    for await (const a of policy.policyAssignments.listForResourceGroup(z.rg, filter ? { filter } : {})) if (/-audit$/.test(a.name!)) out.push(a.name!);
+    return out.sort();
+  };
+  assert.deepEqual(await names(), ["reg-audit", "rg-audit", "sub-audit"]);
+  assert.deepEqual(await names("atScope()"), ["rg-audit", "sub-audit"]);
+  assert.deepEqual(await names("atExactScope()"), ["rg-audit"]);
+  assert.deepEqual(await names("atScopeAndBelow()"), ["reg-audit", "rg-audit"]);
+  await exemptions.policyExemptions.createOrUpdate(regScope, "reg-waiver", { policyAssignmentId: `${rgScope}/providers/Microsoft.Authorization/policyAssignments/rg-audit`, exemptionCategory: "Mitigated" });
+  const ex = async (filter: string) => {
+    const out: string[] = [];
+    for await (const e of exemptions.policyExemptions.listForResourceGroup(z.rg, { filter })) out.push(e.name!);
+    return out;
+  };
+  assert.deepEqual(await ex("atScopeAndBelow()"), ["reg-waiver"]);
+  assert.deepEqual(await ex("atExactScope()"), []);
+  const bad = await refusal(ex("colour eq 'blue'"));
+  assert.equal(bad.code, "InvalidParameter");
+  for (const [scope, name] of [[`/subscriptions/${z.sub}`, "sub-audit"], [rgScope, "rg-audit"], [regScope, "reg-audit"]] as const) await policy.policyAssignments.delete(scope, name);
 });

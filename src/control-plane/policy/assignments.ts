@@ -161,7 +161,8 @@ export async function deleteAssignment(c: ArmCall): Promise<ArmResult> {
 
 /**
  * As Azure's lists: without a filter, the assignments that apply at the scope (at it and above) and
- * those below it; `atScope()` keeps those at or above; `policyDefinitionId eq '<id>'` one definition's.
+ * those below it; `atScope()` keeps those at or above, `atExactScope()` those at it, `atScopeAndBelow()`
+ * those at or below it (what az sends); `policyDefinitionId eq '<id>'` one definition's.
  */
 export async function listAssignments(c: ArmCall): Promise<ArmResult> {
   const scope = await resolveScope(c.deps, c.params.scope!);
@@ -169,19 +170,22 @@ export async function listAssignments(c: ArmCall): Promise<ArmResult> {
   let atScope = false;
   let definition: string | undefined;
   let exact = false;
+  let andBelow = false;
   for (const term of filter === "" ? [] : filter.split(/\s+and\s+/i)) {
     let m: RegExpExecArray | null;
     if (/^atScope\(\)$/i.test(term.trim())) atScope = true;
     else if (/^atExactScope\(\)$/i.test(term.trim())) exact = true;
+    else if (/^atScopeAndBelow\(\)$/i.test(term.trim())) andBelow = true;
     else if ((m = /^policyDefinitionId\s+eq\s+'([^']*)'$/i.exec(term.trim()))) definition = m[1]!;
-    else throw armError("InvalidParameter", { target: "$filter", reason: `The filter '${filter}' is not supported. Supported: atScope(), atExactScope(), policyDefinitionId eq '<id>'.` }, { target: "$filter" });
+    else throw armError("InvalidParameter", { target: "$filter", reason: `The filter '${filter}' is not supported. Supported: atScope(), atExactScope(), atScopeAndBelow(), policyDefinitionId eq '<id>'.` }, { target: "$filter" });
   }
   const all = await c.deps.meta.listResources({ type: POLICY_ASSIGNMENT_TYPE });
   const value = all.map((r) => r.body).filter((b) => {
     const a = assignmentView(b);
     const above = within(scope.id, a.scope);
     const below = within(a.scope, scope.id);
-    if (exact ? lower(a.scope) !== lower(scope.id) : !(above || (!atScope && below))) return false;
+    const keep = exact ? lower(a.scope) === lower(scope.id) : andBelow ? below : above || (!atScope && below);
+    if (!keep) return false;
     return definition === undefined || lower(a.policyDefinitionId) === lower(definition);
   });
   return { status: 200, body: { value } };

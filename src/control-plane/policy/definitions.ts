@@ -98,9 +98,10 @@ export function checkDefinition(name: string, p: Json): Json {
     }
     throw armError("InvalidPolicyRule", { reason: err.message });
   }
-  // Every parameters('x') the rule uses must be declared.
+  // Every parameters('x') the rule uses must be declared; a DeployIfNotExists template's own
+  // parameters('x') are the template's, not the definition's, so the template is left out.
   const declared = new Set(Object.keys(params).map((k) => k.toLowerCase()));
-  for (const m of JSON.stringify(rule).matchAll(/parameters\(\s*'([^']+)'\s*\)/gi)) {
+  for (const m of JSON.stringify(withoutTemplate(rule)).matchAll(/parameters\(\s*'([^']+)'\s*\)/gi)) {
     if (!declared.has(m[1]!.toLowerCase())) {
       throw armError("InvalidPolicyParameters", {
         name,
@@ -109,6 +110,15 @@ export function checkDefinition(name: string, p: Json): Json {
     }
   }
   return { ...p, policyType: "Custom", mode, parameters: params };
+}
+
+function withoutTemplate(rule: Json): Json {
+  const deployment = obj(obj(obj(rule.then).details).deployment);
+  const props = obj(deployment.properties);
+  if (props.template === undefined) return rule;
+  const copy = structuredClone(rule);
+  delete (obj(obj(obj(obj(copy.then).details).deployment).properties) as Json).template;
+  return copy;
 }
 
 export async function putDefinition(c: ArmCall): Promise<ArmResult> {

@@ -92,25 +92,35 @@ export async function deleteExemption(c: ArmCall): Promise<ArmResult> {
   return { status: 200, body: rec.body };
 }
 
-/** Without a filter: at, above and below the scope; atScope(): at or above; excludeExpired(); policyAssignmentId eq '<id>'. */
+/**
+ * Without a filter: at, above and below the scope; atScope(): at or above; atExactScope(): at it;
+ * atScopeAndBelow(): at or below (az sends these two); excludeExpired(); policyAssignmentId eq '<id>'.
+ */
 export async function listExemptions(c: ArmCall): Promise<ArmResult> {
   const scope = await resolveScope(c.deps, c.params.scope!);
   const filter = (c.ctx.query.get("$filter") ?? "").trim();
   let atScope = false;
+  let exact = false;
+  let andBelow = false;
   let excludeExpired = false;
   let assignment: string | undefined;
   for (const term of filter === "" ? [] : filter.split(/\s+and\s+/i)) {
     let m: RegExpExecArray | null;
     const t = term.trim();
     if (/^atScope\(\)$/i.test(t)) atScope = true;
+    else if (/^atExactScope\(\)$/i.test(t)) exact = true;
+    else if (/^atScopeAndBelow\(\)$/i.test(t)) andBelow = true;
     else if (/^excludeExpired\(\)$/i.test(t)) excludeExpired = true;
     else if ((m = /^policyAssignmentId\s+eq\s+'([^']*)'$/i.exec(t))) assignment = m[1]!;
-    else throw armError("InvalidParameter", { target: "$filter", reason: `The filter '${filter}' is not supported. Supported: atScope(), excludeExpired(), policyAssignmentId eq '<id>'.` }, { target: "$filter" });
+    else throw armError("InvalidParameter", { target: "$filter", reason: `The filter '${filter}' is not supported. Supported: atScope(), atExactScope(), atScopeAndBelow(), excludeExpired(), policyAssignmentId eq '<id>'.` }, { target: "$filter" });
   }
   const now = Date.now();
   const value = (await c.deps.meta.listResources({ type: POLICY_EXEMPTION_TYPE })).map((r) => r.body).filter((b) => {
     const e = exemptionView(b);
-    if (!(within(scope.id, e.scope) || (!atScope && within(e.scope, scope.id)))) return false;
+    const above = within(scope.id, e.scope);
+    const below = within(e.scope, scope.id);
+    const keep = exact ? lower(e.scope) === lower(scope.id) : andBelow ? below : above || (!atScope && below);
+    if (!keep) return false;
     if (excludeExpired && e.expiresOn !== undefined && Date.parse(e.expiresOn) <= now) return false;
     return assignment === undefined || lower(e.policyAssignmentId) === lower(assignment);
   });
