@@ -10,6 +10,7 @@ import { CliError, notFound } from "../errors.js";
 import { EXIT_ERROR } from "../exit-codes.js";
 import { parseGroupName, parseNonEmpty, parseRegistryName } from "../flags.js";
 import { collectInventory } from "../toolkit/collect.js";
+import { PolicyChecker, type CheckedFix } from "../toolkit/policy-blocks.js";
 import { buildModel } from "../../network-policy/reachability/model.js";
 import { networkReport, type ReportRow } from "../../network-policy/reachability/report.js";
 import { reportSvg } from "../../network-policy/reachability/svg.js";
@@ -21,8 +22,11 @@ const NAME: OptionSpec = { flags: "-n, --name <name>", description: "Name of the
 const GROUP: OptionSpec = { flags: "-g, --resource-group <group>", description: "Resource group of the registry (any when omitted).", parse: parseGroupName };
 const SVG: OptionSpec = { flags: "--svg <file>", description: "Also write the picture (VNets, peerings, endpoints, zone links, coloured by reachability) to FILE.", parse: parseNonEmpty };
 
-/** The table's columns, in the order an operator reads a row: where, what DNS says, which way, the verdict, who. */
-export const reportTable = (r: ReportRow) => ({
+/** A row as printed: its fix commands with what Azure Policy would say of each, and `policy` when a Deny assignment would refuse one. */
+export type PrintedRow = Omit<ReportRow, "fix"> & { fix: CheckedFix[]; policy?: string[] };
+
+/** The table's columns, in the order an operator reads a row: where, what DNS says, which way, the verdict, who (and a Policy column only when a fix is blocked). */
+export const reportTable = (r: PrintedRow) => ({
   VNet: r.vnet,
   Subnet: r.subnet,
   Address: r.address,
@@ -33,6 +37,7 @@ export const reportTable = (r: ReportRow) => ({
   Reason: r.reason,
   Pull: r.pull.join(", "),
   Push: r.push.join(", "),
+  ...(r.policy ? { Policy: r.policy.join("; ") } : {}),
 });
 
 export const commands: CommandSpec[] = [
@@ -43,7 +48,8 @@ export const commands: CommandSpec[] = [
     table: reportTable,
     async run(opts, ctx) {
       const s = await ctx.session();
-      const model = buildModel(await collectInventory(s, { zoneGroups: false }));
+      const inv = await collectInventory(s, { zoneGroups: false });
+      const model = buildModel(inv);
       const wanted = String(opts.name).toLowerCase();
       const reg = model.registries.find((r) => r.name.toLowerCase() === wanted && (opts.resourceGroup === undefined || groupOfId(r.id)?.toLowerCase() === String(opts.resourceGroup).toLowerCase()));
       if (!reg) {
@@ -58,7 +64,15 @@ export const commands: CommandSpec[] = [
           throw new CliError(`Cannot write the picture to '${opts.svg}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT_ERROR);
         }
       }
-      return report.rows;
+      // One question to Azure Policy per distinct proposed change, for all rows together.
+      const checks = await new PolicyChecker(s, inv).checkAll(report.rows.map((r) => r.fix));
+      const failure = checks.find((c) => c.policyCheck)?.policyCheck;
+      if (failure) ctx.warn(failure);
+      return report.rows.map((r, i): PrintedRow => {
+        const fix = checks[i]!.fix;
+        const blocked = [...new Set(fix.flatMap((f) => (f.blocked ? [f.blocked] : [])))];
+        return { ...r, fix, ...(blocked.length ? { policy: blocked } : {}) };
+      });
     },
   },
 ];

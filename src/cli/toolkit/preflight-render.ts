@@ -22,10 +22,11 @@ export function verdictText(r: PreflightResult): string {
     for (const [k, v] of Object.entries(r.evidence ?? {})) lines.push(`  ${k}: ${v}`);
     if (r.fix?.length) {
       lines.push("  fix:");
-      for (const f of r.fix) lines.push(`    ${f.cove}`);
+      for (const f of r.fix) lines.push(`    ${f.cove}`, ...(f.blocked ? [`      ${f.blocked}`] : []));
       lines.push("  az equivalent:");
       for (const f of r.fix) lines.push(`    ${f.az}`);
     }
+    if (r.policyCheck) lines.push(`  ${r.policyCheck}`);
   }
   if (!r.agree) lines.push(`WARNING: the model predicts ${r.modelled.ok ? "success" : r.modelled.cause} for this client, but the wire says ${r.ok ? "success" : r.cause}.`);
   return lines.join("\n") + "\n";
@@ -48,7 +49,7 @@ export function junit(r: PreflightResult, now = new Date()): string {
   const cases = r.steps.map((s) => {
     const open = `    <testcase classname="cove.preflight.${xml(r.registry)}" name="${xml(s.name)}" time="${(s.ms / 1000).toFixed(3)}">`;
     if (s === causeStep) {
-      const body = [r.summary, ...Object.entries(r.evidence ?? {}).map(([k, v]) => `${k}: ${v}`), ...(r.fix ?? []).map((f) => `fix: ${f.cove}`)].join("\n");
+      const body = [r.summary, ...Object.entries(r.evidence ?? {}).map(([k, v]) => `${k}: ${v}`), ...(r.fix ?? []).map((f) => `fix: ${f.cove}${f.blocked ? ` (${f.blocked})` : ""}`)].join("\n");
       return `${open}\n      <failure message="${xml(`${r.cause}: ${r.summary}`)}" type="${xml(r.cause ?? "")}">${xml(body)}</failure>\n    </testcase>`;
     }
     if (s.result === "skipped") return `${open}<skipped/></testcase>`;

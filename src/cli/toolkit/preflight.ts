@@ -7,10 +7,11 @@ import type { TokenCredential } from "@azure/identity";
 import { buildModel, type ReachabilityModel } from "../../network-policy/reachability/model.js";
 import { predict } from "../../network-policy/reachability/predict.js";
 import { diagnose, registryMissing, type Verdict } from "../../network-policy/reachability/diagnose.js";
-import type { FixCommand } from "../../network-policy/reachability/fixes.js";
+import type { ArmInventory } from "../../network-policy/reachability/inventory.js";
 import type { Observation } from "../../network-policy/reachability/observation.js";
 import { dnsText } from "../../network-policy/reachability/report.js";
 import { collectInventory } from "./collect.js";
+import { PolicyChecker, type CheckedFix } from "./policy-blocks.js";
 import { describeNetwork, dnsServerFor, resolveSource } from "./sources.js";
 import { observeLive, type StepResult } from "./live/observe.js";
 import { credentialFor, type Session } from "../session.js";
@@ -50,7 +51,10 @@ export interface PreflightResult {
   cause?: string;
   summary: string;
   evidence?: Record<string, string>;
-  fix?: FixCommand[];
+  /** The commands that fix the cause; `blocked` names the Deny policy assignment that would refuse one. */
+  fix?: CheckedFix[];
+  /** Why Azure Policy could not be asked about the fix (absent when it was, or when the ARM has no such API). */
+  policyCheck?: string;
   /** The model's verdict for the same client; `agree` is false when it differs from the live one. */
   modelled: { ok: boolean; cause?: string };
   agree: boolean;
@@ -91,7 +95,10 @@ async function identityOf(s: Session, o: PreflightOptions, env: Record<string, s
 
 export async function runPreflight(s: Session, o: PreflightOptions, env: Record<string, string | undefined>, onStep?: (step: StepResult) => void): Promise<PreflightResult> {
   const identity = await identityOf(s, o, env);
-  const model: ReachabilityModel = buildModel(await collectInventory(s));
+  const inv: ArmInventory = await collectInventory(s);
+  const model: ReachabilityModel = buildModel(inv);
+  // The fix a verdict proposes, with what Azure Policy would say of each command (policy-blocks.ts).
+  const checked = async (fix: Verdict["fix"]) => (fix.length ? new PolicyChecker(s, inv).check(fix) : { fix });
   const source = resolveSource(model, o);
   const reg = model.registry(o.name);
   const display = model.principal(identity.appId);
@@ -99,7 +106,7 @@ export async function runPreflight(s: Session, o: PreflightOptions, env: Record<
   if (!reg) {
     const v = registryMissing(model, o.name, source.address ?? "this machine");
     const host = `${o.name.toLowerCase()}.${model.suffix}`;
-    return { ok: false, registry: o.name, loginServer: host, host, source: source.address ?? "", network: describeNetwork(model, source.address), identity: who, mode: o.modelled ? "modelled" : "live", steps: [{ name: "registry", result: "failed", ms: 0, detail: v.summary }], cause: v.cause, summary: v.summary, evidence: v.evidence, fix: v.fix, modelled: { ok: false, cause: v.cause }, agree: true };
+    return { ok: false, registry: o.name, loginServer: host, host, source: source.address ?? "", network: describeNetwork(model, source.address), identity: who, mode: o.modelled ? "modelled" : "live", steps: [{ name: "registry", result: "failed", ms: 0, detail: v.summary }], cause: v.cause, summary: v.summary, evidence: v.evidence, ...await checked(v.fix), modelled: { ok: false, cause: v.cause }, agree: true };
   }
   const host = (o.loginServer ?? reg.host).replace(/:\d+$/, "").toLowerCase();
   const dopts = { push: o.push, identity: { appId: identity.appId, displayName: display?.displayName } };
@@ -122,7 +129,7 @@ export async function runPreflight(s: Session, o: PreflightOptions, env: Record<
   const v = live ?? modelled;
   return {
     ok: v.ok, registry: reg.name, loginServer: reg.loginServer, host, source: address ?? "", network: describeNetwork(model, address), identity: who,
-    mode: live ? "live" : "modelled", steps: steps!, ...(v.ok ? {} : { cause: v.cause, evidence: v.evidence, fix: v.fix }), summary: v.summary,
+    mode: live ? "live" : "modelled", steps: steps!, ...(v.ok ? {} : { cause: v.cause, evidence: v.evidence, ...await checked(v.fix) }), summary: v.summary,
     modelled: { ok: modelled.ok, ...(modelled.cause ? { cause: modelled.cause } : {}) }, agree: modelled.ok === v.ok && modelled.cause === v.cause,
   };
 }

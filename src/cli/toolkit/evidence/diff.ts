@@ -4,11 +4,15 @@
 // by their resource ids (a matrix row by its subnet), so a renamed display never hides a change.
 // Pure: two verified evidence documents in, sentences out, in section order.
 import type { Evidence, MatrixRowEvidence } from "./types.js";
+import { diffCompliance } from "./compliance-diff.js";
+
+/** The facts of the `compliance` section (Azure Policy, compliance-diff.ts). */
+export const POLICY_FACT_KINDS = ["policy-assignment", "exemption", "compliance"] as const;
 
 /** Every kind of fact a diff names, in the order sentences come. */
 export const FACT_KINDS = [
   "registry", "ip-rule", "connection", "private-link-resource", "endpoint", "zone", "record-set", "zone-link",
-  "role", "reachability", "readiness", "preflight", "audit", "denial", "hygiene",
+  "role", "reachability", "readiness", "preflight", "audit", "denial", "hygiene", ...POLICY_FACT_KINDS,
 ] as const;
 
 export type FactKind = (typeof FACT_KINDS)[number];
@@ -172,5 +176,6 @@ export function diffEvidence(a: Evidence, b: Evidence): Change[] {
       else if (!y) add("hygiene", `repository ${r} is no longer an unpulled repository`);
     }
   }
+  diffCompliance(a.compliance, b.compliance, add);
   return out;
 }

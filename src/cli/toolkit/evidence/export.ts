@@ -18,6 +18,7 @@ import type { RecordSpool } from "./spool.js";
 import type { RepositoryList } from "./catalog.js";
 import { denialRows, hygiene, tokenUseRows } from "./findings.js";
 import { sha256Hex } from "./canonical.js";
+import { complianceSection } from "./compliance.js";
 import {
   connectionsSection, endpointsSection, holdersSection, matrixSection, privateLinkSection, registrySection, relevantZoneNames, zonesSection,
 } from "./sections.js";
@@ -140,9 +141,10 @@ export async function buildEvidence(s: Session, o: ExportOptions): Promise<Evide
   const collector = new EvidenceCollector(auditScope(inv, reg, { endpoints, zones, roleAssignments }), o.spool);
   const publicUses = new PublicUses(reg.id);
   const readinessFeed = boundedFeed(publicUses, reg.key);
-  const [verification, catalog] = await Promise.all([
+  const [verification, catalog, compliance] = await Promise.all([
     readAuditWindow(s, o.since, createdAt, { add(r) { collector.add(r); readinessFeed.add(r); } }),
     o.catalog(reg),
+    complianceSection(s, { resources: [reg.id, ...endpoints.map((e) => e.id), ...zones.map((z) => z.id)], now: createdAt }),
   ]);
   const readiness = {
     ...readinessVerdicts(model, buildModel(withPublicAccessDisabled(inv, reg.id)), reg, publicUses.list(), o.since),
@@ -172,5 +174,6 @@ export async function buildEvidence(s: Session, o: ExportOptions): Promise<Evide
     },
     denials: { byClient: denialRows(model, collector), unattributed: collector.unattributed },
     hygiene: hygiene(model, endpoints, zoneNames, collector, catalog),
+    compliance,
   };
 }

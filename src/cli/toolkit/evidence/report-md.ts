@@ -51,6 +51,7 @@ export function renderReport(e: Evidence): string {
     ...table(["principal", "roles", "rights", "scopes", "inherited"], e.roleAssignments.map((h) => [
       h.displayName ? `${h.displayName} (${h.appId ?? h.principalId})` : h.principalId, list(h.roles), list(h.actions), list(h.scopes), h.inherited ? "yes" : "no",
     ])),
+    ...complianceLines(e.compliance),
     "## Reachability", "",
     ...table(["VNet", "subnet", "DNS", "path", "decision", "reason", "pull", "push"], e.reachability.rows.map((x) => [x.vnet, x.subnet, x.dns, x.path, x.decision, x.reason, list(x.pull), list(x.push)])),
     "## Public-access readiness", "", ...readinessLines(e.readiness),
@@ -91,4 +92,23 @@ function readinessLines(r: Evidence["readiness"]): string[] {
     ...(r.notAssessed ? [`Not assessed: ${r.notAssessed.records} record(s): ${r.notAssessed.reason}.`, ""] : []),
     ...table(["client", "network", "verdict", "reason"], r.clients.map((c) => [c.clientIp, c.network, c.verdict, c.reason])),
   ];
+}
+
+/** Azure Policy: the assignments, what is not compliant and why, and every exemption with its expiry (absent in bundles of older CLIs). */
+function complianceLines(c: Evidence["compliance"]): string[] {
+  if (!c) return [];
+  const out = ["## Azure Policy", ""];
+  if (c.status === "unknown") return [...out, `Not known: ${c.reason}.`, ""];
+  const states = (rows: typeof c.nonCompliant) => table(["resource", "assignment", "definition", "reason", "evaluated"],
+    rows.map((x) => [x.resourceId, x.assignment, x.definition, x.reason ?? "-", x.timestamp]));
+  out.push(...table(["assignment", "definition", "scope", "not scopes", "enforcement", "parameters"], c.assignments.map((a) => [
+    `${a.displayName} (${a.id})`, a.definitionName, a.scope, list(a.notScopes), a.enforcementMode,
+    list(Object.entries(a.parameters).map(([k, v]) => `${k}=${JSON.stringify(v)}`)),
+  ])),
+  "Non-compliant resources:", "", ...states(c.nonCompliant),
+  "Exempt resources:", "", ...states(c.exempt),
+  "Exemptions:", "", ...table(["exemption", "category", "scope", "assignment", "expires", "expired"], c.exemptions.map((x) => [
+    x.displayName ? `${x.displayName} (${x.name})` : x.name, x.category, x.scope, x.assignment, x.expiresOn ?? "never", x.expired ? "yes" : "no",
+  ])));
+  return out;
 }

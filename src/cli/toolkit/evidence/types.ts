@@ -129,6 +129,56 @@ export interface HygieneEvidence {
   unpulledRepositories: RepositoryList & { basis?: string };
 }
 
+/** A policy assignment at a scope that holds the registry or its private path (compliance.ts). */
+export interface PolicyAssignmentEvidence {
+  id: string;
+  name: string;
+  displayName: string;
+  definitionId: string;
+  /** The definition's display name (its id's last segment when it cannot be read). */
+  definitionName: string;
+  scope: string;
+  notScopes: string[];
+  enforcementMode: string;
+  /** The values the assignment gives: name -> value. */
+  parameters: Record<string, unknown>;
+}
+
+/** One resource's state under one assignment, as Microsoft.PolicyInsights reports it. */
+export interface ComplianceStateEvidence {
+  resourceId: string;
+  resourceType: string;
+  assignmentId: string;
+  /** Display names, as a reviewer reads them. */
+  assignment: string;
+  definitionId: string;
+  definition: string;
+  complianceState: string;
+  /** Why, in the server's words (policyEvaluationDetails.reason), else the expressions that decided. */
+  reason?: string;
+  timestamp: string;
+}
+
+export interface ExemptionEvidence {
+  id: string;
+  name: string;
+  displayName?: string;
+  /** Waiver or Mitigated. */
+  category: string;
+  scope: string;
+  assignmentId: string;
+  assignment: string;
+  /** ISO 8601, or null: it never expires. */
+  expiresOn: string | null;
+  /** expiresOn had passed when the bundle was exported. */
+  expired: boolean;
+  description?: string;
+}
+
+export type ComplianceEvidence =
+  | { status: "known"; assignments: PolicyAssignmentEvidence[]; nonCompliant: ComplianceStateEvidence[]; exempt: ComplianceStateEvidence[]; exemptions: ExemptionEvidence[] }
+  | { status: "unknown"; reason: string };
+
 export interface Evidence {
   format: typeof EVIDENCE_FORMAT;
   bundleId: string;
@@ -147,4 +197,6 @@ export interface Evidence {
   audit: AuditEvidence;
   denials: { byClient: DenialEvidence[]; unattributed: { count: number; byReason: Record<string, number> } };
   hygiene: HygieneEvidence;
+  /** Azure Policy: absent from bundles exported before the CLI read it. */
+  compliance?: ComplianceEvidence;
 }
