@@ -19,8 +19,9 @@ import { PolicyClient } from "@azure/arm-policy";
 import { PolicyClient as ExemptionClient } from "@azure/arm-policy-5";
 import { PolicyInsightsClient } from "@azure/arm-policyinsights";
 import type { TestCove } from "../support/cove.js";
-import { assignRole, clients } from "../support/arm.js";
+import { assignRole } from "../support/arm.js";
 import { landing, type Landing } from "../toolkit/landing.js";
+import { refusal, policyClients } from "./support.js";
 import { realCli, type RealCli } from "../cli/real-cli.js";
 
 const DEF = (guid: string) => `/providers/Microsoft.Authorization/policyDefinitions/${guid}`;
@@ -52,11 +53,7 @@ before(async () => {
   cli = await realCli();
   cove = cli.cove;
   z = await landing(cove, "rg-defence");
-  const c = clients(cove);
-  const common = { endpoint: cove.managementUrl, tlsOptions: { ca: cove.ca }, retryOptions: { maxRetries: 0 } } as any;
-  policy = new PolicyClient(c.cred, z.sub, common);
-  exemptions = new ExemptionClient(c.cred, z.sub, common);
-  insights = new PolicyInsightsClient(c.cred, z.sub, { ...common, subscriptionId: z.sub });
+  ({ policy, exemptions, insights } = policyClients(cove));
   rgScope = `/subscriptions/${z.sub}/resourceGroups/${z.rg}`;
   registryId = await z.registry(ACR, "Standard", { adminUserEnabled: true, anonymousPullEnabled: true });
   work = await mkdtemp(join(tmpdir(), "cove-case-study-"));
@@ -89,14 +86,6 @@ async function remediate(name: string, assignment: string): Promise<void> {
   assert.fail(`remediation ${name} did not finish in 10 s`);
 }
 
-async function refusal(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as never;
-  }
-  assert.fail("the change was expected to be refused");
-}
 
 test("1. the built-ins with Audit: the Standard registry is non-compliant on each, with the reasons", async () => {
   for (const [name, guid] of Object.entries(AUDITS)) {

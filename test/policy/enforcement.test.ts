@@ -8,9 +8,10 @@ import assert from "node:assert/strict";
 import { PolicyClient } from "@azure/arm-policy";
 import { PolicyClient as ExemptionClient } from "@azure/arm-policy-5";
 import { startCove, type TestCove } from "../support/cove.js";
-import { clients, managementToken } from "../support/arm.js";
+import { managementToken } from "../support/arm.js";
 import { https } from "../support/http.js";
 import { landing, type Landing } from "../toolkit/landing.js";
+import { refusal, policyClients } from "./support.js";
 
 const PUBLIC_ACCESS = "/providers/Microsoft.Authorization/policyDefinitions/0fdf0491-d080-4575-b627-ad0e843cba0f";
 const DISABLE_PUBLIC = "/providers/Microsoft.Authorization/policyDefinitions/a3701552-92ea-433e-9d17-33b7f1208fc9";
@@ -28,22 +29,11 @@ async function policyEvents(): Promise<any[]> {
   return r.json().value.map((x: any) => x.event);
 }
 
-async function refusal(p: Promise<unknown>): Promise<{ statusCode?: number; code?: string; message: string; details?: any }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as never;
-  }
-  assert.fail("the request was expected to be refused");
-}
 
 before(async () => {
   cove = await startCove();
   z = await landing(cove, "rg-policy");
-  const c = clients(cove);
-  const common = { endpoint: cove.managementUrl, tlsOptions: { ca: cove.ca }, retryOptions: { maxRetries: 0 } } as any;
-  policy = new PolicyClient(c.cred, z.sub, common);
-  exemptions = new ExemptionClient(c.cred, z.sub, common);
+  ({ policy, exemptions } = policyClients(cove));
   rgScope = `/subscriptions/${z.sub}/resourceGroups/${z.rg}`;
 });
 after(async () => cove?.stop());

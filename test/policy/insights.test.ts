@@ -14,6 +14,7 @@ import { startCove, type TestCove } from "../support/cove.js";
 import { ROLE, assignRole, clients, createServicePrincipal, credentialFor, managementToken } from "../support/arm.js";
 import { https } from "../support/http.js";
 import { landing, type Landing } from "../toolkit/landing.js";
+import { refusal, all, armOptions } from "./support.js";
 
 const DEF = (guid: string) => `/providers/Microsoft.Authorization/policyDefinitions/${guid}`;
 const ADMIN = "dc921057-6b28-4fbe-9b83-f7bec05db6c2";
@@ -28,23 +29,10 @@ let insights: PolicyInsightsClient;
 let rgScope: string;
 let openAcr: string;
 let closedAcr: string;
-const common = () => ({ endpoint: cove.managementUrl, tlsOptions: { ca: cove.ca }, retryOptions: { maxRetries: 0 } }) as any;
+const common = () => armOptions(cove);
 const assignment = (name: string) => `${rgScope}/providers/Microsoft.Authorization/policyAssignments/${name}`;
 
-async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
-async function refusal(p: Promise<unknown>): Promise<{ statusCode?: number; code?: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as never;
-  }
-  assert.fail("the request was expected to be refused");
-}
 
 const states = (queryOptions: Record<string, unknown> = {}) => all(insights.policyStates.listQueryResultsForSubscription("latest", z.sub, { queryOptions }));
 const key = (s: PolicyState) => `${s.resourceId!.split("/").pop()} ${s.policyAssignmentName} ${s.complianceState}`;

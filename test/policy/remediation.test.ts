@@ -15,6 +15,7 @@ import { startCove, type TestCove } from "../support/cove.js";
 import { assignRole, clients, managementToken } from "../support/arm.js";
 import { https } from "../support/http.js";
 import { landing, type Landing } from "../toolkit/landing.js";
+import { refusal, all, armOptions } from "./support.js";
 
 const DEF = (guid: string) => `/providers/Microsoft.Authorization/policyDefinitions/${guid}`;
 const CONFIGURE_ENDPOINTS = "d85c6833-7d33-4cf5-a915-aaa2de84405f";
@@ -33,20 +34,7 @@ let registryId: string;
 let subnetId: string;
 const assignmentId = (name: string) => `${rgScope}/providers/Microsoft.Authorization/policyAssignments/${name}`;
 
-async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
-async function refusal(p: Promise<unknown>): Promise<{ statusCode?: number; code?: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as never;
-  }
-  assert.fail("the request was expected to be refused");
-}
 
 /** Creates the remediation and polls it (as a user's script would) until it ends. */
 async function remediate(name: string, assignment: string, extra: Partial<Remediation> = {}): Promise<{ r: Remediation; deployments: RemediationDeployment[] }> {
@@ -72,7 +60,7 @@ before(async () => {
   cove = await startCove();
   z = await landing(cove, "rg-remediate");
   const c = clients(cove);
-  const common = { endpoint: cove.managementUrl, tlsOptions: { ca: cove.ca }, retryOptions: { maxRetries: 0 } } as any;
+  const common = armOptions(cove);
   policy = new PolicyClient(c.cred, z.sub, common);
   insights = new PolicyInsightsClient(c.cred, z.sub, common);
   rgScope = `/subscriptions/${z.sub}/resourceGroups/${z.rg}`;
