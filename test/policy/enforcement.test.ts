@@ -7,6 +7,7 @@ import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { PolicyClient } from "@azure/arm-policy";
 import { PolicyClient as ExemptionClient } from "@azure/arm-policy-5";
+import type { PolicyInsightsClient } from "@azure/arm-policyinsights";
 import { startCove, type TestCove } from "../support/cove.js";
 import { managementToken } from "../support/arm.js";
 import { https } from "../support/http.js";
@@ -20,6 +21,7 @@ let cove: TestCove;
 let z: Landing;
 let policy: PolicyClient;
 let exemptions: ExemptionClient;
+let insights: PolicyInsightsClient;
 let rgScope: string;
 
 async function policyEvents(): Promise<any[]> {
@@ -33,7 +35,7 @@ async function policyEvents(): Promise<any[]> {
 before(async () => {
   cove = await startCove();
   z = await landing(cove, "rg-policy");
-  ({ policy, exemptions } = policyClients(cove));
+  ({ policy, exemptions, insights } = policyClients(cove));
   rgScope = `/subscriptions/${z.sub}/resourceGroups/${z.rg}`;
 });
 after(async () => cove?.stop());
@@ -77,6 +79,12 @@ test("an exemption lifts the Deny for its scope; DoNotEnforce evaluates without 
     displayName: "No public registries", policyDefinitionId: PUBLIC_ACCESS, parameters: { effect: { value: "Deny" } }, enforcementMode: "DoNotEnforce",
   });
   await z.registry("publicacr3", "Premium");
+  // Evaluated all the same: the registry is NonCompliant under the assignment, and the let-through is audited.
+  const states = [];
+  for await (const st of insights.policyStates.listQueryResultsForResource("latest", `${rgScope}/providers/Microsoft.ContainerRegistry/registries/publicacr3`)) states.push(st);
+  assert.deepEqual(states.map((st) => [st.policyAssignmentName, st.complianceState]), [["deny-public", "NonCompliant"]]);
+  const unenforced = (await policyEvents()).find((e) => e.outcome === "not-enforced" && /publicacr3$/.test(e.resourceId));
+  assert.ok(unenforced && unenforced.exemptionId === undefined, "DoNotEnforce's let-through is audited, with no exemption named");
   await policy.policyAssignments.delete(rgScope, "deny-public");
 });
 

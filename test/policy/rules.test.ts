@@ -105,7 +105,7 @@ test("hostile definitions: deep nesting and huge lists are refused; a count over
   assert.throws(() => compileRule({ if: { field: "name", in: Array.from({ length: LIMITS.inList + 1 }, (_, i) => `n${i}`) }, then: { effect: "audit" } }), /more than 10000 values/);
   const wide = { anyOf: Array.from({ length: LIMITS.nodes + 1 }, () => ({ field: "name", equals: "x" })) };
   assert.throws(() => compileRule({ if: wide, then: { effect: "audit" } }), /more than 1000 conditions/);
-  assert.throws(() => compileRule({ if: { field: "name", equals: `[concat(${"concat(".repeat(20)}'x'${")".repeat(20)})]` }, then: { effect: "audit" } }), /nests deeper than 16 calls/);
+  assert.throws(() => compileRule({ if: { field: "name", equals: `[concat(${"concat(".repeat(20)}'x'${")".repeat(20)})]` }, then: { effect: "audit" } }), /calls nest deeper than 16/);
 
   // A document with 300,000 IP rules (far beyond Azure's 200) and a count whose where runs per member:
   // the step budget stops it with an error instead of running on.

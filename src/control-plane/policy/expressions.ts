@@ -1,7 +1,9 @@
 // Azure Policy's template expressions, the subset issue 10 names: a string "[...]" is an
 // expression over parameters('name'), field('alias') and concat(...), with string and number
 // literals; "[[" escapes a literal "[". Anything else is refused when the definition is written
-// (compile), never evaluated loosely. Pure.
+// (compile), never evaluated loosely. The syntax is ARM's, parsed by the parser the template runner
+// shares (expression-parser.ts). Pure.
+import { parseExpression, type Dialect, type ParsedExpr } from "./expression-parser.js";
 
 export type Expr =
   | { kind: "literal"; value: unknown }
@@ -19,70 +21,31 @@ const FUNCTIONS = new Set(["parameters", "field", "concat"]);
 const MAX_EXPRESSION = 2048;
 const MAX_DEPTH = 16;
 
+const POLICY: Dialect = {
+  functions: FUNCTIONS,
+  maxLength: MAX_EXPRESSION,
+  maxDepth: MAX_DEPTH,
+  decimals: true,
+  invalid: (expression, what, at) => new PolicyLanguageError(`The expression '${expression}' is not valid: ${what} at position ${at}.`),
+  unknownFunction: (name) => new PolicyLanguageError(`The template function '${name}' is not supported; supported are parameters, field and concat.`),
+  tooLong: (max) => new PolicyLanguageError(`The expression is longer than ${max} characters.`),
+};
+
 /** A string value of a definition: a literal, or an expression when it is "[...]" (and not "[[..."). */
 export function parseValue(v: unknown): Expr {
-  if (typeof v !== "string" || !v.startsWith("[") || !v.endsWith("]")) return { kind: "literal", value: v };
-  if (v.startsWith("[[")) return { kind: "literal", value: v.slice(1) };
-  if (v.length > MAX_EXPRESSION) throw new PolicyLanguageError(`The expression is longer than ${MAX_EXPRESSION} characters.`);
-  const p = new Parser(v.slice(1, -1));
-  const e = p.expr(0);
-  p.end();
-  return e;
+  return checked(parseExpression(v, POLICY));
 }
 
-class Parser {
-  private i = 0;
-  constructor(private readonly s: string) {}
-
-  private ws(): void { while (this.i < this.s.length && /\s/.test(this.s[this.i]!)) this.i++; }
-
-  end(): void {
-    this.ws();
-    if (this.i !== this.s.length) throw new PolicyLanguageError(`Unexpected '${this.s.slice(this.i, this.i + 10)}' in the expression '[${this.s}]'.`);
+/** The policy language has ARM's syntax without property or index access, and field/parameters take one string. */
+function checked(e: ParsedExpr): Expr {
+  if (e.kind === "literal") return e;
+  if (e.access.length > 0) throw new PolicyLanguageError(`'${e.name}(...)' is followed by a property or index access, which policy rules do not support.`);
+  const name = e.name as "parameters" | "field" | "concat";
+  const args = e.args.map(checked);
+  if ((name === "parameters" || name === "field") && (args.length !== 1 || args[0]!.kind !== "literal" || typeof args[0]!.value !== "string")) {
+    throw new PolicyLanguageError(`'${name}' takes one string literal.`);
   }
-
-  expr(depth: number): Expr {
-    if (depth > MAX_DEPTH) throw new PolicyLanguageError(`The expression '[${this.s.slice(0, 40)}...]' nests deeper than ${MAX_DEPTH} calls.`);
-    this.ws();
-    const c = this.s[this.i];
-    if (c === "'") {
-      let out = "";
-      for (this.i++; ; this.i++) {
-        if (this.i >= this.s.length) throw new PolicyLanguageError(`Unterminated string in the expression '[${this.s}]'.`);
-        if (this.s[this.i] === "'") {
-          if (this.s[this.i + 1] === "'") { out += "'"; this.i++; continue; }
-          this.i++;
-          return { kind: "literal", value: out };
-        }
-        out += this.s[this.i];
-      }
-    }
-    const num = /^-?\d+(\.\d+)?/.exec(this.s.slice(this.i));
-    if (num) { this.i += num[0].length; return { kind: "literal", value: Number(num[0]) }; }
-    const name = /^[A-Za-z]+/.exec(this.s.slice(this.i))?.[0];
-    if (!name) throw new PolicyLanguageError(`Unexpected '${this.s.slice(this.i, this.i + 10)}' in the expression '[${this.s}]'.`);
-    this.i += name.length;
-    if (!FUNCTIONS.has(name)) throw new PolicyLanguageError(`The template function '${name}' is not supported; supported are parameters, field and concat.`);
-    this.ws();
-    if (this.s[this.i] !== "(") throw new PolicyLanguageError(`'${name}' must be called: '${name}(...)'.`);
-    this.i++;
-    const args: Expr[] = [];
-    this.ws();
-    if (this.s[this.i] === ")") this.i++;
-    else {
-      for (;;) {
-        args.push(this.expr(depth + 1));
-        this.ws();
-        const d = this.s[this.i++];
-        if (d === ")") break;
-        if (d !== ",") throw new PolicyLanguageError(`Expected ',' or ')' in the expression '[${this.s}]'.`);
-      }
-    }
-    if ((name === "parameters" || name === "field") && (args.length !== 1 || args[0]!.kind !== "literal" || typeof args[0]!.value !== "string")) {
-      throw new PolicyLanguageError(`'${name}' takes one string literal.`);
-    }
-    return { kind: "call", name: name as "parameters" | "field" | "concat", args };
-  }
+  return { kind: "call", name, args };
 }
 
 export interface ExprContext {

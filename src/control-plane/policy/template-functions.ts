@@ -5,6 +5,7 @@
 // the same way). Function names are case-insensitive, as ARM's. Evaluation is asynchronous only for
 // reference() (a GET as the deploying identity) and resourceGroup() (a read of the group).
 import { createHash } from "node:crypto";
+import { isExpression, parseExpression, type Dialect, type ParsedExpr } from "./expression-parser.js";
 
 type Json = Record<string, unknown>;
 
@@ -15,10 +16,8 @@ export class TemplateError extends Error {
   }
 }
 
-export type TExpr =
-  | { kind: "literal"; value: unknown }
-  | { kind: "call"; name: string; args: TExpr[]; access: Access[] };
-type Access = { kind: "property"; name: string } | { kind: "index"; expr: TExpr };
+export type TExpr = ParsedExpr;
+type Access = Extract<ParsedExpr, { kind: "call" }>["access"][number];
 
 export interface TemplateContext {
   parameter(name: string): unknown;
@@ -34,83 +33,10 @@ export interface TemplateContext {
 const MAX_LENGTH = 4096;
 const MAX_DEPTH = 32;
 
-/** True when a template value is an expression (a string "[...]" that is not an escaped "[[..."). */
-export const isExpression = (v: unknown): v is string => typeof v === "string" && v.startsWith("[") && v.endsWith("]") && !v.startsWith("[[");
+export { isExpression };
 
 export function parseTemplateValue(v: unknown): TExpr {
-  if (typeof v !== "string" || !v.startsWith("[") || !v.endsWith("]")) return { kind: "literal", value: v };
-  if (v.startsWith("[[")) return { kind: "literal", value: v.slice(1) };
-  if (v.length > MAX_LENGTH) throw new TemplateError(`The template expression is longer than ${MAX_LENGTH} characters.`);
-  const p = new Parser(v.slice(1, -1));
-  const e = p.expr(0);
-  p.end();
-  return e;
-}
-
-class Parser {
-  private i = 0;
-  constructor(private readonly s: string) {}
-  private ws(): void { while (this.i < this.s.length && /\s/.test(this.s[this.i]!)) this.i++; }
-  private fail(what: string): never {
-    throw new TemplateError(`The template language expression '[${this.s}]' is not valid: ${what} at position ${this.i}.`);
-  }
-  end(): void { this.ws(); if (this.i !== this.s.length) this.fail(`unexpected '${this.s.slice(this.i, this.i + 10)}'`); }
-
-  expr(depth: number): TExpr {
-    if (depth > MAX_DEPTH) this.fail(`calls nest deeper than ${MAX_DEPTH}`);
-    this.ws();
-    if (this.s[this.i] === "'") {
-      let out = "";
-      for (this.i++; ; this.i++) {
-        if (this.i >= this.s.length) this.fail("a string is not closed");
-        if (this.s[this.i] === "'") {
-          if (this.s[this.i + 1] === "'") { out += "'"; this.i++; continue; }
-          this.i++;
-          return { kind: "literal", value: out };
-        }
-        out += this.s[this.i];
-      }
-    }
-    const num = /^-?\d+/.exec(this.s.slice(this.i));
-    if (num) { this.i += num[0].length; return { kind: "literal", value: Number(num[0]) }; }
-    const name = /^[A-Za-z][A-Za-z0-9]*/.exec(this.s.slice(this.i))?.[0];
-    if (!name) this.fail("a function call was expected");
-    if (!FUNCTIONS.has(name.toLowerCase())) throw new TemplateError(`The template function '${name}' is not supported by Cove's template runner (docs/policy.md lists those it runs).`);
-    this.i += name.length;
-    this.ws();
-    if (this.s[this.i] !== "(") this.fail(`'${name}' must be called`);
-    this.i++;
-    const args: TExpr[] = [];
-    this.ws();
-    if (this.s[this.i] === ")") this.i++;
-    else {
-      for (;;) {
-        args.push(this.expr(depth + 1));
-        this.ws();
-        const d = this.s[this.i++];
-        if (d === ")") break;
-        if (d !== ",") this.fail("',' or ')' was expected");
-      }
-    }
-    const access: Access[] = [];
-    for (;;) {
-      this.ws();
-      if (this.s[this.i] === ".") {
-        this.i++;
-        const prop = /^[A-Za-z_$][A-Za-z0-9_$]*/.exec(this.s.slice(this.i))?.[0];
-        if (!prop) this.fail("a property name was expected after '.'");
-        this.i += prop.length;
-        access.push({ kind: "property", name: prop });
-      } else if (this.s[this.i] === "[") {
-        this.i++;
-        const e = this.expr(depth + 1);
-        this.ws();
-        if (this.s[this.i++] !== "]") this.fail("']' was expected");
-        access.push({ kind: "index", expr: e });
-      } else break;
-    }
-    return { kind: "call", name: name.toLowerCase(), args, access };
-  }
+  return parseExpression(v, TEMPLATE);
 }
 
 const FUNCTIONS = new Set([
@@ -120,6 +46,16 @@ const FUNCTIONS = new Set([
   "equals", "not", "and", "or", "if", "coalesce", "true", "false", "null", "createarray", "createobject",
   "uniquestring", "guid",
 ]);
+
+const TEMPLATE: Dialect = {
+  functions: FUNCTIONS,
+  maxLength: MAX_LENGTH,
+  maxDepth: MAX_DEPTH,
+  decimals: false,
+  invalid: (expression, what, at) => new TemplateError(`The template language expression '${expression}' is not valid: ${what} at position ${at}.`),
+  unknownFunction: (name) => new TemplateError(`The template function '${name}' is not supported by Cove's template runner (docs/policy.md lists those it runs).`),
+  tooLong: (max) => new TemplateError(`The template expression is longer than ${max} characters.`),
+};
 
 /** ARM's uniqueString is a 13-character base-32 hash of its arguments; Cove's is deterministic, not ARM's own value. */
 function uniqueString(args: string[]): string {
