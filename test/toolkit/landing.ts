@@ -6,6 +6,7 @@
 import { NetworkManagementClient } from "@azure/arm-network";
 import { PrivateDnsManagementClient } from "@azure/arm-privatedns";
 import { clients } from "../support/arm.js";
+import { commandWords } from "../../src/cli/toolkit/policy-changes.js";
 import type { TestCove } from "../support/cove.js";
 
 export const ZONE = "privatelink.cove.test";
@@ -84,31 +85,9 @@ export async function landing(cove: TestCove, rg = "rg-toolkit"): Promise<Landin
   };
 }
 
-/** Splits a printed fix line (POSIX shell words, single-quoted where needed) into argv, without a shell. */
+/** Splits a printed fix line (POSIX shell words, single-quoted where needed) into argv, without a shell: the toolkit's own splitter. */
 export function shellWords(line: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let inWord = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (ch === "'") {
-      const end = line.indexOf("'", i + 1);
-      if (end < 0) throw new Error(`unbalanced quote in: ${line}`);
-      cur += line.slice(i + 1, end);
-      i = end;
-      inWord = true;
-    } else if (ch === "\\" && i + 1 < line.length) {
-      cur += line[++i];
-      inWord = true;
-    } else if (ch === " ") {
-      if (inWord) out.push(cur);
-      cur = "";
-      inWord = false;
-    } else {
-      cur += ch;
-      inWord = true;
-    }
-  }
-  if (inWord) out.push(cur);
-  return out;
+  const words = commandWords(line);
+  if (words.length === 0 && line.trim() !== "") throw new Error(`unbalanced quote in: ${line}`);
+  return words;
 }
