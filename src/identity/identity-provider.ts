@@ -37,6 +37,11 @@ interface StoredCredential {
 }
 
 interface StoredServicePrincipal {
+  /**
+   * A policy assignment's system-assigned identity (control-plane/policy/assignments.ts): it holds
+   * no secret, ever, and lives and dies with its assignment, as an Azure managed identity.
+   */
+  managedIdentity?: boolean;
   objectId: string;
   appId: string;
   displayName: string;
@@ -51,6 +56,8 @@ export interface ServicePrincipalInfo {
   displayName: string;
   createdDateTime: string;
   passwordCredentials: { keyId: string; hint: string; startDateTime: string }[];
+  /** A policy assignment's identity: no secrets, deleted with its assignment. */
+  managedIdentity?: boolean;
 }
 
 export interface CreatedServicePrincipal {
@@ -119,6 +126,7 @@ function info(sp: StoredServicePrincipal): ServicePrincipalInfo {
     displayName: sp.displayName,
     createdDateTime: sp.createdDateTime,
     passwordCredentials: sp.passwordCredentials.map(({ keyId, hint, startDateTime }) => ({ keyId, hint, startDateTime })),
+    ...(sp.managedIdentity ? { managedIdentity: true } : {}),
   };
 }
 
@@ -135,6 +143,7 @@ function asStored(rec: ResourceRecord): StoredServicePrincipal | undefined {
     displayName: String(b.displayName ?? ""),
     createdDateTime: String(b.createdDateTime ?? ""),
     passwordCredentials: Array.isArray(b.passwordCredentials) ? b.passwordCredentials : [],
+    ...(b.managedIdentity === true ? { managedIdentity: true } : {}),
   };
 }
 
@@ -228,6 +237,7 @@ export async function createIdentityProvider(opts: IdentityProviderOptions): Pro
     async addSecret(id) {
       const sp = await find(id);
       if (!sp) return undefined;
+      if (sp.managedIdentity) throw new DomainError("InvalidRequestContent", "A managed identity holds no secrets.");
       if (sp.passwordCredentials.length >= MAX_SECRETS) {
         throw new DomainError("QuotaExceeded", `A service principal can hold at most ${MAX_SECRETS} secrets; remove one first.`);
       }

@@ -31,6 +31,11 @@ export interface ServicePrincipalRoutesOptions {
 
 const ROUTE = /^\/cove\/identity\/serviceprincipals(?:\/([^/]+)(?:\/(secrets)(?:\/([^/]+))?)?)?\/?$/i;
 
+/** A policy assignment's managed identity is not a service principal anyone may sign in as or delete. */
+function managed(what: string) {
+  return armError("InvalidParameter", { target: "managedIdentity", reason: `This service principal is a policy assignment's managed identity; it ${what}.` }, { target: "managedIdentity" });
+}
+
 function segment(s: string | undefined): string | undefined {
   if (s === undefined) return undefined;
   try {
@@ -95,6 +100,7 @@ export function createServicePrincipalRoutes(idp: LocalIdentityProvider, access:
       }
       if (method === "DELETE") {
         const sp = await idp.getServicePrincipal(id);
+        if (sp?.managedIdentity) throw managed("is deleted with its policy assignment; delete the assignment");
         if (!sp || !(await idp.deleteServicePrincipal(sp.objectId))) throw notFound();
         await opts.audit?.({ kind: "identity.servicePrincipal.delete", appId: sp.appId, objectId: sp.objectId, ...actor });
         return { status: 204 };
@@ -103,6 +109,7 @@ export function createServicePrincipalRoutes(idp: LocalIdentityProvider, access:
       if (method === "POST") {
         const existing = await idp.getServicePrincipal(id);
         if (!existing) throw notFound();
+        if (existing.managedIdentity) throw managed("holds no secrets: nobody signs in as it, Cove's remediation acts as it");
         if (existing.passwordCredentials.length >= MAX_SECRETS) {
           throw armError("InvalidParameter", { target: "passwordCredentials", reason: `A service principal holds at most ${MAX_SECRETS} secrets; remove one first.` }, { target: "passwordCredentials" });
         }

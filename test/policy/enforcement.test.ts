@@ -128,6 +128,14 @@ test("Modify rewrites the request before it is stored; on a Standard registry it
     policyDefinitionId: DISABLE_PUBLIC, location: "westeurope", identity: { type: "SystemAssigned" },
   });
   assert.match(a.identity?.principalId ?? "", /^[0-9a-f-]{36}$/);
+  // A managed identity: nobody can be given a secret for it, nor delete it apart from its assignment.
+  const token = await managementToken(cove);
+  const sp = `${cove.managementUrl}/cove/identity/servicePrincipals/${a.identity!.principalId}`;
+  const secret = await https(`${sp}/secrets`, { method: "POST", ca: cove.ca, headers: { authorization: `Bearer ${token}` }, body: {} });
+  assert.equal(secret.status, 400, secret.body.toString());
+  assert.match(secret.json().error.message, /managed identity; it holds no secrets/);
+  assert.equal((await https(sp, { method: "DELETE", ca: cove.ca, headers: { authorization: `Bearer ${token}` } })).status, 400);
+  assert.equal((await https(sp, { ca: cove.ca, headers: { authorization: `Bearer ${token}` } })).json().managedIdentity, true);
   await z.registry("modifiedacr", "Premium");
   assert.equal((await z.acr.registries.get(z.rg, "modifiedacr")).publicNetworkAccess, "Disabled", "Modify forced public access off");
   const modified = (await policyEvents()).find((e) => e.outcome === "modified" && /modifiedacr$/.test(e.resourceId));
