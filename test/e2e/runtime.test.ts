@@ -86,8 +86,22 @@ test("a started child that would have to start another one stops instead of loop
   assert.match(r.stderr, /^ERROR: cove needs Node\.js \d+ or newer, but the project's Node\.js .* is v\d+.*Run `npm install`/);
 });
 
-/** `cove serve` through the machine's node; resolves once /healthz answers. */
+/**
+ * `cove serve` through the machine's node; resolves once /healthz answers. A port found free can be
+ * taken before Cove binds it (freePort's ports are ephemeral ones, which every outgoing connection
+ * also draws from): as startCove does, try again with new ports, at most three times.
+ */
 async function serveViaMachineNode(dataDir: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await serveOnce(dataDir);
+    } catch (err) {
+      if (!/\bEADDRINUSE\b/.test(String((err as Error).message)) || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function serveOnce(dataDir: string) {
   const mport = await freePort();
   const args = [BIN, "serve", "--data-dir", dataDir, "--management-listen", `127.0.0.1:${mport}`, "--registry-port", String(await freePort())];
   const wrapper = spawn(machine!.path, args, {
