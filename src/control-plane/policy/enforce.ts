@@ -9,7 +9,7 @@
 // is committed and the compliance of what changed is recorded. The data plane never comes here.
 import type { ArmCall, ArmHandler, ArmResult } from "../arm/types.js";
 import { armError } from "../arm/errors.js";
-import { applyOperations, type Outcome, type PolicySet } from "./engine.js";
+import { applyOperations, type EvalOptions, type Outcome, type PolicySet } from "./engine.js";
 import { loadPolicySet } from "./load.js";
 import { overlay, type Overlay } from "./overlay.js";
 import { evaluable, evaluateAndRecord, relatedFrom, relatedTypes, scan } from "./evaluation.js";
@@ -64,7 +64,7 @@ export async function withPolicy(call: ArmCall, handler: ArmHandler, addressedId
   for (const a of applied) event("modified", a.resourceId, a.o, { operations: a.o.operations });
   await run.ov.commit();
   await audit(call, events);
-  await afterCommit(call, run.ov, set);
+  await afterCommit(call, run.ov, set, run.related);
   return run.result;
 }
 
@@ -79,7 +79,7 @@ async function audit(call: ArmCall, events: PolicyEffectEvent[]): Promise<void> 
 }
 
 /** Records the compliance of what the write changed. Failures are logged: the write has committed. */
-async function afterCommit(call: ArmCall, ov: Overlay, before: PolicySet): Promise<void> {
+async function afterCommit(call: ArmCall, ov: Overlay, before: PolicySet, related: EvalOptions["related"]): Promise<void> {
   const meta = call.deps.meta;
   const trigger = `write ${call.ctx.requestId}`;
   try {
@@ -109,7 +109,8 @@ async function afterCommit(call: ArmCall, ov: Overlay, before: PolicySet): Promi
         if (evaluable(r.type) && !written.some((w) => lower(String(w.id)) === lower(r.id))) dependents.push(r.body);
       }
     }
-    await evaluateAndRecord(meta, set, [...written, ...dependents], trigger);
+    // The related lists the gate read through the write buffer are the store's now that it committed.
+    await evaluateAndRecord(meta, set, [...written, ...dependents], trigger, related);
   } catch (err) {
     call.deps.log.error({ requestId: call.ctx.requestId, err: (err as Error).message }, "policy compliance was not recorded for a write");
   }

@@ -14,6 +14,8 @@ export const REMEDIATION_TYPE = "Microsoft.PolicyInsights/remediations";
 export const RESOURCE_STATES_TYPE = "Cove.PolicyInsights/resourceStates";
 export const RESOURCE_STATES_ROOT = "/providers/Cove.PolicyInsights/resourceStates";
 
+import type { TraceEntry } from "./rules.js";
+
 type Json = Record<string, unknown>;
 
 export const obj = (v: unknown): Json => (v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {});
@@ -143,15 +145,8 @@ export interface StateEntry {
   effectiveParameters: Record<string, unknown>;
 }
 
-export interface EvaluatedExpression {
-  expression: string;
-  expressionKind: "Field" | "Value" | "Count";
-  path?: string;
-  expressionValue: unknown;
-  targetValue: unknown;
-  operator: string;
-  result: "True" | "False";
-}
+/** One leaf test as Azure reports it: the engine's trace entry, its result the string "True" or "False". */
+export type EvaluatedExpression = Omit<TraceEntry, "result"> & { result: "True" | "False" };
 
 /** The record stored for one resource after each evaluation. */
 export interface ResourceStates {
