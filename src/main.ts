@@ -1,6 +1,6 @@
 // Composition root (house style), as named steps a reader follows in order:
 //
-//   loadSettings -> openStorage -> openTrust -> openIdentity -> openState -> startDns ->
+//   loadSettings -> openStorage -> openTrust -> openIdentity -> openState -> openLab -> startDns ->
 //   openServerTls -> composePlanes -> composePipeline -> openListeners -> startHousekeeping
 //
 // Each step takes what the earlier ones made and returns what it made; what it opened it registers
@@ -41,9 +41,12 @@ import { openAuditCheckpointer } from "./audit/checkpointer.js";
 import { auditSink } from "./audit/log.js";
 import { createTokenAggregator } from "./audit/token-aggregate.js";
 import { StateHolder } from "./state/index.js";
+import type { NetworkSnapshot } from "./network-policy/index.js";
 import { createDnsServer } from "./dns/index.js";
 import { createMetrics, type CoveMetrics as Metrics } from "./observability/metrics.js";
 import { createMetricsRoute } from "./observability/metrics-route.js";
+import { LabController } from "./lab/controller.js";
+import { createLabRoutes } from "./lab/routes.js";
 
 export type { Credentials } from "./identity/credentials-file.js";
 
@@ -135,6 +138,18 @@ export async function openState(s: Settings, st: Storage, closers: Closers): Pro
 }
 
 /**
+ * Step 5a: in lab mode, the lab's hosts and routes (src/lab/): this process runs inside the core
+ * namespace that `cove serve --lab` made. Closing removes the hosts; the supervisor sweeps the rest.
+ */
+export async function openLab(s: Settings, state: StateHolder, closers: Closers): Promise<LabController | undefined> {
+  if (s.cfg.networkMode !== "lab") return undefined;
+  const lab = new LabController({ labAddress: s.cfg.labAddress, log: s.log.child({ component: "lab" }), snapshot: () => state.current().network });
+  await lab.start();
+  closers.push("lab hosts", () => lab.down());
+  return lab;
+}
+
+/**
  * Step 6: DNS, before any HTTP listener: a start that cannot serve DNS fails loudly, naming the
  * address and the three ways to choose another (DESIGN.md section 2, face 3).
  */
@@ -199,7 +214,7 @@ interface Planes {
 }
 
 /** Step 8: the registry (data plane with ACR auth) and the management surfaces, with their audit. */
-export async function composePlanes(s: Settings, st: Storage, id: Identity, state: StateHolder, metrics: Metrics, closers: Closers): Promise<Planes> {
+export async function composePlanes(s: Settings, st: Storage, id: Identity, state: StateHolder, metrics: Metrics, closers: Closers, lab?: LabController): Promise<Planes> {
   const { cfg, log, dataDir } = s;
   const { meta, blobs } = st;
   const { idp, access, credentials } = id;
@@ -256,6 +271,11 @@ export async function composePlanes(s: Settings, st: Storage, id: Identity, stat
     servicePrincipals: createServicePrincipalRoutes(idp, access, { audit }),
     auditLog: createAuditRoutes(meta, access, credentials.subscriptionId, checkpoints, () => tokens.flush("read")),
     metrics: createMetricsRoute(metrics, access, credentials.subscriptionId),
+    lab: createLabRoutes({
+      access, subscriptionId: credentials.subscriptionId, mode: cfg.networkMode, lab, snapshot: () => state.current().network,
+      listenerStatus: (ip) => planes.privateListeners?.status(ip) ?? { state: "Pending" },
+      endpoints: { management: id.managementEndpoint, publicEndpoint: hostPort({ host: cfg.publicAddress, port: cfg.registryPort }), dns: hostPort(cfg.dnsListen) },
+    }),
     arm: arm.handle,
   };
   return planes;
@@ -293,7 +313,7 @@ interface Listeners { fixed: Listener[]; privateListeners: PrivateListeners }
  * the view (the holder awaits their reconcile before a writer is answered). Closed gracefully: held
  * connections cut, in-flight requests given `shutdownGraceSeconds`, idle keep-alives closed at once.
  */
-export async function openListeners(s: Settings, deps: PipelineDeps, tls: ServerTls, state: StateHolder, planes: Planes, metrics: Metrics, closers: Closers): Promise<Listeners> {
+export async function openListeners(s: Settings, deps: PipelineDeps, tls: ServerTls, state: StateHolder, planes: Planes, metrics: Metrics, closers: Closers, lab?: LabController): Promise<Listeners> {
   const { cfg, log } = s;
   const handshakeTimeoutMs = cfg.tlsHandshakeTimeoutSeconds * 1000;
   const denied = deps.network!.denied;
@@ -310,6 +330,7 @@ export async function openListeners(s: Settings, deps: PipelineDeps, tls: Server
     onDenial: deps.network!.onDenial,
     onConnection: (socket, info) => metrics.trackConnection(listenerLabel(info), socket),
     handshakeTimeoutMs,
+    ...(lab ? { prepare: (snapshot: NetworkSnapshot) => lab.sync(snapshot) } : {}),
   });
   closers.push("listeners", () => closeGracefully(fixed, pl, cfg.shutdownGraceSeconds, () => denied.closeAll()));
   const track = (info: ListenerInfo) => (socket: Socket) => metrics.trackConnection(listenerLabel(info), socket);
@@ -355,11 +376,12 @@ export async function start(flags: Record<string, string | undefined>, env: Node
     const id = await openIdentity(s, st, trust);
     const metrics = createMetrics();
     const state = await openState(s, st, closers);
+    const lab = await openLab(s, state, closers);
     const dnsAddress = await startDns(s, state, metrics, closers);
     const tls = await openServerTls(s, trust, state, closers);
-    const planes = await composePlanes(s, st, id, state, metrics, closers);
+    const planes = await composePlanes(s, st, id, state, metrics, closers, lab);
     const deps = composePipeline(s, planes, state, metrics);
-    const listeners = await openListeners(s, deps, tls, state, planes, metrics, closers);
+    const listeners = await openListeners(s, deps, tls, state, planes, metrics, closers, lab);
     startHousekeeping(s, tls, listeners, planes, closers);
     const pl = listeners.privateListeners;
     s.log.info({
@@ -384,6 +406,8 @@ export async function serve(flags: Record<string, string | undefined>): Promise<
   const onSignal = (sig: string) => {
     running.stop().then(() => process.exit(0), (e) => { console.error(`stop after ${sig} failed: ${String(e)}`); process.exit(1); });
   };
-  process.once("SIGTERM", () => onSignal("SIGTERM"));
-  process.once("SIGINT", () => onSignal("SIGINT"));
+  // `on`, not `once`: under `cove serve --lab` a Ctrl-C reaches this process twice (the terminal's
+  // and the supervisor's forward), and a second signal must not kill a stop under way.
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
 }

@@ -20,6 +20,7 @@ import * as acrPreflight from "./commands/acr-preflight.js";
 import * as policy from "./commands/policy.js";
 import * as policyExemption from "./commands/policy-exemption.js";
 import * as policyInsights from "./commands/policy-insights.js";
+import * as lab from "./commands/lab.js";
 
 const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [
   serve, login, group, acr, acrNetworkReport, adSp, role,
@@ -27,6 +28,7 @@ const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [
   acrReadiness, acrEvidence,
   acrCheckHealth,
   policy, policyExemption, policyInsights,
+  lab,
 ];
 
 export const GROUPS: readonly GroupSpec[] = FILES.flatMap((f) => f.groups);

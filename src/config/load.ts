@@ -1,7 +1,7 @@
 // Loads, merges and validates configuration. Every problem is reported with the key (and its
 // source) named, all at once, so `cove config verify` can list them together.
 import { readFile } from "node:fs/promises";
-import { isIP } from "node:net";
+import { isIP, isIPv4 } from "node:net";
 import { parse as parseYaml } from "yaml";
 import { FIELDS, envName, type CoveConfig, type Field } from "./schema.js";
 
@@ -97,6 +97,20 @@ export interface ConfigSources {
   file?: string;
 }
 
+/**
+ * Lab mode (docs/lab.md): every lab host reaches one address, so the listeners nobody configured move
+ * there, and the registry to port 443 as Azure's login servers; a configured value still wins.
+ */
+function labDefaults(out: Record<string, unknown>, fromDefault: ReadonlySet<string>, errors: string[]): void {
+  const lab = out.labAddress as string | undefined;
+  if (!lab) return;
+  if (!isIPv4(lab)) { errors.push(`labAddress: must be an IPv4 address in lab mode, got ${JSON.stringify(lab)}`); return; }
+  if (fromDefault.has("managementListen")) out.managementListen = { host: lab, port: 8443 };
+  if (fromDefault.has("registryPort")) out.registryPort = 443;
+  if (fromDefault.has("publicAddress")) out.publicAddress = lab;
+  if (fromDefault.has("dnsListen")) out.dnsListen = { host: lab, port: 53 };
+}
+
 /** Merges flag > env > file > default and validates everything. Throws ConfigError listing every problem. */
 export async function loadConfig(src: ConfigSources): Promise<CoveConfig> {
   const flags = src.flags ?? {};
@@ -112,17 +126,19 @@ export async function loadConfig(src: ConfigSources): Promise<CoveConfig> {
     errors.push(...r.errors);
   }
   const out: Record<string, unknown> = {};
+  const fromDefault = new Set<string>();
   for (const f of FIELDS) {
     let raw: unknown;
     let source = "default";
     if (flags[f.key] !== undefined) { raw = flags[f.key]; source = "flag"; }
     else if (env[envName(f.key)] !== undefined) { raw = env[envName(f.key)]; source = envName(f.key); }
     else if (f.key in fileValues) { raw = fileValues[f.key]; source = filePath ?? "file"; }
-    else raw = f.default;
+    else { raw = f.default; fromDefault.add(f.key); }
     if (raw === undefined) continue;
     const v = convert(f, raw, source, errors);
     if (v !== undefined) out[f.key] = v;
   }
+  if (out.networkMode === "lab") labDefaults(out, fromDefault, errors);
   if ((out.tlsCertFile === undefined) !== (out.tlsKeyFile === undefined)) errors.push("tlsCertFile and tlsKeyFile must be given together");
   if (errors.length) throw new ConfigError(errors);
   return out as unknown as CoveConfig;

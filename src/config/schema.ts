@@ -33,6 +33,8 @@ export interface CoveConfig {
   loginFailureLimit: number;
   loginSourceFailureLimit: number;
   loginFailureWindowSeconds: number;
+  networkMode: "loopback" | "lab";
+  labAddress: string;
 }
 
 type Kind = "string" | "port" | "hostPort" | "ip" | "suffix" | "number" | "ipList" | "logLevel" | "path" | "enum";
@@ -81,6 +83,8 @@ export const FIELDS: readonly Field[] = [
   { key: "auditDenialSources", kind: "number", default: 256, min: 1, max: 1000000, doc: "Client IPs tracked by name per denial window; denials from further sources are counted together." },
   { key: "loginFailureLimit", kind: "number", default: 10, min: 1, max: 1000000, doc: "Failed password checks per user name (appId, admin user) and window before further attempts get 429 with Retry-After, without a password check (docs/identity.md)." },
   { key: "loginSourceFailureLimit", kind: "number", default: 100, min: 1, max: 1000000, doc: "Failed password checks per client IP and window before every login from it gets 429 with Retry-After." },
+  { key: "networkMode", kind: "enum", values: ["loopback", "lab"], default: "loopback", doc: "loopback: every address on this host (VNets in 127.0.0.0/8, no root). lab: Cove runs in a network namespace of its own and each declared client host gets one (root; `cove serve --lab`, docs/lab.md); managementListen, registryPort, publicAddress and dnsListen then default to labAddress:8443, 443, labAddress and labAddress:53." },
+  { key: "labAddress", kind: "ip", default: "198.19.255.254", doc: "Lab mode: the address every lab host reaches, carrying the public endpoint, the DNS server and the management endpoint. Its /24 is the lab's own (internet hosts get addresses in it); no VNet may overlap it." },
   { key: "loginFailureWindowSeconds", kind: "number", default: 60, min: 1, max: 86400, doc: "Length (seconds, at least 1) of the failed-login window; also how often failed logins are audited as exact counts." },
 ];
 

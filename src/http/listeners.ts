@@ -40,6 +40,12 @@ export interface PrivateListenersOptions {
   onConnection?(socket: Socket, info: ListenerInfo): void;
   /** See ListenerOptions.handshakeTimeoutMs. */
   handshakeTimeoutMs?: number;
+  /**
+   * Runs first in every reconcile with the snapshot it is for: the lab puts the endpoint IPs on its
+   * device here (src/lab/controller.ts), so they exist when they are bound. A failure is logged;
+   * the binds still run and report their own errors.
+   */
+  prepare?(snapshot: NetworkSnapshot): Promise<void>;
 }
 
 /** What the registry listener on one endpoint IP is doing; `error` and `hint` only when Failed. */
@@ -130,6 +136,9 @@ export class PrivateListeners {
   private async apply(): Promise<void> {
     if (this.closed) return;
     const snapshot = this.o.snapshot();
+    if (this.o.prepare) {
+      try { await this.o.prepare(snapshot); } catch (err) { this.o.log.error({ err: (err as Error).message }, "private listeners: preparing the endpoint addresses failed"); }
+    }
     const wanted = new Set(snapshot.endpointAddresses().map((a) => unwrapMapped(a.ip)));
     for (const ip of this.o.reserved) {
       if (wanted.delete(ip)) this.o.log.warn({ address: ip, port: this.o.port }, "a private endpoint IP equals the public address; the public listener serves it");

@@ -48,7 +48,7 @@ export type RouteFn = (ctx: RequestContext) => Promise<HandlerResult | undefined
  * /metrics (Cove's own paths), then the ARM API, which owns every other path under its roots.
  */
 const OPEN = ["health", "identity", "audienceGuard"] as const;
-const SECURED = ["servicePrincipals", "auditLog", "metrics", "arm"] as const;
+const SECURED = ["servicePrincipals", "auditLog", "metrics", "lab", "arm"] as const;
 type OpenRoute = (typeof OPEN)[number];
 type SecuredRoute = (typeof SECURED)[number];
 

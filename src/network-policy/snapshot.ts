@@ -12,7 +12,7 @@
 //   endpointAt(ip) a Map by address string.
 
 import type { EndpointAddress, LinkView, Location, NetworkSnapshot, RegistryNetwork, ZoneView } from "./types.js";
-import { noNetworkFacts, type NetworkFacts } from "./facts.js";
+import { noNetworkFacts, type NetworkFacts, type SubnetFact } from "./facts.js";
 import { ipv4ToNumber, unwrapMapped } from "./ip-address.js";
 
 export interface SnapshotOptions {
@@ -47,6 +47,7 @@ class Snapshot implements NetworkSnapshot {
   private readonly links: Map<string, readonly LinkView[]>;
   private readonly zonesByName: Map<string, ZoneView>;
   private readonly zonesById: Map<string, ZoneView>;
+  private readonly subnetList: readonly SubnetFact[];
 
   constructor(facts: NetworkFacts, opts: SnapshotOptions) {
     this.suffix = opts.suffix.toLowerCase();
@@ -60,6 +61,7 @@ class Snapshot implements NetworkSnapshot {
       // The same prefix in two VNets (allowed when they are not peered): the first in id order wins.
       if (!level.byBase.has(s.cidr.base)) level.byBase.set(s.cidr.base, Object.freeze({ vnetId: s.vnetId, subnetId: s.subnetId }));
     }
+    this.subnetList = Object.freeze(facts.subnets.map((s) => Object.freeze({ ...s, cidr: Object.freeze({ ...s.cidr }) })));
     this.levels = [...byLength.entries()].sort((a, b) => b[0] - a[0]).map(([, l]) => l);
 
     this.vnets = new Set([...facts.subnets.map((x) => x.vnetId), ...facts.peerings.flat(), ...facts.endpoints.map((e) => e.vnetId)]);
@@ -145,6 +147,10 @@ class Snapshot implements NetworkSnapshot {
 
   zoneById(id: string): ZoneView | undefined {
     return this.zonesById.get(id.toLowerCase());
+  }
+
+  subnets(): readonly SubnetFact[] {
+    return this.subnetList;
   }
 }
 

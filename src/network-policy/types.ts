@@ -4,6 +4,8 @@
 // Built by network-policy/snapshot.ts from plain facts (facts.ts); src/state/ gathers them from the
 // store and rebuilds the snapshot after every committed write.
 
+import type { Cidr } from "../domain/network.js";
+
 export type ConnectionStatus = "Pending" | "Approved" | "Rejected" | "Disconnected";
 
 /** Where a client is: the subnet whose prefix holds its address (longest prefix wins across all VNets). */
@@ -68,6 +70,8 @@ export interface NetworkSnapshot {
   zone(name: string): ZoneView | undefined;
   /** The zone by its lower-cased resource id (LinkView.zoneId). */
   zoneById?(id: string): ZoneView | undefined;
+  /** Every subnet with its prefix, in id order (the lab routes them; src/lab/). */
+  subnets?(): readonly { cidr: Cidr; vnetId: string; subnetId: string }[];
 }
 
 /** Which listener accepted the connection. */

@@ -20,17 +20,29 @@ export const commands: CommandSpec[] = [
     options: [
       ...FIELDS.map((f) => ({ flags: `--${kebab(f.key)} <value>`, description: f.doc })),
       { flags: "--config <file>", description: "Configuration file (strict: unknown keys are errors)." },
+      { flags: "--lab", description: "Lab mode (root): Cove runs in a network namespace of its own, lab hosts in theirs (docs/lab.md). Same as --network-mode lab." },
     ],
-    async run(opts) {
+    async run(opts, ctx) {
       const flags: Record<string, string | undefined> = {};
       for (const key of [...FIELDS.map((f) => f.key as string), "config"]) {
         if (opts[key] !== undefined) flags[key] = String(opts[key]);
       }
-      const { serve } = await import("../../main.js");
+      if (opts.lab) flags.networkMode = "lab";
       try {
+        // Lab mode starts in the machine's namespace: make the core, then run this same command inside it.
+        const { loadConfig } = await import("../../config/index.js");
+        const cfg = await loadConfig({ flags, env: ctx.env });
+        const { insideLab, superviseLab } = await import("../../lab/supervisor.js");
+        if (cfg.networkMode === "lab" && !insideLab(ctx.env)) {
+          const code = await superviseLab(cfg.labAddress, process.argv.slice(2), process.env, ctx.io);
+          if (code !== 0) throw new CliError(`Cove in the lab exited with code ${code}.`, EXIT_ERROR);
+          return undefined;
+        }
+        const { serve } = await import("../../main.js");
         await serve(flags);
       } catch (e) {
         if (e instanceof ConfigError) throw new CliError(e.message, EXIT_USAGE);
+        if (e instanceof Error && e.name === "LabError") throw new CliError(e.message, EXIT_ERROR, (e as Error & { code?: string }).code);
         throw e;
       }
       return undefined;
