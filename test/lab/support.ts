@@ -1,0 +1,103 @@
+// A real lab for tests: the real `cove serve --lab` (bin/cove.js, as root, as CI runs), a private
+// config dir logged in with `cove login --from-data-dir`, and the real `cove lab ...` commands. The
+// model uses 198.18.0.0/15 only; every packet stays in namespaces the lab made. `stop()` stops the
+// server (which removes the lab) and then checks, from the kernel, that nothing of it is left.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { runCove, type CliRun } from "../cli/real-cli.js";
+import { labLeftovers, removeLab } from "../../src/lab/core.js";
+
+const BIN = resolve("bin/cove.js");
+
+export interface TestLab {
+  dataDir: string;
+  caPath: string;
+  env: Record<string, string | undefined>;
+  run(...args: string[]): Promise<CliRun>;
+  ok(...args: string[]): Promise<string>;
+  json<T = any>(...args: string[]): Promise<T>;
+  /** `cove lab exec HOST -- ...cmd`; never throws. */
+  exec(host: string, cmd: string[], timeoutMs?: number): Promise<CliRun>;
+  /** Writes a hosts file and runs `cove lab up --hosts` with it. */
+  up(hosts: unknown[]): Promise<any>;
+  serverLog(): string;
+  stop(): Promise<string[]>;
+}
+
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** Starts Cove in lab mode; resolves once it serves and the CLI is logged in. */
+export async function startLab(opts: { extraArgs?: string[] } = {}): Promise<TestLab> {
+  const leftovers = await labLeftovers();
+  if (leftovers.length) await removeLab({ keepCore: false });
+  const dir = await mkdtemp(join(tmpdir(), "cove-lab-"));
+  const dataDir = join(dir, "data");
+  const env = { PATH: process.env.PATH, HOME: dir, COVE_CONFIG_DIR: join(dir, "cfg") };
+  let log = "";
+  const child: ChildProcess = spawn(process.execPath, [BIN, "serve", "--lab", "--data-dir", dataDir, "--private-endpoint-deny-mode", "drop", ...(opts.extraArgs ?? [])], { env, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout!.on("data", (d: Buffer) => { log += d.toString(); });
+  child.stderr!.on("data", (d: Buffer) => { log += d.toString(); });
+  const exited = new Promise<number>((r) => child.once("exit", (c) => r(c ?? -1)));
+  const deadline = Date.now() + 30_000;
+  while (!log.includes("cove is serving")) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`cove serve --lab did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const run = (...args: string[]) => runCove(args, env, 120_000);
+  const ok = async (...args: string[]) => {
+    const r = await run(...args);
+    if (r.code !== 0) throw new Error(`cove ${args.join(" ")} exited ${r.code}:\n${r.stderr}`);
+    return r.stdout;
+  };
+  await ok("login", "--from-data-dir", dataDir, "-o", "none");
+  return {
+    dataDir,
+    caPath: join(dataDir, "ca", "ca.crt"),
+    env,
+    run,
+    ok,
+    json: async (...args) => JSON.parse(await ok(...args)),
+    exec: (host, cmd, timeoutMs = 60_000) => runCove(["lab", "exec", host, "--", ...cmd], env, timeoutMs),
+    async up(hosts) {
+      const file = join(dir, `hosts-${Date.now()}.json`);
+      await writeFile(file, JSON.stringify(hosts));
+      return JSON.parse(await ok("lab", "up", "--hosts", file));
+    },
+    serverLog: () => log,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+      const left = await labLeftovers();
+      if (left.length) await removeLab({ keepCore: false });
+      await rm(dir, { recursive: true, force: true });
+      return left;
+    },
+  };
+}
+
+/** A small landing zone, as a user types it: a hub with the endpoint and a linked, peered spoke, and a stranger VNet. */
+export async function buildLandingZone(lab: TestLab, opts: { registry?: string } = {}): Promise<{ registryId: string; registry: string }> {
+  const registry = opts.registry ?? "labreg";
+  const c = (...a: string[]) => lab.ok(...a, "-o", "none");
+  await c("group", "create", "-n", "rg", "-l", "eastus");
+  await c("acr", "create", "-g", "rg", "-n", registry, "--sku", "Premium");
+  const registryId = (await lab.ok("acr", "show", "-n", registry, "--query", "id", "-o", "tsv")).trim();
+  await c("network", "vnet", "create", "-g", "rg", "-n", "hub", "--address-prefixes", "198.18.0.0/20", "--subnet-name", "endpoints", "--subnet-prefixes", "198.18.1.0/24");
+  await c("network", "vnet", "create", "-g", "rg", "-n", "spoke", "--address-prefixes", "198.18.16.0/20", "--subnet-name", "apps", "--subnet-prefixes", "198.18.17.0/24");
+  await c("network", "vnet", "create", "-g", "rg", "-n", "stranger", "--address-prefixes", "198.18.32.0/20", "--subnet-name", "s1", "--subnet-prefixes", "198.18.33.0/24");
+  await c("network", "vnet", "peering", "create", "-g", "rg", "-n", "hub-spoke", "--vnet-name", "hub", "--remote-vnet", "spoke", "--allow-vnet-access");
+  await c("network", "vnet", "peering", "create", "-g", "rg", "-n", "spoke-hub", "--vnet-name", "spoke", "--remote-vnet", "hub", "--allow-vnet-access");
+  await c("network", "private-endpoint", "create", "-g", "rg", "-n", "pe-hub", "--vnet-name", "hub", "--subnet", "endpoints",
+    "--private-connection-resource-id", registryId, "--group-id", "registry", "--connection-name", "hub-conn");
+  await c("network", "private-dns", "zone", "create", "-g", "rg", "-n", "privatelink.cove.test");
+  await c("network", "private-dns", "link", "vnet", "create", "-g", "rg", "-z", "privatelink.cove.test", "-n", "hub-link", "-v", "hub", "-e", "false");
+  await c("network", "private-dns", "link", "vnet", "create", "-g", "rg", "-z", "privatelink.cove.test", "-n", "spoke-link", "-v", "spoke", "-e", "false");
+  await c("network", "private-endpoint", "dns-zone-group", "create", "-g", "rg", "--endpoint-name", "pe-hub", "-n", "default",
+    "--private-dns-zone", "privatelink.cove.test", "--zone-name", "registry");
+  return { registryId, registry };
+}
