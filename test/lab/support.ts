@@ -3,7 +3,7 @@
 // model uses 198.18.0.0/15 only; every packet stays in namespaces the lab made. `stop()` stops the
 // server (which removes the lab) and then checks, from the kernel, that nothing of it is left.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runCove, type CliRun } from "../cli/real-cli.js";
@@ -30,10 +30,36 @@ export function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
 
+/**
+ * One lab per machine: test runs started at the same time (several sessions on one machine) take
+ * turns through a lock directory holding the owner's pid; a dead owner's lock and lab are taken over.
+ */
+const LOCK = "/tmp/cove-lab-test.lock";
+
+async function takeLock(): Promise<void> {
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      await mkdir(LOCK);
+      await writeFile(join(LOCK, "pid"), String(process.pid));
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const pid = Number(await readFile(join(LOCK, "pid"), "utf8").catch(() => "0"));
+      let alive = pid === process.pid;
+      if (pid && !alive) { try { process.kill(pid, 0); alive = true; } catch { alive = false; } }
+      if (!alive && (pid || Date.now() - (await stat(LOCK)).mtimeMs > 10_000)) { await rm(LOCK, { recursive: true, force: true }); continue; }
+      if (Date.now() > deadline) throw new Error(`another lab test (pid ${pid}) held ${LOCK} for 15 minutes`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 /** Starts Cove in lab mode; resolves once it serves and the CLI is logged in. */
 export async function startLab(opts: { extraArgs?: string[] } = {}): Promise<TestLab> {
-  const leftovers = await labLeftovers();
-  if (leftovers.length) await removeLab({ keepCore: false });
+  await takeLock();
+  // Only the lock's holder has a lab: whatever is left is from a run that died.
+  if ((await labLeftovers()).length) await removeLab({ keepCore: false });
   const dir = await mkdtemp(join(tmpdir(), "cove-lab-"));
   const dataDir = join(dir, "data");
   const env = { PATH: process.env.PATH, HOME: dir, COVE_CONFIG_DIR: join(dir, "cfg") };
@@ -44,7 +70,11 @@ export async function startLab(opts: { extraArgs?: string[] } = {}): Promise<Tes
   const exited = new Promise<number>((r) => child.once("exit", (c) => r(c ?? -1)));
   const deadline = Date.now() + 30_000;
   while (!log.includes("cove is serving")) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`cove serve --lab did not start:\n${log}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGTERM");
+      await rm(LOCK, { recursive: true, force: true });
+      throw new Error(`cove serve --lab did not start:\n${log}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   const run = (...args: string[]) => runCove(args, env, 120_000);
@@ -75,6 +105,7 @@ export async function startLab(opts: { extraArgs?: string[] } = {}): Promise<Tes
       const left = await labLeftovers();
       if (left.length) await removeLab({ keepCore: false });
       await rm(dir, { recursive: true, force: true });
+      await rm(LOCK, { recursive: true, force: true });
       return left;
     },
   };
