@@ -20,6 +20,7 @@ import * as acrPreflight from "./commands/acr-preflight.js";
 import * as policy from "./commands/policy.js";
 import * as policyExemption from "./commands/policy-exemption.js";
 import * as policyInsights from "./commands/policy-insights.js";
+import * as az from "./commands/az.js";
 import * as lab from "./commands/lab.js";
 
 const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [
@@ -28,6 +29,7 @@ const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [
   acrReadiness, acrEvidence,
   acrCheckHealth,
   policy, policyExemption, policyInsights,
+  az,
   lab,
 ];
 
