@@ -28,6 +28,7 @@ import { ociErrorResult, unknownHostResult } from "./data-plane/errors.js";
 import { createManagementApi, mapArmError } from "./control-plane/index.js";
 import { createIdentityRoutes } from "./identity/routes.js";
 import { createServicePrincipalRoutes } from "./identity/service-principal-routes.js";
+import { createGraphRoutes, inGraphShape } from "./identity/graph/routes.js";
 import { createAuditRoutes } from "./audit/routes.js";
 import { createRequestHandler, listenerLabel, type PipelineDeps } from "./http/pipeline.js";
 import type { HandlerResult, ListenerInfo } from "./http/types.js";
@@ -267,7 +268,9 @@ export async function composePlanes(s: Settings, st: Storage, id: Identity, stat
   planes.routes = {
     health,
     identity: createIdentityRoutes(idp, { audit, throttle }),
-    audienceGuard: createAudienceGuard(idp, { audiences, audit }),
+    // Graph's paths get Graph's error shape from the guard too (az prints Graph's error.message).
+    audienceGuard: inGraphShape(createAudienceGuard(idp, { audiences, audit }), log),
+    graph: createGraphRoutes(idp, access, meta, { audit, log }),
     servicePrincipals: createServicePrincipalRoutes(idp, access, { audit }),
     auditLog: createAuditRoutes(meta, access, credentials.subscriptionId, checkpoints, () => tokens.flush("read")),
     metrics: createMetricsRoute(metrics, access, credentials.subscriptionId),
