@@ -61,7 +61,8 @@ export function dateTimeOf(v: unknown, property: string): string | null {
   if (v === undefined || v === null) return null;
   const t = typeof v === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) ? Date.parse(v) : NaN;
   if (!Number.isFinite(t)) throw graphError("InvalidProperty", { property, reason: "it must be an ISO 8601 date and time with a zone, e.g. 2030-01-01T00:00:00Z." });
-  return new Date(t).toISOString();
+  // As the client wrote it where that is exact: az's "2026-01-01T00:00:00Z" comes back unchanged.
+  return new Date(t).toISOString().replace(/\.000Z$/, "Z");
 }
 
 /** identifierUris: at most 50 absolute URIs (api://..., https://...), each at most 256 characters. */

@@ -6,7 +6,8 @@
 //   GET  /directoryObjects/{id}                              -> 200 the object, or 404
 //   GET  /users?$filter=..., GET /groups?$filter=...          -> 200 {value:[]}: Cove's directory
 //        holds service principals only, so `--assignee someone@example.com` ends in az's own
-//        "Cannot find user or service principal in graph database" rather than an HTTP error.
+//        "Cannot find user or service principal in graph database" rather than an HTTP error;
+//        GET /users/{id or upn} and /groups/{id} are 404, /me Graph's refusal for an app-only token
 
 import type { DirectoryEntry } from "./directory.js";
 import { graphError } from "./errors.js";
@@ -73,6 +74,17 @@ export const getDirectoryObject: GraphHandler = async (c) => {
   const id = objectId(c);
   const o = findObject(c, await c.dir.entries(), id, new Set(TYPES));
   return o ? ok({ "@odata.context": `${c.base}/v1.0/$metadata#directoryObjects/$entity`, ...o }) : notFound(id);
+};
+
+/** An object of a collection Cove's directory keeps empty (a user by id or user principal name). */
+export const noSuchObject: GraphHandler = async (c) => notFound(c.id);
+
+/**
+ * `/me` is the signed-in user; an az login to Cove is always a service principal (app-only token),
+ * which Graph answers so too.
+ */
+export const me: GraphHandler = async () => {
+  throw graphError("MeNotDelegated");
 };
 
 /** A collection Cove's directory has no objects of: the filter is still checked, the answer is empty. */

@@ -32,6 +32,7 @@ export const GRAPH_ERRORS = {
   },
   InvalidObjectId: { code: "Request_BadRequest", status: 400, message: "Invalid object identifier '{id}'." },
   UnknownSegment: { code: "Request_BadRequest", status: 400, message: "Resource not found for the segment '{segment}'." },
+  MeNotDelegated: { code: "Request_BadRequest", status: 400, message: "/me request is only valid with delegated authentication flow." },
   VersionNotServed: { code: "Request_BadRequest", status: 400, message: "Cove serves Microsoft Graph v1.0 only, not '{version}'." },
   MethodNotAllowed: { code: "Request_BadRequest", status: 405, message: "Specified HTTP method is not allowed for the request target." },
   InvalidBody: { code: "Request_BadRequest", status: 400, message: "The request body is invalid: {reason}" },

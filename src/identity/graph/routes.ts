@@ -32,7 +32,7 @@ import type { GraphCall, GraphHandler } from "./call.js";
 import { createApplication, deleteApplication, getApplication, listApplications, lookupApplication, patchApplication } from "./applications.js";
 import { createServicePrincipal, deleteServicePrincipal, getServicePrincipal, listServicePrincipals, lookupServicePrincipal, patchServicePrincipal } from "./service-principals.js";
 import { addPassword, removePassword } from "./credentials.js";
-import { emptyCollection, getByIds, getDirectoryObject } from "./directory-objects.js";
+import { emptyCollection, getByIds, getDirectoryObject, me, noSuchObject } from "./directory-objects.js";
 
 const GRAPH_PATH = /^\/(?:v1\.0|beta)(?:\/|$)/i;
 
@@ -80,7 +80,11 @@ export const GRAPH_ROUTES: GraphRoute[] = [
   route("POST", "directoryObjects/getByIds", MANAGE, getByIds),
   route("GET", "directoryObjects/{id}", MANAGE, getDirectoryObject),
   route("GET", "users", MANAGE, emptyCollection("users", USERS)),
+  route("GET", "users/{id}", MANAGE, noSuchObject),
   route("GET", "groups", MANAGE, emptyCollection("groups", GROUPS)),
+  route("GET", "groups/{id}", MANAGE, noSuchObject),
+  route("GET", "me", MANAGE, me),
+  route("GET", "me/{id}", MANAGE, me),
 ];
 
 type Match = { route: GraphRoute; id: string } | { method: true };
