@@ -14,6 +14,7 @@ export const CAUSES = [
   { code: "ENDPOINT_PENDING", step: "connect", title: "The private endpoint connection waits for approval: traffic to its IPs is dropped." },
   { code: "ENDPOINT_REJECTED", step: "connect", title: "The private endpoint connection was rejected: traffic to its IPs is dropped." },
   { code: "ENDPOINT_DISCONNECTED", step: "connect", title: "The private endpoint connection was removed on the registry side: traffic to its IPs is dropped." },
+  { code: "ENDPOINT_NOT_LISTENING", step: "connect", title: "DNS answers a private endpoint IP that this Cove cannot listen on (in loopback mode, an address outside 127.0.0.0/8): the registry does not answer there." },
   { code: "DNS_NO_DATA_RECORD", step: "resolve-data", title: "The login server resolves privately but the data endpoint does not: blob downloads go public or fail." },
   { code: "PUBLIC_ACCESS_DISABLED", step: "challenge", title: "The client has no private path and the registry's public network access is disabled." },
   { code: "FIREWALL_DENIED", step: "challenge", title: "The client reaches the public endpoint, and no IP rule of the registry's firewall (default action Deny) allows its address." },

@@ -8,7 +8,7 @@
 //   - any other client is meant to use the public path: its causes are the public endpoint's
 //     (PUBLIC_ACCESS_DISABLED, FIREWALL_DENIED), or a linked zone that hides the public answer.
 import { causeEntry, type CauseCode } from "./causes.js";
-import type { DnsSeen, Observation } from "./observation.js";
+import { answeredAddress, type DnsSeen, type Observation } from "./observation.js";
 import type { EndpointInfo, ReachabilityModel, RegistryInfo, VnetInfo, ZoneInfo } from "./model.js";
 import * as fix from "./fixes.js";
 import type { FixCommand } from "./fixes.js";
@@ -113,6 +113,21 @@ function endpointState(c: Ctx, e: EndpointInfo, ip: string): Verdict {
   return broken(c, code, `The connection of private endpoint ${e.name} ${why}; it cannot be approved again, so the endpoint is made anew.`, { ...ev, expected: "Approved" }, fix.recreateEndpoint(c.reg, e, recordZone(c)), path);
 }
 
+/**
+ * Cove's listener status says the registry could not bind `ip` (Azure serves every endpoint IP and
+ * sends no status): a client that DNS sends there meets nothing, its connection is refused. In
+ * loopback mode the cause is the address (outside 127.0.0.0/8), and the endpoint moves to one.
+ */
+function notListening(c: Ctx, e: EndpointInfo, ip: string, host: string, path: PathTaken): Verdict | undefined {
+  const l = e.ips.find((m) => m.ip === ip)?.listener;
+  if (l?.state !== "Failed") return undefined;
+  const loopback = /EADDRNOTAVAIL/.test(l.error ?? "");
+  const why = loopback ? "in loopback mode Cove binds endpoint IPs on its own host, which serves 127.0.0.0/8 only; the connection is refused"
+    : `${l.hint ?? "see the server's log"}; the registry does not answer there`;
+  return broken(c, "ENDPOINT_NOT_LISTENING", `${host} resolves to ${ip} (endpoint ${e.name}), but the registry cannot listen there (${l.error ?? "bind failed"}): ${why}.`,
+    { answered: ip, endpoint: e.name, listener: `Failed: ${l.error ?? "bind failed"}`, expected: "Listening" }, loopback ? fix.moveToLoopback(c.model, c.reg, e, recordZone(c)) : [], path);
+}
+
 /** The login server's answer: a private path, a public one, or the cause. */
 function walkDns(c: Ctx): PathTaken | Verdict {
   const { obs, reg, model } = c;
@@ -153,8 +168,11 @@ function walkDns(c: Ctx): PathTaken | Verdict {
       const oneSided = c.vnet && ownVnet && (c.vnet.peerings.some((p) => p.remoteVnetId.toLowerCase() === ownVnet.id.toLowerCase()) || ownVnet.peerings.some((p) => p.remoteVnetId.toLowerCase() === c.vnet!.id.toLowerCase()));
       return broken(c, "NO_ROUTE", `${obs.host} resolves to ${ip} in ${ownVnet?.name ?? e.vnetId}, but ${c.vnet?.name ?? "the client"} is ${oneSided ? "peered with it on one side only" : "not peered with it"}: the connection times out.`, { answered: ip, expected: `a route from ${c.vnet?.name ?? "the client"} to ${ownVnet?.name ?? e.vnetId}`, peering: oneSided ? "one-sided" : "none" }, peering, { kind: "private", endpointId: e.id, endpointName: e.name, ip });
     }
+    const path: PathTaken = { kind: "private", endpointId: e.id, endpointName: e.name, ip };
+    const unserved = notListening(c, e, ip, obs.host, path);
+    if (unserved) return unserved;
     if (e.status !== "Approved") return endpointState(c, e, ip);
-    return { kind: "private", endpointId: e.id, endpointName: e.name, ip };
+    return path;
   }
   const stale = c.linkedZone?.records.get(c.loginRel)?.includes(ip);
   if (stale) {
@@ -207,6 +225,10 @@ export function diagnose(model: ReachabilityModel, reg: RegistryInfo, obs: Obser
   if (path.kind === "private") {
     const data = walkData(c, path);
     if (data) return data;
+    const dataIp = answeredAddress(obs.dataDns);
+    const hit = dataIp ? model.endpointAtIp(dataIp) : undefined;
+    const unserved = hit && notListening(c, hit.endpoint, dataIp!, reg.dataHost ?? obs.host, path);
+    if (unserved) return unserved;
   }
   const t = obs.transport;
   if (!t || t.kind !== "ok") {

@@ -1,6 +1,7 @@
 // The commands that fix a root cause, with the real names filled in: each a `cove` command and its
 // `az` equivalent, in the order they are to be run. Built from the model only, so the same fix
 // shows in preflight, the report and the page. Arguments are quoted for a POSIX shell when needed.
+import { parseCidr } from "../../domain/network.js";
 import type { EndpointInfo, ReachabilityModel, RegistryInfo, VnetInfo, ZoneInfo } from "./model.js";
 
 export interface FixCommand {
@@ -73,6 +74,40 @@ export function peer(a: VnetInfo, b: VnetInfo): FixCommand[] {
     if (has) continue;
     out.push(cmd(["network", "vnet", "peering", "create", "-g", x.group, "-n", `${x.name}-to-${y.name}`, "--vnet-name", x.name, "--remote-vnet", y.id, "--allow-vnet-access"]));
   }
+  return out;
+}
+
+/** The first 127.N.0.0/16 (from 127.16, clear of Cove's own 127.0.0.1) that overlaps no VNet or subnet of the model. */
+export function freeLoopbackPrefix(model: ReachabilityModel): number | undefined {
+  const taken = [...model.vnets.flatMap((v) => v.prefixes), ...model.subnets.flatMap((s) => s.prefixes)]
+    .map((p) => parseCidr(p)).flatMap((r) => (r.ok ? [r.cidr] : []));
+  for (let n = 16; n < 256; n++) {
+    const base = (127 * 2 ** 24) + n * 2 ** 16;
+    const end = base + 2 ** 16 - 1;
+    if (!taken.some((c) => c.base <= end && base <= c.base + c.size - 1)) return n;
+  }
+  return undefined;
+}
+
+/**
+ * Loopback mode serves endpoint IPs inside 127.0.0.0/8 only (the prefix rule of
+ * `network private-endpoint create`'s warning): the endpoint moves to a new VNet in a free loopback
+ * /16 with a subnet of the same name, keeps its name, connection and zone groups, and the new VNet is
+ * peered with every VNet the old one was peered with on both sides, so the same clients reach it.
+ */
+export function moveToLoopback(model: ReachabilityModel, reg: RegistryInfo, e: EndpointInfo, fallbackZone?: ZoneInfo): FixCommand[] {
+  const n = freeLoopbackPrefix(model);
+  const old = model.vnet(e.vnetId);
+  if (n === undefined || !old) return [];
+  const taken = new Set(model.vnets.filter((v) => v.group.toLowerCase() === old.group.toLowerCase()).map((v) => v.name.toLowerCase()));
+  let name = `${old.name}-loopback`;
+  for (let i = 2; taken.has(name.toLowerCase()); i++) name = `${old.name}-loopback-${i}`;
+  const subnet = nameOf(e.subnetId);
+  const id = `${old.id.slice(0, old.id.lastIndexOf("/"))}/${name}`;
+  const moved: VnetInfo = { id, name, group: old.group, prefixes: [`127.${n}.0.0/16`], subnets: [], peerings: [] };
+  const out = [cmd(["network", "vnet", "create", "-g", old.group, "-n", name, "--address-prefixes", `127.${n}.0.0/16`, "--subnet-name", subnet, "--subnet-prefixes", `127.${n}.1.0/24`])];
+  out.push(...recreateEndpoint(reg, { ...e, subnetId: `${id}/subnets/${subnet}` }, fallbackZone));
+  for (const v of model.vnets) if (v.id.toLowerCase() !== old.id.toLowerCase() && model.routable(v.id, old.id)) out.push(...peer(moved, v));
   return out;
 }
 

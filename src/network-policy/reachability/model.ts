@@ -58,14 +58,30 @@ export interface VnetInfo {
   id: string;
   name: string;
   group: string;
+  /** The VNet's address space (`addressSpace.addressPrefixes`). */
+  prefixes: string[];
   subnets: SubnetInfo[];
   peerings: PeeringInfo[];
+}
+
+/**
+ * Whether the registry listens on one endpoint IP: Cove's extension `properties.listenerStatus` on
+ * the endpoint as served (in loopback mode an IP outside 127.0.0.0/8 cannot be bound). Azure sends
+ * no such field, so there the model knows nothing and assumes the platform serves every IP.
+ */
+export interface ListenerState {
+  state: "Listening" | "Failed" | "Pending";
+  /** The bind error when Failed, e.g. "listen EADDRNOTAVAIL: address not available 10.20.1.4:443". */
+  error?: string;
+  hint?: string;
 }
 
 export interface EndpointIp {
   ip: string;
   member: string;
   fqdn: string;
+  /** Absent when the ARM serves no listener status (Azure). */
+  listener?: ListenerState;
 }
 
 export interface EndpointInfo {
@@ -148,6 +164,21 @@ function clientAddressOf(prefix: string): string | undefined {
   return formatIPv4(r.cidr.base + r.cidr.size - 2);
 }
 
+const LISTENER_STATES = new Set(["Listening", "Failed", "Pending"]);
+
+/** The endpoint's `properties.listenerStatus` by IP; empty when the document carries none. */
+function listenerStates(e: ArmJson): Map<string, ListenerState> {
+  const out = new Map<string, ListenerState>();
+  const list = e.properties?.listenerStatus;
+  for (const x of Array.isArray(list) ? (list as ArmJson[]) : []) {
+    if (typeof x?.ipAddress !== "string" || !LISTENER_STATES.has(x.state)) continue;
+    out.set(x.ipAddress, {
+      state: x.state, ...(typeof x.error === "string" ? { error: x.error } : {}), ...(typeof x.hint === "string" ? { hint: x.hint } : {}),
+    });
+  }
+  return out;
+}
+
 export function buildModel(inventory: ArmInventory, opts: ModelOptions = {}): ReachabilityModel {
   const inv = withInlineChildren(inventory);
   const first = inv.registries[0];
@@ -194,6 +225,7 @@ export function buildModel(inventory: ArmInventory, opts: ModelOptions = {}): Re
   }));
   const vnets: VnetInfo[] = inv.virtualNetworks.map((v) => ({
     id: String(v.id), name: String(v.name), group: groupOf(String(v.id)),
+    prefixes: Array.isArray(v.properties?.addressSpace?.addressPrefixes) ? v.properties.addressSpace.addressPrefixes.map(String) : [],
     subnets: subnets.filter((s) => lower(s.vnetId) === lower(v.id)),
     peerings: peerings.filter((p) => lower(p.vnetId) === lower(v.id)),
   }));
@@ -213,6 +245,7 @@ export function buildModel(inventory: ArmInventory, opts: ModelOptions = {}): Re
     const key = lower(id);
     const conn = connByEndpoint.get(key);
     const mine = addresses.filter((a) => a.endpointId === key);
+    const listeners = listenerStates(e);
     const requested = [...(e.properties?.privateLinkServiceConnections ?? []), ...(e.properties?.manualPrivateLinkServiceConnections ?? [])][0] as ArmJson | undefined;
     return {
       id, name: String(e.name ?? nameOf(id)), group: groupOf(id),
@@ -223,7 +256,10 @@ export function buildModel(inventory: ArmInventory, opts: ModelOptions = {}): Re
       connectionId: conn ? String(conn.id) : undefined,
       description: conn?.properties?.privateLinkServiceConnectionState?.description,
       manual: (e.properties?.manualPrivateLinkServiceConnections ?? []).length > 0,
-      ips: mine.map((a) => ({ ip: a.ip, member: a.member, fqdn: a.fqdn })),
+      ips: mine.map((a) => {
+        const listener = listeners.get(a.ip);
+        return { ip: a.ip, member: a.member, fqdn: a.fqdn, ...(listener ? { listener } : {}) };
+      }),
       zoneGroups: groupsByEndpoint.get(key) ?? [],
     };
   });

@@ -41,8 +41,10 @@ export function predict(model: ReachabilityModel, reg: RegistryInfo, o: PredictO
   const ip = obs.dns.kind === "address" ? obs.dns.ips[0]! : undefined;
   if (ip === undefined) return obs;
   const isPublic = ip === PUBLIC_ENDPOINT;
-  if (!isPublic && !model.endpointAtIp(ip)) {
-    obs.transport = { kind: "refused", detail: `nothing listens at ${ip}:${reg.port}` };
+  const listener = isPublic ? undefined : model.endpointAtIp(ip)?.member.listener;
+  if (!isPublic && (!model.endpointAtIp(ip) || listener?.state === "Failed")) {
+    // An IP Cove could not bind (its listenerStatus) answers nothing, whatever the decision would be.
+    obs.transport = { kind: "refused", detail: `nothing listens at ${ip}:${reg.port}${listener?.error ? ` (${listener.error})` : ""}` };
     return obs;
   }
   const decision = decide(model.snapshot, { kind: isPublic ? "public" : "private", address: isPublic ? model.snapshot.publicAddress : ip }, o.source, reg.key);

@@ -82,7 +82,7 @@ function rowTip(r: ReportRow | undefined): string {
 }
 
 function endpointTip(e: EndpointInfo, mine: boolean): string {
-  const ips = e.ips.map((m) => `${m.member} ${m.ip}`).join(", ") || "no addresses";
+  const ips = e.ips.map((m) => `${m.member} ${m.ip}${m.listener?.state === "Failed" ? " (the registry cannot listen here)" : ""}`).join(", ") || "no addresses";
   const of = mine ? "this registry" : "another registry";
   return `${e.name} (${of}): connection ${e.status}${e.description ? ` (${e.description})` : ""}; ${ips}`;
 }
