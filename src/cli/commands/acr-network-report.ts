@@ -3,7 +3,9 @@
 // command runs unchanged against any ARM that serves these resources, and computed by the one pure
 // model the server enforces with (network-policy/reachability/). Rows: every subnet of every VNet the
 // caller can read, then the internet. `-o json` prints the rows; `-o table` the columns an operator
-// scans; `--svg` also writes the picture the networking page shows.
+// scans; `--svg` also writes the picture the networking page shows. An endpoint IP that Cove says it
+// cannot listen on (its `listenerStatus`, loopback mode) is a warning line with the fix, and the rows
+// whose path leads there say ENDPOINT_NOT_LISTENING.
 import { writeFile } from "node:fs/promises";
 import type { CommandSpec, GroupSpec, OptionSpec } from "../command.js";
 import { CliError, notFound } from "../errors.js";
@@ -57,6 +59,8 @@ export const commands: CommandSpec[] = [
         throw notFound(`The resource with name '${opts.name}' and type 'Microsoft.ContainerRegistry/registries' could not be found in ${where}.`);
       }
       const report = networkReport(model, reg);
+      // The endpoint IPs Cove says it cannot listen on (listenerStatus, read with the endpoint list; Azure has none).
+      for (const l of report.listeners ?? []) if (l.finding) ctx.warn(l.finding);
       if (opts.svg !== undefined) {
         try {
           await writeFile(opts.svg, reportSvg(model, report));

@@ -22,6 +22,8 @@ import { renderRoleDefinition, roleFromBody, type RoleDefinition } from "../../a
 import { SERVICE_PRINCIPAL_TYPE, SERVICE_PRINCIPALS_ROOT } from "../../identity/identity-provider.js";
 import { MANAGE_PRINCIPALS_ACTION } from "../../identity/service-principal-routes.js";
 import { emptyInventory, type ArmInventory } from "../../network-policy/reachability/inventory.js";
+import { withListenerStatus } from "../network/private-endpoints.js";
+import type { Json } from "../arm/strict-json.js";
 import { buildModel } from "../../network-policy/reachability/model.js";
 import { networkReport } from "../../network-policy/reachability/report.js";
 import { reportSvg } from "../../network-policy/reachability/svg.js";
@@ -79,7 +81,8 @@ async function inventoryFor(c: ArmCall, subscription: string): Promise<ArmInvent
   // Connections, subnets and peerings are inline in their parents' documents, as the CLI reads them.
   inv.registries = bodies(registries);
   inv.virtualNetworks = bodies(vnets);
-  inv.privateEndpoints = bodies(endpoints);
+  // As GET serves them: with Cove's listenerStatus, so the report says which endpoint IPs nothing answers on.
+  inv.privateEndpoints = endpoints.map((r) => withListenerStatus(c, r.body as Json));
   inv.networkInterfaces = bodies(nics);
   inv.privateDnsZones = bodies(zones);
   inv.aRecordSets = bodies(await under(A_RECORD_SET_TYPE, zones));

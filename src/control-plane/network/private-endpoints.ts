@@ -238,7 +238,7 @@ async function loadEndpoint(c: ArmCall): Promise<ResourceRecord | undefined> {
  * saying whether the registry listens there. In loopback mode an IP outside 127.0.0.0/8 cannot be
  * bound; without this the endpoint would look healthy while nothing answers on its addresses.
  */
-function withListenerStatus(c: ArmCall, body: Json): Json {
+export function withListenerStatus(c: ArmCall, body: Json): Json {
   const status = c.deps.listenerStatus;
   if (!status) return body;
   const props = body.properties as Json;
