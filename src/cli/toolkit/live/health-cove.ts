@@ -1,6 +1,7 @@
 // Cove's own checks after Azure's, one line each, for the same client path: the endpoint connection
-// state on that path, the route to it (peering), the public endpoint's posture (public access,
-// firewall), the identity's data-plane role, the SKU's limits and the data endpoint's record. They
+// state on that path, the route to it (peering), whether the registry listens at its IP (Cove only),
+// the public endpoint's posture (public access, firewall), the identity's data-plane role, the SKU's
+// limits and the data endpoint's record. They
 // read the model (the ARM resources through the SDK clients) and the live observation; the one root
 // cause comes from diagnose.ts, so check-health names the same cause as preflight, with its fix.
 import type { Verdict } from "../../../network-policy/reachability/diagnose.js";
@@ -80,6 +81,10 @@ export function coveChecks(log: HealthLog, i: CoveCheckInput): void {
         : `no peering with ${own?.name ?? pe.vnetId}`;
     check(`Route from ${vnet?.name ?? obs.source} to ${pe.name} (${ip}): ${via}`, ["NO_ROUTE"]);
   } else check(`Route from ${network}: the public endpoint`, undefined);
+
+  // 2b. Whether the registry listens at that IP: only Cove says (listenerStatus), Azure serves every endpoint IP.
+  const listener = hit?.member.listener;
+  if (pe && listener) check(`Registry listener at ${ip}: ${listener.state}${listener.error ? ` (${listener.error})` : ""}`, ["ENDPOINT_NOT_LISTENING"]);
 
   // 3. The public endpoint's posture, which decides only for clients on the public path.
   const posture = `Public network access ${reg.publicNetworkAccess}, default action ${reg.defaultAction}, ${reg.ipRules.length} IP rule(s)`;
