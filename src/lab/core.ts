@@ -77,7 +77,8 @@ export async function removeLab(opts: { keepCore: boolean }): Promise<Removed> {
   if (!opts.keepCore) {
     const links = await ipJson<{ ifname: string }>(["link", "show"]);
     if (links.some((l) => l.ifname === ROOT_LINK)) {
-      await ip(["link", "del", ROOT_LINK]);
+      // Removing the core's namespace takes its veth peer, and with it this end, a moment later.
+      try { await ip(["link", "del", ROOT_LINK]); } catch (e) { if (!/Cannot find device/.test((e as Error).message)) throw e; }
       removed.links.push(ROOT_LINK);
     }
   }

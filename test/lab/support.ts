@@ -2,7 +2,7 @@
 // config dir logged in with `cove login --from-data-dir`, and the real `cove lab ...` commands. The
 // model uses 198.18.0.0/15 only; every packet stays in namespaces the lab made. `stop()` stops the
 // server (which removes the lab) and then checks, from the kernel, that nothing of it is left.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -23,6 +23,8 @@ export interface TestLab {
   /** Writes a hosts file and runs `cove lab up --hosts` with it. */
   up(hosts: unknown[]): Promise<any>;
   serverLog(): string;
+  /** SIGKILL for the supervisor and for Cove inside the core: nobody gets to clean up. */
+  crash(): Promise<void>;
   stop(): Promise<string[]>;
 }
 
@@ -98,6 +100,12 @@ export async function startLab(opts: { extraArgs?: string[] } = {}): Promise<Tes
       return JSON.parse(await ok("lab", "up", "--hosts", file));
     },
     serverLog: () => log,
+    async crash() {
+      const inside = (await new Promise<string>((r) => execFile("ip", ["netns", "pids", "cove-lab"], (_e, out) => r(String(out ?? ""))))).trim().split("\n").filter(Boolean);
+      child.kill("SIGKILL");
+      for (const pid of inside) { try { process.kill(Number(pid), "SIGKILL"); } catch { /* gone */ } }
+      await exited;
+    },
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
