@@ -48,7 +48,7 @@ test("lists answer az's $filter forms, percent-encoded as az sends them", async 
   assert.match(all["@odata.context"], /\/v1\.0\/\$metadata#servicePrincipals$/);
   assert.ok(all.value.some((s: any) => s.displayName === "cove-bootstrap"), "the bootstrap principal is a service principal too");
   // The same query, spelled by hand with a literal space and quotes, and in another case.
-  const raw = await owner.call("GET", `/SERVICEPRINCIPALS?$filter=displayName eq 'filter-beta'`.replace(/ /g, "%20"));
+  const raw = await owner.call("GET", `/SERVICEPRINCIPALS?$Filter=displayName eq 'filter-beta'`.replace(/ /g, "%20"));
   assert.deepEqual(ids(raw.json()), [b.sp.id]);
 });
 
@@ -142,7 +142,8 @@ test("refusals are Graph-shaped with Graph's status codes, and change nothing", 
     ["GET", "/servicePrincipals/not-a-guid", undefined, {}, 400, "Request_BadRequest", /^Invalid object identifier 'not-a-guid'\.$/],
     ["GET", `/servicePrincipals${azFilter("displayName eq 'a' or displayName eq 'b'")}`, undefined, {}, 400, "Request_BadRequest", /Unsupported query: 'or' is not supported/],
     ["GET", "/servicePrincipals?$select=id", undefined, {}, 400, "Request_BadRequest", /'\$select' is not supported/],
-    ["GET", `/servicePrincipals?$filter=a&$filter=b`, undefined, {}, 400, "Request_BadRequest", /more than once/],
+    ["GET", `/servicePrincipals?$filter=a&$FILTER=b`, undefined, {}, 400, "Request_BadRequest", /more than once/],
+    ["GET", `/servicePrincipals/${missing}${azFilter("appId eq 'x'")}`, undefined, {}, 400, "Request_BadRequest", /applies to collections only/],
     ["POST", "/applications", "{not json", {}, 400, "Request_BadRequest", /The request body is invalid: Malformed JSON/],
     ["POST", "/applications", "[]", {}, 400, "Request_BadRequest", /must be a JSON object/],
     ["POST", "/applications", { displayName: "x".repeat(70 * 1024) }, {}, 413, "Request_BadRequest", /larger than 65536 bytes/],

@@ -62,6 +62,6 @@ export function collection(c: GraphCall, what: string, items: GraphObject[]): Ha
 
 /** The list's `$filter` clauses (none without one); routes.ts has refused every other query option. */
 export function clausesOf(c: GraphCall, spec: FilterSpec): Clause[] {
-  const f = c.ctx.query.get("$filter");
-  return f === null ? [] : parseFilter(f, spec);
+  const key = [...c.ctx.query.keys()].find((k) => k.toLowerCase() === "$filter");
+  return key === undefined ? [] : parseFilter(c.ctx.query.get(key)!, spec);
 }

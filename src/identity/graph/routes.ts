@@ -106,11 +106,13 @@ function match(method: string, segs: string[]): Match {
   throw graphError("UnknownSegment", { segment: segs[deepest] ?? segs.at(-1) ?? "" });
 }
 
+/** OData's system query options are case-insensitive (`$Filter` is `$filter`). */
 function checkQuery(ctx: RequestContext, list: boolean): void {
-  const filters = ctx.query.getAll("$filter").length;
-  for (const key of new Set(ctx.query.keys())) {
+  const keys = [...ctx.query.keys()];
+  const filters = keys.filter((k) => k.toLowerCase() === "$filter").length;
+  for (const key of new Set(keys)) {
     if (!key.startsWith("$")) continue;
-    if (key !== "$filter") throw graphError("UnsupportedQuery", { reason: `the query option '${key}' is not supported; Cove's lists take $filter only` });
+    if (key.toLowerCase() !== "$filter") throw graphError("UnsupportedQuery", { reason: `the query option '${key}' is not supported; Cove's lists take $filter only` });
   }
   if (filters > 1) throw graphError("UnsupportedQuery", { reason: "$filter is given more than once" });
   if (filters && !list) throw graphError("UnsupportedQuery", { reason: "$filter applies to collections only" });
