@@ -176,7 +176,7 @@ export function createManagementApi(deps: ManagementApiDeps): ManagementApi {
  */
 export function mapArmError(err: unknown, ctx: RequestContext, deps?: Pick<ManagementApiDeps, "log">): HandlerResult {
   // The pipeline ends the management routes with a plain Error coded "NotFound" (http/pipeline.ts): no
-  // route of any surface took the path (GET /, Microsoft Graph paths, typos). That is the client's
+  // route of any surface took the path (GET /, AAD Graph 1.6 paths, typos; Microsoft Graph v1.0 has its own routes). That is the client's
   // mistake, not Cove's: the catalogued 404, logged at info, never an InternalServerError.
   if (isNoRoute(err)) {
     deps?.log.info({ requestId: ctx.requestId, method: ctx.method, path: ctx.rawPath }, "management path not found");
