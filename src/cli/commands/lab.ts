@@ -2,24 +2,18 @@
 // every change of the model); these commands ask it through the management endpoint. `exec` runs
 // here, in the host's namespace, and `down` also sweeps the kernel itself, so a lab whose server or
 // start-up was interrupted still goes away completely.
-import { spawn } from "node:child_process";
-import { access, readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, stat } from "node:fs/promises";
 import type { CommandSpec, GroupSpec } from "../command.js";
 import { CliError, usageError } from "../errors.js";
-import { EXIT_ERROR, EXIT_NOT_FOUND } from "../exit-codes.js";
+import { EXIT_ERROR } from "../exit-codes.js";
+import { LAB_PATH, checkLabHost, execOnLabHost, needLabRoot } from "../lab-exec.js";
 import { parseHostsFile, MAX_HOSTS_FILE_BYTES } from "../../lab/hosts-file.js";
-import { isRoot } from "../../lab/kernel.js";
 import { removeLab } from "../../lab/core.js";
-import { HOST_ENV, HOST_NAME, INTERNET, NETNS_RUN_DIR, hostNamespace } from "../../lab/names.js";
+import { hostNamespace } from "../../lab/names.js";
 
 export const groups: GroupSpec[] = [{ name: "lab", summary: "Real client hosts in network namespaces, one per modelled subnet (root; docs/lab.md)." }];
 
-const LAB_PATH = "/cove/lab";
-
-function needRoot(verb: string): void {
-  if (!isRoot()) throw new CliError(`'cove lab ${verb}' needs root: the lab's hosts are network namespaces. Run it with sudo.`, EXIT_ERROR, "LabNeedsRoot");
-}
+const needRoot = (verb: string) => needLabRoot(`cove lab ${verb}`);
 
 interface LabStatus {
   mode: string;
@@ -68,20 +62,10 @@ export const commands: CommandSpec[] = [
     exitCode: (v: { code: number }) => v.code as 0,
     async run(_opts, ctx, args) {
       needRoot("exec");
-      const [host, ...command] = args;
-      if (!host || !HOST_NAME.test(host)) throw usageError(`'${host ?? ""}' is not a lab host name.`);
+      const [name, ...command] = args;
       if (command.length === 0) throw usageError("give the command after --: cove lab exec HOST -- CMD [ARGS...].");
-      try {
-        await access(join(NETNS_RUN_DIR, hostNamespace(host)));
-      } catch {
-        throw new CliError(`There is no lab host '${host}'; 'cove lab status' lists the hosts, 'cove lab up' makes them.`, EXIT_NOT_FOUND, "UnknownLabHost");
-      }
-      const child = spawn("ip", ["netns", "exec", hostNamespace(host), ...command], { stdio: "inherit", env: { ...process.env, ...ctx.env, [HOST_ENV]: host } });
-      const code = await new Promise<number>((resolve) => {
-        child.once("error", (e) => { ctx.io.stderr.write(`ERROR: ${e.message}\n`); resolve(EXIT_ERROR); });
-        child.once("exit", (c, sig) => resolve(c ?? (sig === "SIGKILL" ? 137 : 143)));
-      });
-      return { code };
+      const host = await checkLabHost(name);
+      return { code: await execOnLabHost(host, command, { env: ctx.env, stderr: ctx.io.stderr }) };
     },
   },
   {
