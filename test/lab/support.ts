@@ -5,6 +5,7 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { performance } from "node:perf_hooks";
 import { join, resolve } from "node:path";
 import { runCove, type CliRun } from "../cli/real-cli.js";
 import { labLeftovers, removeLab } from "../../src/lab/core.js";
@@ -23,6 +24,8 @@ export interface TestLab {
   /** Writes a hosts file and runs `cove lab up --hosts` with it. */
   up(hosts: unknown[]): Promise<any>;
   serverLog(): string;
+  /** Milliseconds from starting `cove serve --lab` to its "cove is serving" (the lock's wait excluded). */
+  startMs: number;
   /** SIGKILL for the supervisor and for Cove inside the core: nobody gets to clean up. */
   crash(): Promise<void>;
   stop(): Promise<string[]>;
@@ -38,7 +41,7 @@ export function isRoot(): boolean {
  */
 const LOCK = "/tmp/cove-lab-test.lock";
 
-async function takeLock(): Promise<void> {
+export async function takeLock(): Promise<void> {
   const deadline = Date.now() + 15 * 60_000;
   for (;;) {
     try {
@@ -57,6 +60,11 @@ async function takeLock(): Promise<void> {
   }
 }
 
+/** For a test that starts its own lab (the README's block): its turn is over. */
+export async function releaseLock(): Promise<void> {
+  await rm(LOCK, { recursive: true, force: true });
+}
+
 /** Starts Cove in lab mode; resolves once it serves and the CLI is logged in. */
 export async function startLab(opts: { extraArgs?: string[] } = {}): Promise<TestLab> {
   await takeLock();
@@ -66,6 +74,7 @@ export async function startLab(opts: { extraArgs?: string[] } = {}): Promise<Tes
   const dataDir = join(dir, "data");
   const env = { PATH: process.env.PATH, HOME: dir, COVE_CONFIG_DIR: join(dir, "cfg") };
   let log = "";
+  const spawnedAt = performance.now();
   const child: ChildProcess = spawn(process.execPath, [BIN, "serve", "--lab", "--data-dir", dataDir, "--private-endpoint-deny-mode", "drop", ...(opts.extraArgs ?? [])], { env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (d: Buffer) => { log += d.toString(); });
   child.stderr!.on("data", (d: Buffer) => { log += d.toString(); });
@@ -79,6 +88,7 @@ export async function startLab(opts: { extraArgs?: string[] } = {}): Promise<Tes
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  const startMs = performance.now() - spawnedAt;
   const run = (...args: string[]) => runCove(args, env, 120_000);
   const ok = async (...args: string[]) => {
     const r = await run(...args);
@@ -100,6 +110,7 @@ export async function startLab(opts: { extraArgs?: string[] } = {}): Promise<Tes
       return JSON.parse(await ok("lab", "up", "--hosts", file));
     },
     serverLog: () => log,
+    startMs,
     async crash() {
       const inside = (await new Promise<string>((r) => execFile("ip", ["netns", "pids", "cove-lab"], (_e, out) => r(String(out ?? ""))))).trim().split("\n").filter(Boolean);
       child.kill("SIGKILL");
