@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real, independently written clients the end-to-end tests drive (skopeo, podman,
-# dig, curl, openssl, sudo, Debian's docker-registry for benchmarks) when they are missing. Needs root
+# dig, curl, openssl, sudo, containerd, Debian's docker-registry for benchmarks) when they are missing. Needs root
 # for apt-get; without root it only reports what is missing and the tests that need it say so.
 set -euo pipefail
 need=()
@@ -10,6 +10,8 @@ command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+# The lab tests start a real containerd on a lab host, as an AKS node pulling through the endpoint.
+command -v containerd >/dev/null 2>&1 || need+=(containerd)
 # The README walkthrough is also run as a normal user, whose one root step goes through a real sudo
 # (permitted only inside that test's private mount namespace; the machine's sudoers are not changed).
 command -v sudo >/dev/null 2>&1 || need+=(sudo)
