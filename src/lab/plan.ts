@@ -1,8 +1,9 @@
 // Where each lab host sits and what it can reach, computed from the network snapshot alone (pure).
 // The routes follow Azure's system routes: a VM reaches its own VNet and VNets peered with it in both
 // directions; every other VNet's prefix leads to the discard device, Azure's next hop "None", so a
-// client there sees what Azure gives it, an i/o timeout, and never "network unreachable". Every host,
-// inside a VNet or not, reaches the lab address (the public endpoint, DNS and management).
+// client there sees what Azure gives it, an i/o timeout, and never "network unreachable". The IPs of
+// an endpoint whose connection is not Approved lead there too. Every host, inside a VNet or not,
+// reaches the lab address (the public endpoint, DNS and management).
 import type { NetworkSnapshot } from "../network-policy/index.js";
 import { cidrContainsAddress, cidrsOverlap, formatCidr, formatIPv4, isReserved, parseIPv4, type Cidr } from "../domain/network.js";
 import { LabError } from "./errors.js";
@@ -25,7 +26,7 @@ export interface LabHost {
 export interface HostRoutes {
   /** Prefixes reached through the host's link (its VNet, two-sided peers, the lab address). */
   reach: string[];
-  /** Prefixes of every other VNet: the discard device. */
+  /** Prefixes of every other VNet, and the IPs of endpoints not Approved: the discard device. */
   discard: string[];
 }
 
@@ -117,6 +118,10 @@ export function routesFor(host: LabHost, snapshot: NetworkSnapshot, lab: LabAddr
     const reachable = host.vnetId !== undefined && (s.vnetId === host.vnetId || snapshot.peered(host.vnetId, s.vnetId));
     (reachable ? reach : discard).add(prefix);
   }
+  // A connection that is not Approved carries no traffic in Azure: its IPs lead to the discard
+  // device too (the /32 wins over the subnet's route), so the client's SYN goes unanswered and it
+  // sees Azure's `dial tcp <ip>:443: i/o timeout`, not a TLS handshake that hangs on a held socket.
+  for (const e of snapshot.endpointAddresses()) if (e.status !== "Approved" && e.ip.includes(".")) discard.add(`${e.ip}/32`);
   for (const p of reach) discard.delete(p);
   return { reach: [...reach].sort(), discard: [...discard].sort() };
 }

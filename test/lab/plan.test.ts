@@ -59,3 +59,12 @@ test("each mistake has its code", () => {
   const overlapping = buildSnapshot({ ...facts(), subnets: [subnet("bad", "s", "198.19.255.0/25")] }, { suffix: "cove.test", publicAddress: lab.lab });
   assert.equal(code(() => placeHosts([], overlapping, lab)), "LabRangeOverlap");
 });
+
+test("routes: the IPs of an endpoint whose connection is not Approved discard, even from its own VNet and peers", () => {
+  const withStatus = (status: string) => buildSnapshot({ ...facts([["spoke", "hub"], ["hub", "spoke"]]), endpoints: facts().endpoints.map((e) => ({ ...e, status })) } as NetworkFacts, { suffix: "cove.test", publicAddress: lab.lab });
+  const [, a] = placeHosts([{ name: "a", subnet: "spoke/apps" }], snap(), lab);
+  for (const status of ["Rejected", "Pending"]) {
+    assert.deepEqual(routesFor(a!, withStatus(status), lab), { reach: ["10.0.1.0/24", "10.1.0.0/24", "198.19.255.254/32"], discard: ["10.0.1.4/32", "10.2.0.0/24"] }, status);
+  }
+  assert.deepEqual(routesFor(a!, withStatus("Approved"), lab).discard, ["10.2.0.0/24"]);
+});
