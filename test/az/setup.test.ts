@@ -15,7 +15,7 @@ import { azHarness, requireAz, type AzHarness } from "./support.js";
 
 const run = promisify(execFile);
 let h: AzHarness;
-const configDir = () => join(h.cove.dataDir, "az", `127.0.0.1_${new URL(h.cove.managementUrl).port}`);
+const configDir = () => join(h.cove.dataDir, "az", "local");
 
 before(async () => { h = await azHarness(); });
 after(async () => { await h?.close(); });
@@ -50,7 +50,7 @@ test("setup --print: a script a user pastes into a shell; it works, and it never
     assert.equal(printed.code, 0, printed.stderr);
     const script = printed.stdout;
     assert.equal(script.includes(h.cove.credentials.clientSecret), false, "the secret is printed");
-    const dir = join(other, "az", `127.0.0.1_${new URL(h.cove.managementUrl).port}`);
+    const dir = join(other, "az", "local");
     assert.match(script, new RegExp(`^export AZURE_CONFIG_DIR=${dir.replace(/[.]/g, "\\.")}$`, "m"));
     assert.match(script, new RegExp(`^export REQUESTS_CA_BUNDLE=${h.cove.credentials.caCertPath.replace(/[.]/g, "\\.")}$`, "m"));
     assert.match(script, /^# export PYTHONPATH=\S+\/src\/cli\/az\/pyshim\$\{PYTHONPATH:\+:\$PYTHONPATH\}$/m); // opt-in: commented

@@ -2,16 +2,19 @@
 // credentials.json (the file `cove serve` writes on its first start, as `cove login --from-data-dir`
 // reads it): the management endpoint, the tenant, the CA and the bootstrap service principal.
 //
-//   <data-dir>/az/<host>_<port>/        AZURE_CONFIG_DIR, mode 0700 (az keeps the secret in
-//     config, clouds.config, ...        service_principal_entries.json), one per management endpoint:
-//     cove-cloud.json                   the same data dir served in loopback mode and in lab mode
-//     cove-az.json                      (https://198.19.255.254:8443) gets two set-ups, never a mix.
+//   <data-dir>/az/<host>/               AZURE_CONFIG_DIR, mode 0700 (az keeps the secret in
+//     config, clouds.config, ...        service_principal_entries.json): <host> is the lab host
+//     cove-cloud.json                   `cove lab exec HOST` runs on (COVE_LAB_HOST), else "local",
+//     cove-az.json                      so each host keeps its own login (a build agent's pipeline
+//                                       identity, a laptop's developer) and its own token cache.
 //
 // cove-cloud.json is the `--cloud-config` of `az cloud register`; cove-az.json is written last by
-// `cove az setup` (setup.ts), so its presence means "set up".
+// `cove az setup` (setup.ts) and names the management endpoint it was made for: a set-up for
+// another endpoint (the same data dir served in loopback mode, then in lab mode) is no set-up.
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { usageError } from "../errors.js";
+import { HOST_ENV, HOST_NAME } from "../../lab/names.js";
 
 export interface AzTarget {
   dataDir: string;
@@ -22,7 +25,7 @@ export interface AzTarget {
   clientId: string;
   clientSecret: string;
   caCertPath?: string;
-  /** AZURE_CONFIG_DIR for this endpoint. */
+  /** AZURE_CONFIG_DIR for this host. */
   configDir: string;
 }
 
@@ -31,13 +34,15 @@ export function dataDirOf(flag: string | undefined, env: Record<string, string |
   return resolve(flag ?? (env.COVE_DATA_DIR || "./.cove"));
 }
 
-/** "198.19.255.254_8443" for https://198.19.255.254:8443; IPv6 brackets and colons become "_". */
-export function endpointKey(endpoint: string): string {
-  const u = new URL(endpoint);
-  return `${u.hostname.replace(/^\[|\]$/g, "").replace(/[^A-Za-z0-9.-]/g, "_")}_${u.port || "443"}`;
+/** The lab host this runs on (set by `cove lab exec`), else "local". */
+export function hostKey(env: Record<string, string | undefined>): string {
+  const host = env[HOST_ENV];
+  if (host === undefined || host === "") return "local";
+  if (!HOST_NAME.test(host)) throw usageError(`${HOST_ENV}='${host.slice(0, 40)}' is not a lab host name.`);
+  return host;
 }
 
-export async function readTarget(dataDir: string): Promise<AzTarget> {
+export async function readTarget(dataDir: string, env: Record<string, string | undefined>): Promise<AzTarget> {
   const file = join(dataDir, "credentials.json");
   let c: Record<string, unknown>;
   try {
@@ -68,7 +73,7 @@ export async function readTarget(dataDir: string): Promise<AzTarget> {
     clientId: String(c.clientId),
     clientSecret: String(c.clientSecret),
     caCertPath: ca ? (isAbsolute(ca) ? ca : resolve(dataDir, ca)) : undefined,
-    configDir: join(dataDir, "az", endpointKey(endpoint)),
+    configDir: join(dataDir, "az", hostKey(env)),
   };
 }
 

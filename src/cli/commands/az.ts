@@ -62,7 +62,7 @@ export const commands: CommandSpec[] = [
       if (!setup && args.length === 0) throw usageError("Usage: cove az setup [--print] [--shim] [--data-dir DIR], then cove az [--shim] -- AZ_ARGUMENTS...");
       if ((opts.username === undefined) !== (opts.password === undefined)) throw usageError("-u/--username and -p/--password go together.");
 
-      const target = await readTarget(dataDirOf(opts.dataDir, ctx.env));
+      const target = await readTarget(dataDirOf(opts.dataDir, ctx.env), ctx.env);
       if (setup && opts.print) return { kind: "script", text: setupScript(await plan(target, opts, opts.shim === true)) };
       const az = findAz(ctx.env);
       if (setup) return { kind: "setup", record: await runSetup(await plan(target, opts, opts.shim === true), az, ctx.env) };
