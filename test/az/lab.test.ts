@@ -8,26 +8,51 @@
 // is off: az's CONNECTIVITY_FORBIDDEN_ERROR, exit 1, while the spoke still lists.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { isRoot } from "../lab/support.js";
-import { onHost, startClientLab, type ClientLab, type Place } from "../lab/clients-support.js";
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { buildLandingZone, isRoot, startLab, type TestLab } from "../lab/support.js";
 import { requireAz } from "./support.js";
 
-let cl: ClientLab;
+type Place = "agent" | "internet";
+const run = promisify(execFile);
+
+let cl: {
+  lab: TestLab; registry: string; login: string; appId: string; password: string; creds: string;
+  work: string; certDir: string; layout: string; endpointIp: string;
+};
 
 before(async () => {
   assert.ok(isRoot(), "the lab tests run as root (CI does): they create network namespaces");
-  cl = await startClientLab();
+  const lab = await startLab();
+  const { registry, registryId } = await buildLandingZone(lab);
+  const up = await lab.up([{ name: "agent", subnet: "spoke/apps" }]);
+  const login = `${registry}.cove.test`;
+  const endpointIp = up.listeners.find((l: { fqdn: string }) => l.fqdn === login).ipAddress;
+  // The pipeline identity: AcrPush on the registry and nothing else.
+  const sp = await lab.json("ad", "sp", "create-for-rbac", "-n", "az-pipeline", "--role", "AcrPush", "--scopes", registryId);
+  const work = await mkdtemp(join(tmpdir(), "cove-az-lab-"));
+  const certDir = join(work, "certs");
+  await mkdir(certDir);
+  await writeFile(join(certDir, "ca.crt"), await readFile(lab.caPath));
+  const layout = join(work, "image");
+  await run(process.execPath, ["scripts/make-oci-image.mjs", layout, "v1", "256", "64"]);
+  cl = { lab, registry, login, appId: sp.appId, password: sp.password, creds: `${sp.appId}:${sp.password}`, work, certDir, layout, endpointIp };
 });
 
 after(async () => {
-  const left = await cl?.stop();
+  const left = await cl?.lab.stop();
+  if (cl) await rm(cl.work, { recursive: true, force: true });
   assert.deepEqual(left, [], "the lab left nothing behind");
 });
 
+/** A command on a lab host, through `cove lab exec HOST --`. */
+const onHost = (host: Place, cmd: string[]) => cl.lab.exec(host, cmd, 120_000);
+
 /** `cove az --data-dir D ARGS` on a lab host. */
-const coveAz = (host: Place, args: string[]) =>
-  onHost(cl, host, [process.execPath, "bin/cove.js", "az", "--data-dir", cl.lab.dataDir, ...args], { timeoutMs: 120_000 });
+const coveAz = (host: Place, args: string[]) => onHost(host, [process.execPath, "bin/cove.js", "az", "--data-dir", cl.lab.dataDir, ...args]);
 
 async function azOk(host: Place, args: string[]): Promise<any> {
   const r = await coveAz(host, args);
@@ -42,7 +67,7 @@ test("the spoke's agent, logged in as the pipeline identity: acr login --expose-
   assert.equal(setup.user.name, cl.appId);
   assert.equal(setup.managementEndpoint, "https://198.19.255.254:8443");
 
-  const pushed = await onHost(cl, "agent", ["skopeo", "copy", "--dest-cert-dir", cl.certDir, "--dest-creds", cl.creds, `oci:${cl.image.layout}:v1`, `docker://${cl.login}/apps/web:v1`]);
+  const pushed = await onHost("agent", ["skopeo", "copy", "--dest-cert-dir", cl.certDir, "--dest-creds", cl.creds, `oci:${cl.layout}:v1`, `docker://${cl.login}/apps/web:v1`]);
   assert.equal(pushed.code, 0, pushed.stderr);
   assert.deepEqual(await azOk("agent", ["--", "acr", "repository", "list", "-n", cl.registry]), ["apps/web"]);
 
