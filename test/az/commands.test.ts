@@ -1,12 +1,11 @@
 // The seed's az commands, verbatim, run by the real az (Debian's 2.45, unmodified apart from the
 // opt-in shim) through `cove az` against a real Cove: a landing zone built by az itself (registry,
 // VNets, a private endpoint approved automatically, its zone and zone group), a second endpoint by
-// manual request that the registry owner approves then rejects, AcrPush for a pipeline identity,
-// and public access disabled. Without the shim, the network and role commands fail inside az
+// manual request that the registry owner approves then rejects, a pipeline identity made by
+// `ad sp create-for-rbac` with AcrPush (Cove's Graph subset), and public access disabled. Without the shim, the network and role commands fail inside az
 // before sending anything, as docs/az.md says; with it they work.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { runCove } from "../cli/real-cli.js";
 import { azHarness, requireAz, type AzHarness } from "./support.js";
 
 let h: AzHarness;
@@ -95,23 +94,31 @@ test("a manual-request endpoint is Pending; the registry owner lists, shows, app
   assert.equal(missing.code, 3, missing.stderr);
 });
 
-test("AcrPush for a pipeline identity (role assignment create/list); public access disabled; acr show as the seed queries it", async () => {
+test("the pipeline identity: ad sp create-for-rbac --role AcrPush --scopes <registry id>; role assignment create/list; an unknown principal refused", async () => {
   requireAz();
-  // The pipeline identity, made with Cove's own CLI.
-  assert.equal((await runCove(["login", "--from-data-dir", h.cove.dataDir], h.env)).code, 0);
-  const made = await runCove(["ad", "sp", "create-for-rbac", "-n", "payments-pipeline"], h.env);
-  assert.equal(made.code, 0, made.stderr);
-  const appId = JSON.parse(made.stdout).appId;
-  const objectId = JSON.parse((await runCove(["ad", "sp", "list", "--display-name", "payments-pipeline", "--query", "[0].objectId"], h.env)).stdout);
+  const sp = await h.json("--", "ad", "sp", "create-for-rbac", "--name", "payments-pipeline", "--role", "AcrPush", "--scopes", registry);
+  assert.equal(sp.displayName, "payments-pipeline");
+  assert.equal(sp.tenant, h.cove.credentials.tenantId);
+  assert.ok(sp.password.length >= 20);
 
-  const created = await h.json("--", "role", "assignment", "create", "--assignee-object-id", objectId, "--assignee-principal-type", "ServicePrincipal",
-    "--role", "AcrPush", "--scope", registry);
-  assert.equal(created.principalId, objectId);
+  const created = await h.json("--", "role", "assignment", "create", "--assignee", sp.appId, "--role", "AcrPull", "--scope", registry);
+  assert.equal(created.principalType, "ServicePrincipal");
   assert.equal(created.scope, registry);
-  const listed = await h.json("--", "role", "assignment", "list", "--scope", registry, "--query", "[].{role:roleDefinitionName,principal:principalId}");
-  assert.deepEqual(listed, [{ role: "AcrPush", principal: objectId }]);
-  assert.ok(appId);
+  const listed = await h.json("--", "role", "assignment", "list", "--scope", registry, "--query", "[].{role:roleDefinitionName,principal:principalName}");
+  assert.deepEqual(listed.sort((a: any, b: any) => a.role.localeCompare(b.role)), [
+    { role: "AcrPull", principal: sp.appId },
+    { role: "AcrPush", principal: sp.appId },
+  ]);
+  assert.deepEqual((await h.json("--", "role", "assignment", "list", "--assignee", sp.appId, "--all", "--query", "[].roleDefinitionName")).sort(), ["AcrPull", "AcrPush"]);
 
+  const unknown = await h.az("--", "role", "assignment", "create", "--assignee-object-id", "6f1c2a9e-0000-4000-8000-00000000dead",
+    "--assignee-principal-type", "ServicePrincipal", "--role", "AcrPull", "--scope", registry);
+  assert.equal(unknown.code, 1, unknown.stderr);
+  assert.match(unknown.stderr, /^ERROR: \(PrincipalNotFound\) Principal 6f1c2a9e-?0000-?4000-?8000-?00000000dead does not exist in the directory /m);
+});
+
+test("public access disabled with acr update; acr show as the seed queries it", async () => {
+  requireAz();
   const updated = await h.json("--", "acr", "update", "--name", "payacr", "--resource-group", RG, "--public-network-enabled", "false");
   assert.equal(updated.publicNetworkAccess, "Disabled");
   const shown = await h.json("--", "acr", "show", "--name", "payacr", "--resource-group", RG,
