@@ -50,6 +50,10 @@ test("with the shim saved by setup: az builds the landing zone; the endpoint is 
   assert.equal(pe.privateLinkServiceConnections[0].privateLinkServiceConnectionState.status, "Approved");
   const ips = new Map<string, string>(pe.customDnsConfigs.map((c: any) => [c.fqdn, c.ipAddresses[0]]));
   assert.match(ips.get(`payacr.${h.cove.suffix}`) ?? "", /^127\.61\.1\.\d+$/);
+  // The endpoint's NIC, read by the versioned operations path the shim maps (az's own field names).
+  const nic = await h.json("--", "network", "nic", "show", "--ids", pe.networkInterfaces[0].id,
+    "--query", "ipConfigurations[].{ip:privateIpAddress,fqdn:privateLinkConnectionProperties.fqdns[0]}");
+  assert.deepEqual(new Map(nic.map((c: any) => [c.fqdn, c.ip])), ips);
 
   await h.json("--", "network", "private-dns", "zone", "create", "-g", RG, "-n", zone(), "-o", "none");
   await h.json("--", "network", "private-dns", "link", "vnet", "create", "-g", RG, "-z", zone(), "-n", "hub-link", "-v", "hub", "-e", "false", "-o", "none");

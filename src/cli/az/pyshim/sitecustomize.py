@@ -9,6 +9,9 @@
 #    command then fails while loading its arguments ("'NoneType' object has no attribute
 #    'standard_medium'") or its client ("'private_endpoints' is not available in API version
 #    2022-01-01"). The pin becomes 2022-07-01, the version the next azure-cli releases pinned.
+#    That package keeps 2022-07-01's operation groups at its top (azure.mgmt.network.operations)
+#    and only the models under v2022_07_01, so the commands az loads by versioned path (`network
+#    nic show`: "No module named 'azure.mgmt.network.v2022_07_01.operations'") get that module.
 # 2. az's role module reads `client.config.subscription_id` from an operation group, the attribute
 #    of the older azure-mgmt-authorization it was written for; Debian ships 3.0.0, whose operation
 #    groups keep it as `_config` ("'RoleAssignmentsOperations' object has no attribute 'config'").
@@ -70,8 +73,30 @@ class _Loader(importlib.abc.Loader):
             pass
 
 
+# Modules Debian's python3-azure keeps under another name: the versioned path -> where it is.
+ALIASES = {
+    'azure.mgmt.network.v%s.operations' % NETWORK_API_VERSION.replace('-', '_'): 'azure.mgmt.network.operations',
+}
+
+
+class _Alias(importlib.abc.Loader):
+    def __init__(self, target):
+        self._target = target
+
+    def create_module(self, spec):
+        return importlib.import_module(self._target)
+
+    def exec_module(self, module):
+        pass
+
+
 class _Finder(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
+        alias = ALIASES.get(name)
+        if alias is not None:
+            if importlib.machinery.PathFinder.find_spec(name, path) is not None:
+                return None  # a package that has it: nothing to mend
+            return importlib.machinery.ModuleSpec(name, _Alias(alias))
         fix = FIXES.get(name)
         if fix is None:
             return None
