@@ -1,5 +1,5 @@
 // `cove serve` as an operator meets it: first start writes credentials.json (0600) and the CA, a
-// restart reuses them, /healthz answers, logs are JSON lines without secrets, and SIGTERM lets an
+// restart reuses them (rewriting only where Cove is reached), /healthz answers, logs are JSON lines without secrets, and SIGTERM lets an
 // in-flight upload finish, refuses new connections and closes the database cleanly.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -61,9 +61,13 @@ test("first start, restart, healthz, JSON logs without secrets, graceful SIGTERM
     assert.ok(!logs.includes(first.clientSecret), "the client secret never appears in the logs");
     assert.ok(!logs.includes(auth.slice(6)), "Basic credentials never appear in the logs");
 
-    // Restart: same credentials and CA, and the pushed state is still there.
+    // Restart: same principal, secret and CA, and the pushed state is still there. Where Cove is
+    // reached follows the configuration (this restart's DNS port is another free one).
     cove = await spawnCove(dataDir, mport, rport);
-    assert.deepEqual(JSON.parse(await readFile(credPath, "utf8")), first);
+    const again = JSON.parse(await readFile(credPath, "utf8"));
+    assert.deepEqual({ ...again, dnsAddress: undefined }, { ...first, dnsAddress: undefined });
+    assert.match(again.dnsAddress, /^127\.0\.0\.1:\d+$/);
+    assert.equal((await stat(credPath)).mode & 0o777, 0o600, "still 0600 after the endpoints were rewritten");
     assert.equal(await readFile(first.caCertPath, "utf8"), ca);
     const status = await https(`${base}${loc}`, { ca, host: reg.loginServer, headers: { authorization: auth } });
     assert.equal(status.status, 204);
