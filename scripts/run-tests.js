@@ -1,11 +1,16 @@
 // Runs every compiled test (dist/**/*.test.js) with Node's own test runner, whose closing
-// summary CI reads. Files run one at a time: the end-to-end tests start servers and real clients
-// and this machine has two cores. The runner is the project's Node.js (scripts/project-node.js)
+// summary CI reads. Files run one at a time in each of two lanes: the end-to-end tests start
+// servers and real clients and this machine has two cores. The lab lane (test/lab/, test/az/) runs
+// beside the main one: its files spend most of their time waiting on namespaces, timeouts that are
+// the point of the test, and az's Python start, all inside network namespaces of their own, and they
+// take turns among themselves through the lab's lock. Its report is printed after the main lane's,
+// then one line sums both; the exit code is non-zero when either lane failed. The runner is the project's Node.js (scripts/project-node.js)
 // even when an older `node` started this script, so `node scripts/run-tests.js` on a machine whose
 // own node is older tests what `npm test` tests.
-import { readdirSync, statSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { projectNode, runningTooOld } from "./project-node.js";
 
@@ -36,5 +41,38 @@ if (runningTooOld(root)) {
     process.exit(1);
   }
 }
-const r = spawnSync(runtime, ["--test", "--test-concurrency=1", "--test-reporter=spec", ...files], { stdio: "inherit" });
-process.exit(r.status ?? 1);
+const LAB_LANE = /dist\/test\/(lab|az)\//;
+const lab = files.filter((f) => LAB_LANE.test(f));
+const main = files.filter((f) => !LAB_LANE.test(f));
+const args = ["--test", "--test-concurrency=1", "--test-reporter=spec"];
+if (lab.length === 0 || main.length === 0) {
+  const r = spawnSync(runtime, [...args, ...files], { stdio: "inherit" });
+  process.exit(r.status ?? 1);
+}
+const started = Date.now();
+const logDir = mkdtempSync(join(tmpdir(), "cove-lab-lane-"));
+const labLog = join(logDir, "lab-lane.log");
+const out = openSync(labLog, "w");
+const labLane = spawn(runtime, [...args, ...lab], { stdio: ["ignore", out, out] });
+const labDone = new Promise((done) => labLane.once("exit", (code, sig) => done(code ?? (sig ? 1 : 1))));
+// The main lane is shown as it runs; its summary is kept to add to the lab lane's.
+let mainTail = "";
+const mainCode = await new Promise((done) => {
+  const m = spawn(runtime, [...args, ...main], { stdio: ["ignore", "pipe", "inherit"] });
+  m.stdout.on("data", (d) => { process.stdout.write(d); mainTail = (mainTail + d.toString()).slice(-4096); });
+  m.once("close", (code) => done(code ?? 1));
+});
+const labCode = await labDone;
+closeSync(out);
+const text = readFileSync(labLog, "utf8");
+process.stdout.write(`\n# lab lane (${lab.length} files, ran beside the main lane)\n`);
+process.stdout.write(text);
+rmSync(logDir, { recursive: true, force: true });
+// One closing summary for both lanes, in the runner's own format, last: what CI reads.
+const count = (lane, what) => Number((new RegExp(`^ℹ ${what} (\\d+)`, "m").exec(lane) ?? [0, 0])[1]);
+process.stdout.write(`\n# both lanes (main exit ${mainCode}, lab exit ${labCode})\n`);
+for (const what of ["tests", "suites", "pass", "fail", "cancelled", "skipped", "todo"]) {
+  process.stdout.write(`ℹ ${what} ${count(mainTail, what) + count(text, what)}\n`);
+}
+process.stdout.write(`ℹ duration_ms ${Date.now() - started}\n`);
+process.exit(mainCode !== 0 ? mainCode : labCode);

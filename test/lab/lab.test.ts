@@ -3,7 +3,7 @@
 // Azure gives a client in its place: the private answer and a 401 challenge in the linked, peered
 // spoke; the public answer from an unlinked VNet; an i/o timeout from a linked VNet with no peering
 // (no route: the discard device); 403 DENIED on the internet once public access is off; a timeout
-// after the connection is rejected; and an x509 name mismatch on the privatelink name. Changes made
+// after the connection is rejected (its IPs lead to the discard device, as Azure carries no traffic); and an x509 name mismatch on the privatelink name. Changes made
 // through the API are in the lab by the time the command that made them returns. Nothing is left.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -105,10 +105,12 @@ test("public access off: the internet host gets 403 with Azure's DENIED text, th
   assert.equal(agent.stdout, "401");
 });
 
-test("a rejected connection: the spoke's route is still there, and Cove drops the connection: i/o timeout", async () => {
+test("a rejected connection carries no traffic: its IPs lead to the discard device while the subnet's route stays: i/o timeout", async () => {
   const conns = await lab.json("acr", "private-endpoint-connection", "list", "-r", registry, "-g", "rg");
   await lab.ok("acr", "private-endpoint-connection", "reject", "-r", registry, "-g", "rg", "-n", conns[0].name, "-o", "none");
-  assert.match(await routes("agent"), /198\.18\.1\.0\/24 dev eth0/);
+  const table = await routes("agent");
+  assert.match(table, /198\.18\.1\.0\/24 dev eth0/);
+  for (const ip of (await lab.json("lab", "status")).listeners.map((l: any) => l.ipAddress)) assert.match(table, new RegExp(`${ip.replace(/\./g, "\\.")} dev none`));
   const r = await curl("agent", `https://${login()}/v2/`);
   assert.equal(r.code, 28, `${r.code} ${r.stderr}`);
 });
