@@ -1,5 +1,6 @@
 // What `cove az` hands to az, seen from az's side: a stand-in `az` first on PATH prints its
-// environment and arguments, so each choice is checked exactly. ACC_CLOUD=1 for `acr
+// environment and arguments, so each choice is checked exactly. Every host but Cove's behind a
+// closed local port (no DNS lookup for azure.microsoft.com or GitHub); ACC_CLOUD=1 for `acr
 // check-health` alone; the shim first on the caller's PYTHONPATH; AZURE_CONFIG_DIR per lab host
 // (COVE_LAB_HOST); the CA and telemetry off on every run; any exit code and a signal's 128 + N
 // passed through; a set-up made for another endpoint counts as none. The real az runs in the
@@ -19,7 +20,8 @@ const SHIM = resolve("src/cli/az/pyshim");
 
 const FAKE_AZ = `#!/bin/sh
 printf '%s\\n' "ACC_CLOUD=\${ACC_CLOUD-unset}" "PYTHONPATH=\${PYTHONPATH-unset}" "AZURE_CONFIG_DIR=$AZURE_CONFIG_DIR" \\
-  "REQUESTS_CA_BUNDLE=$REQUESTS_CA_BUNDLE" "AZURE_CORE_COLLECT_TELEMETRY=$AZURE_CORE_COLLECT_TELEMETRY" "ARGS=$*"
+  "REQUESTS_CA_BUNDLE=$REQUESTS_CA_BUNDLE" "AZURE_CORE_COLLECT_TELEMETRY=$AZURE_CORE_COLLECT_TELEMETRY" \\
+  "PROXIES=$HTTPS_PROXY $https_proxy $HTTP_PROXY $http_proxy \${ALL_PROXY-unset}" "NO_PROXY=$NO_PROXY $no_proxy" "ARGS=$*"
 [ "$1" = "die" ] && kill -TERM $$
 exit \${FAKE_EXIT:-0}
 `;
@@ -42,17 +44,20 @@ async function seen(args: string[], extra: Record<string, string> = {}): Promise
   const r = await runCove(["az", ...args], { ...env, ...extra });
   const lines = r.stdout.trim().split("\n");
   // The last run's lines (setup's own runs come first when it sets up).
-  const vars = Object.fromEntries(lines.slice(-6).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  const vars = Object.fromEntries(lines.slice(-8).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
   return { code: r.code, vars, stderr: r.stderr };
 }
 
-test("every run: its own AZURE_CONFIG_DIR, Cove's CA, telemetry off; ACC_CLOUD=1 for acr check-health only", async () => {
-  const show = await seen(["--", "acr", "show", "-n", "myreg"]);
+test("every run: its own AZURE_CONFIG_DIR, Cove's CA, telemetry off, no host but Cove's; ACC_CLOUD=1 for acr check-health only", async () => {
+  // A proxy the caller set is replaced: az reaches Cove directly and nothing else at all.
+  const show = await seen(["--", "acr", "show", "-n", "myreg"], { HTTPS_PROXY: "http://proxy.example:3128", ALL_PROXY: "socks5://proxy.example:1080", NO_PROXY: "microsoft.com" });
   assert.equal(show.code, 0, show.stderr);
   assert.match(show.stderr, /setting az up/);
   assert.deepEqual(show.vars, {
     ACC_CLOUD: "unset", PYTHONPATH: "unset", AZURE_CONFIG_DIR: join(dir, "az", "local"),
-    REQUESTS_CA_BUNDLE: cove.credentials.caCertPath, AZURE_CORE_COLLECT_TELEMETRY: "false", ARGS: "acr show -n myreg",
+    REQUESTS_CA_BUNDLE: cove.credentials.caCertPath, AZURE_CORE_COLLECT_TELEMETRY: "false",
+    PROXIES: "http://127.0.0.1:9 http://127.0.0.1:9 http://127.0.0.1:9 http://127.0.0.1:9 unset",
+    NO_PROXY: "127.0.0.1,cove.test 127.0.0.1,cove.test", ARGS: "acr show -n myreg",
   });
   assert.equal((await seen(["--", "acr", "check-health", "-n", "myreg", "--yes"])).vars.ACC_CLOUD, "1");
   assert.equal((await seen(["--", "--only-show-errors", "acr", "check-health", "-n", "myreg"])).vars.ACC_CLOUD, "1");

@@ -55,6 +55,8 @@ test("setup --print: a script a user pastes into a shell; it works, and it never
     assert.match(script, new RegExp(`^export REQUESTS_CA_BUNDLE=${h.cove.credentials.caCertPath.replace(/[.]/g, "\\.")}$`, "m"));
     assert.match(script, /^# export PYTHONPATH=\S+\/src\/cli\/az\/pyshim\$\{PYTHONPATH:\+:\$PYTHONPATH\}$/m); // opt-in: commented
     assert.match(script, /^az config set core\.collect_telemetry=false /m);
+    assert.match(script, /^export HTTPS_PROXY=http:\/\/127\.0\.0\.1:9 /m);
+    assert.match(script, /^export NO_PROXY=127\.0\.0\.1,cove\.test no_proxy=127\.0\.0\.1,cove\.test$/m);
     assert.match(script, new RegExp(`^az login --service-principal -u ${h.cove.credentials.clientId} -p "\\$\\(python3 .*credentials\\.json\\)" --tenant ${h.cove.credentials.tenantId} `, "m"));
     assert.equal(existsSync(dir), false, "--print changed something");
 

@@ -25,7 +25,24 @@ export function findAz(env: Record<string, string | undefined>): string {
   throw new CliError(`The Azure CLI (az) was not found on PATH. Install Debian's package: apt-get install ${AZ_PACKAGE} (az 2.45, what cove az is tested with; docs/az.md).`, EXIT_ERROR);
 }
 
+/**
+ * Where az's HTTP clients are sent for every host but Cove's: a closed local port, so such a
+ * request fails at once and nothing is looked up in DNS (a client hands the name to its proxy).
+ * az 2.45 has no switch for two lookups of its own: on the first run in a fresh AZURE_CONFIG_DIR it
+ * checks connectivity with `HEAD https://azure.microsoft.com` (handle_version_update), and
+ * `az --version` asks GitHub. In the root namespace those would ask the machine's resolver.
+ */
+export const NOWHERE_PROXY = "http://127.0.0.1:9";
+const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
+
+/** NO_PROXY for a set-up: the management endpoint's host and the login servers' suffix (requests matches suffixes). */
+export function directHosts(target: AzTarget, loginServerSuffix: string): string {
+  return [new URL(target.managementEndpoint).hostname.replace(/^\[|\]$/g, ""), loginServerSuffix].join(",");
+}
+
 export interface AzEnvOptions {
+  /** The login-server suffix: its hosts, with the management endpoint's, are the only ones az reaches. */
+  loginServerSuffix: string;
   /** The compatibility shim's directory, put first on PYTHONPATH (shim.ts). */
   shimDir?: string;
   /** ACC_CLOUD=1: only for `acr check-health` (docs/az.md): az then skips its docker/helm/notary checks. */
@@ -34,16 +51,20 @@ export interface AzEnvOptions {
 
 /**
  * The caller's environment plus the set-up's: its own AZURE_CONFIG_DIR (the user's ~/.azure is
- * never touched), Cove's CA for every HTTPS client inside az (MSAL, the SDKs, the ACR calls), and
+ * never touched), Cove's CA for every HTTPS client inside az (MSAL, the SDKs, the ACR calls),
  * telemetry off from the very first az process (the variable overrides the config file, so not
- * even `az config set` itself reports home).
+ * even `az config set` itself reports home), and every host but Cove's sent to NOWHERE_PROXY.
  */
-export function azEnv(target: AzTarget, env: Record<string, string | undefined>, o: AzEnvOptions = {}): Record<string, string | undefined> {
+export function azEnv(target: AzTarget, env: Record<string, string | undefined>, o: AzEnvOptions): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {
     ...env,
     AZURE_CONFIG_DIR: target.configDir,
     AZURE_CORE_COLLECT_TELEMETRY: "false",
   };
+  for (const v of PROXY_VARIABLES) out[v] = NOWHERE_PROXY;
+  delete out.ALL_PROXY;
+  delete out.all_proxy;
+  out.NO_PROXY = out.no_proxy = directHosts(target, o.loginServerSuffix);
   if (target.caCertPath) out.REQUESTS_CA_BUNDLE = target.caCertPath;
   if (o.shimDir) out.PYTHONPATH = env.PYTHONPATH ? `${o.shimDir}${delimiter}${env.PYTHONPATH}` : o.shimDir;
   if (o.cloudShell) out.ACC_CLOUD = "1";

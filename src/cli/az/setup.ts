@@ -8,7 +8,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CliError } from "../errors.js";
 import { EXIT_AUTH, EXIT_ERROR } from "../exit-codes.js";
-import { azEnv, runCaptured } from "./az-process.js";
+import { NOWHERE_PROXY, azEnv, directHosts, runCaptured } from "./az-process.js";
 import { CLOUD_CONFIG_FILE, CLOUD_NAME, SETUP_FILE, cloudConfig, type AzTarget } from "./target.js";
 
 /** Settings that keep az quiet and local: no telemetry, survey, extension download or upgrade. */
@@ -90,7 +90,7 @@ export async function runSetup(plan: SetupPlan, az: string, env: Record<string, 
   await chmod(target.configDir, 0o700);
   const cloudFile = join(target.configDir, CLOUD_CONFIG_FILE);
   await writePrivate(cloudFile, JSON.stringify(cloudConfig(target.managementEndpoint, plan.loginServerSuffix), null, 2) + "\n");
-  const childEnv = azEnv(target, env, plan.shim ? { shimDir: plan.shimDir } : {});
+  const childEnv = azEnv(target, env, { loginServerSuffix: plan.loginServerSuffix, shimDir: plan.shim ? plan.shimDir : undefined });
   const secret = plan.password ?? target.clientSecret;
   for (const step of steps(plan, cloudFile, !(await cloudRegistered(target.configDir)))) {
     const r = await runCaptured(az, step.args.map((a) => (a === SECRET ? secret : a)), childEnv);
@@ -151,6 +151,9 @@ export function setupScript(plan: SetupPlan): string {
     `export AZURE_CONFIG_DIR=${shellQuote(target.configDir)}`,
     ...(target.caCertPath ? [`export REQUESTS_CA_BUNDLE=${shellQuote(target.caCertPath)}`] : []),
     "export AZURE_CORE_COLLECT_TELEMETRY=false",
+    "# Every host but Cove's fails at once, without a DNS lookup (az looks up azure.microsoft.com on a fresh config dir):",
+    `export HTTPS_PROXY=${NOWHERE_PROXY} HTTP_PROXY=${NOWHERE_PROXY} https_proxy=${NOWHERE_PROXY} http_proxy=${NOWHERE_PROXY}`,
+    `export NO_PROXY=${shellQuote(directHosts(target, plan.loginServerSuffix))} no_proxy=${shellQuote(directHosts(target, plan.loginServerSuffix))}`,
     "# The opt-in compatibility shim for Debian's az 2.45 (network commands, role assignments; docs/az.md):",
     plan.shim ? shimLine : `# ${shimLine}`,
     "# acr check-health: run it as  ACC_CLOUD=1 az acr check-health ...  (skips its docker/helm/notary checks).",

@@ -73,6 +73,7 @@ export const commands: CommandSpec[] = [
         record = await runSetup(await plan(target, {}, opts.shim === true), az, ctx.env);
       }
       const env = azEnv(target, ctx.env, {
+        loginServerSuffix: record.loginServerSuffix,
         shimDir: opts.shim || record.shim ? shimDir() : undefined,
         cloudShell: isCheckHealth(args),
       });
