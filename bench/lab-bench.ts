@@ -7,12 +7,14 @@
 // The peer, in the same run: the same 10 namespaces, veths, addresses, routes and resolv.conf made by
 // a plain shell script, one `ip` process per command, the way the lab is made by hand.
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { ClientSecretCredential } from "@azure/identity";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { startLab } from "../test/lab/support.js";
+import { https } from "../test/support/http.js";
 import { replaceSection } from "./report-section.js";
 
 const exec = promisify(execFile);
@@ -102,6 +104,21 @@ async function main(): Promise<void> {
       if (probe.stdout !== "401") throw new Error(`a lab host could not reach the registry: ${probe.stdout} ${probe.stderr}`);
       await lab.ok("lab", "down", "-o", "none");
     }
+    // The server's share: the same PUT sent directly with a token already in hand (placing the hosts,
+    // the namespaces, veths, addresses, routes and resolv.conf files, one HTTPS round trip).
+    const creds = JSON.parse(await readFile(join(lab.dataDir, "credentials.json"), "utf8"));
+    const ca = await readFile(lab.caPath, "utf8");
+    const token = (await new ClientSecretCredential(creds.tenantId, creds.clientId, creds.clientSecret, {
+      authorityHost: creds.authorityHost, disableInstanceDiscovery: true, tlsOptions: { ca }, retryOptions: { maxRetries: 0 },
+    } as any).getToken(`${creds.managementEndpoint}/.default`))!.token;
+    const server: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const t = performance.now();
+      const put = await https(`${creds.managementEndpoint}/cove/lab/hosts`, { method: "PUT", ca, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: { hosts } });
+      server.push(performance.now() - t);
+      if (put.status !== 201) throw new Error(`PUT /cove/lab/hosts: ${put.status} ${put.body.toString()}`);
+      await lab.ok("lab", "down", "-o", "none");
+    }
     const hand = await handLab(dir);
     const cm = median(cove);
     const hm = median(hand);
@@ -115,10 +132,12 @@ async function main(): Promise<void> {
       "| --- | --- | --- | --- |",
       `| \`cove serve --lab\` until serving (core namespace, Cove's start inside it) | ${serving.toFixed(0)} ms | 1 | |`,
       `| \`cove lab up --hosts\` as a process (CLI start, hosts file, PUT, namespaces, veths, routes, resolv.conf) | ${cm.toFixed(0)} ms | ${cove.map((x) => x.toFixed(0)).join(", ")} | ${BUDGET_MS} ms: ${cm < BUDGET_MS ? "met" : "MISSED"} |`,
+      `| the server's share: the same \`PUT /cove/lab/hosts\` sent directly, token in hand | ${median(server).toFixed(0)} ms | ${server.map((x) => x.toFixed(0)).join(", ")} | |`,
       `| peer: the same ${HOSTS} hosts by a shell script, one \`ip\` per command | ${hm.toFixed(0)} ms | ${hand.map((x) => x.toFixed(0)).join(", ")} | |`,
       "",
-      `Ratio Cove / hand-made: ${(cm / hm).toFixed(2)}. Cove batches each host's commands into two \`ip -batch\` processes; ` +
-        "the CLI's own start (Node, the SDK session, a token) is part of its time and not of the script's.",
+      `Ratio Cove / hand-made: ${(cm / hm).toFixed(2)} for the command, ${(median(server) / hm).toFixed(2)} for the server's share. ` +
+        "Cove batches each host's commands into two `ip -batch` processes and also places the hosts and computes their routes from the model; " +
+        "the CLI's start (Node, the SDK session, a token) is part of its time and not of the script's.",
     ];
     await replaceSection("docs/benchmarks.md", "lab", lines);
     console.log(lines.join("\n"));
