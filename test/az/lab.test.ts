@@ -56,7 +56,9 @@ const coveAz = (host: Place, args: string[]) => onHost(host, [process.execPath, 
 
 async function azOk(host: Place, args: string[]): Promise<any> {
   const r = await coveAz(host, args);
-  assert.equal(r.code, 0, `[${host}] cove az ${args.join(" ")}: ${r.stderr}`);
+  // The message leaves out -p's value: a failing run must not print the secret into CI's log.
+  const shown = args.map((a, i) => (args[i - 1] === "-p" ? "<secret>" : a)).join(" ");
+  assert.equal(r.code, 0, `[${host}] cove az ${shown}: ${r.stderr}`);
   return r.stdout.trim() ? JSON.parse(r.stdout) : undefined;
 }
 

@@ -57,7 +57,7 @@ test("setup --print: a script a user pastes into a shell; it works, and it never
     assert.match(script, /^az config set core\.collect_telemetry=false /m);
     assert.match(script, /^export HTTPS_PROXY=http:\/\/127\.0\.0\.1:9 /m);
     assert.match(script, /^export NO_PROXY=127\.0\.0\.1,cove\.test no_proxy=127\.0\.0\.1,cove\.test$/m);
-    assert.match(script, new RegExp(`^az login --service-principal -u ${h.cove.credentials.clientId} -p "\\$\\(python3 .*credentials\\.json\\)" --tenant ${h.cove.credentials.tenantId} `, "m"));
+    assert.match(script, new RegExp(`^az login --service-principal -u ${h.cove.credentials.clientId} --password="\\$\\(python3 .*credentials\\.json\\)" --tenant ${h.cove.credentials.tenantId} `, "m"));
     assert.equal(existsSync(dir), false, "--print changed something");
 
     await run("bash", ["-e", "-c", script], { env: h.env, timeout: 60_000 });
@@ -74,7 +74,7 @@ test("setup --print: a script a user pastes into a shell; it works, and it never
     const named = await runCove(["az", "setup", "--print", "--data-dir", other, "-u", "00000000-0000-0000-0000-00000000abcd", "-p", "s3cret-value"], h.env);
     assert.equal(named.code, 0, named.stderr);
     assert.equal(named.stdout.includes("s3cret-value"), false, "the -p secret is printed");
-    assert.match(named.stdout, /^az login --service-principal -u 00000000-0000-0000-0000-00000000abcd -p "\$COVE_AZ_PASSWORD" /m);
+    assert.match(named.stdout, /^az login --service-principal -u 00000000-0000-0000-0000-00000000abcd --password="\$COVE_AZ_PASSWORD" /m);
   } finally {
     await rm(other, { recursive: true, force: true });
   }
@@ -103,11 +103,12 @@ test("setup again re-uses the config dir and the cloud; -u/-p logs az in as anot
   assert.equal(denied.code, 1, denied.stderr);
   assert.match(denied.stderr, /\(AuthorizationFailed\)/);
 
-  const wrong = await h.az("setup", "-u", sp.appId, "-p", "not-the-secret-0123");
+  // Cove's secrets may begin with '-': it must reach az as the password, not as a flag (az's exit 2).
+  const wrong = await h.az("setup", "-u", sp.appId, "-p", "-not-the-secret-0123");
   assert.equal(wrong.code, 4, wrong.stderr);
   assert.match(wrong.stderr, /^ERROR: cove az setup: az login --service-principal -u \S+ failed \(exit 1\):/m);
   assert.match(wrong.stderr, /AADSTS7000215/);
-  assert.equal(wrong.stderr.includes("not-the-secret-0123"), false);
+  assert.equal(wrong.stderr.includes("-not-the-secret-0123"), false);
 
   const back = await h.az("setup");
   assert.equal(back.code, 0, back.stderr);

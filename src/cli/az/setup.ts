@@ -53,6 +53,11 @@ interface Step {
 }
 
 const SECRET = "\u0000secret\u0000";
+/**
+ * The secret goes to az as ONE argument, `--password=<secret>`: Cove's secrets are random url-safe
+ * text and may begin with '-', which az's parser takes for a flag after `-p` ("expected one argument").
+ */
+const PASSWORD = (secret: string) => `--password=${secret}`;
 
 function steps(plan: SetupPlan, cloudFile: string, register: boolean): Step[] {
   const cloud = register ? "register" : "update";
@@ -62,7 +67,7 @@ function steps(plan: SetupPlan, cloudFile: string, register: boolean): Step[] {
     { what: "az cloud set", args: ["cloud", "set", "--name", CLOUD_NAME, "--only-show-errors"] },
     {
       what: `az login --service-principal -u ${plan.clientId}`,
-      args: ["login", "--service-principal", "-u", plan.clientId, "-p", SECRET, "--tenant", plan.target.tenantId, "-o", "none", "--only-show-errors"],
+      args: ["login", "--service-principal", "-u", plan.clientId, SECRET, "--tenant", plan.target.tenantId, "-o", "none", "--only-show-errors"],
     },
   ];
 }
@@ -93,7 +98,7 @@ export async function runSetup(plan: SetupPlan, az: string, env: Record<string, 
   const childEnv = azEnv(target, env, { loginServerSuffix: plan.loginServerSuffix, shimDir: plan.shim ? plan.shimDir : undefined });
   const secret = plan.password ?? target.clientSecret;
   for (const step of steps(plan, cloudFile, !(await cloudRegistered(target.configDir)))) {
-    const r = await runCaptured(az, step.args.map((a) => (a === SECRET ? secret : a)), childEnv);
+    const r = await runCaptured(az, step.args.map((a) => (a === SECRET ? PASSWORD(secret) : a)), childEnv);
     if (r.code !== 0) {
       const login = step.args[0] === "login";
       const said = r.stderr.trim().split("\n").filter((l) => !l.includes(secret)).join("\n");
@@ -132,7 +137,7 @@ export function shellQuote(s: string): string {
 }
 
 function line(args: string[], secret: string): string {
-  return ["az", ...args.map((a) => (a === SECRET ? secret : shellQuote(a)))].join(" ");
+  return ["az", ...args.map((a) => (a === SECRET ? PASSWORD(secret) : shellQuote(a)))].join(" ");
 }
 
 /** The shell script for `--print`: the same steps, with the environment as export lines. */
