@@ -10,6 +10,8 @@ command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+# The lab (test/lab/, docs/lab.md): ip for namespaces, veths and routes; util-linux's nsenter above.
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
 # The lab tests start a real containerd on a lab host, as an AKS node pulling through the endpoint.
 command -v containerd >/dev/null 2>&1 || need+=(containerd)
 # The README walkthrough is also run as a normal user, whose one root step goes through a real sudo
