@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real, independently written clients the end-to-end tests drive (skopeo, podman,
-# dig, curl, openssl, sudo, containerd, az, Debian's docker-registry for benchmarks) when they are missing. Needs root
+# dig, curl, openssl, sudo, containerd, az, chromium, Debian's docker-registry for benchmarks) when they are missing. Needs root
 # for apt-get; without root it only reports what is missing and the tests that need it say so.
 set -euo pipefail
 need=()
@@ -20,6 +20,8 @@ command -v sudo >/dev/null 2>&1 || need+=(sudo)
 # The real Azure CLI for the `cove az` tests (test/az): Debian 12's package, az 2.45, what docs/az.md
 # and the opt-in shim are written against.
 command -v az >/dev/null 2>&1 || need+=(azure-cli)
+# The networking page's browser tests (test/web): Debian's Chromium, driven by playwright-core.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # The benchmarks' peers and load (npm run bench passes --bench): docker-registry for the registry
 # bench, dnsmasq and dnsperf for the DNS bench.
 if [ "${1:-}" = "--bench" ]; then
