@@ -48,6 +48,8 @@ import { createMetrics, type CoveMetrics as Metrics } from "./observability/metr
 import { createMetricsRoute } from "./observability/metrics-route.js";
 import { LabController } from "./lab/controller.js";
 import { createLabRoutes } from "./lab/routes.js";
+import { createAssetRoute } from "./web/assets.js";
+import { createPortalRoutes } from "./web/portal-routes.js";
 
 export type { Credentials } from "./identity/credentials-file.js";
 
@@ -265,8 +267,13 @@ export async function composePlanes(s: Settings, st: Storage, id: Identity, stat
   });
   const health = async (ctx: { method: string; rawPath: string }): Promise<HandlerResult | undefined> =>
     ctx.method === "GET" && ctx.rawPath === "/healthz" ? { status: 200, body: { status: "ok" } } : undefined;
+  // The networking page (src/web/): its files, its sign-in and change poll; it reads the same API as the CLI.
+  const portal = createPortalRoutes({ idp, meta, managementEndpoint: id.managementEndpoint, throttle, audit });
   planes.routes = {
     health,
+    webPage: createAssetRoute(),
+    portalSignIn: portal.open,
+    portal: portal.secured,
     identity: createIdentityRoutes(idp, { audit, throttle }),
     // Graph's paths get Graph's error shape from the guard too (az prints Graph's error.message).
     audienceGuard: inGraphShape(createAudienceGuard(idp, { audiences, audit }), log),

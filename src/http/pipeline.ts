@@ -42,14 +42,15 @@ export type RouteFn = (ctx: RequestContext) => Promise<HandlerResult | undefined
 
 /**
  * The management listener's surfaces, in the order a request tries them; the first that answers wins.
- * Open ones run before the bearer token is read: /healthz, the identity provider (token,
- * discovery), then the audience guard (a token minted for another surface is refused here).
- * Secured ones run after step 4 with `ctx.principal` set: the Microsoft Graph subset (/v1.0),
- * service principals, the audit log and /metrics (Cove's own paths), then the ARM API, which owns
- * every other path under its roots.
+ * Open ones run before the bearer token is read: /healthz, the networking page's files (`/`, `/web/*`)
+ * and its sign-in (`/cove/portal/session`), the identity provider (token, discovery), then the
+ * audience guard (a token minted for another surface is refused here). Secured ones run after step 4
+ * with `ctx.principal` set: the Microsoft Graph subset (/v1.0), service principals, the audit log,
+ * /metrics, the lab and the page's own endpoints (Cove's paths), then the ARM API, which owns every
+ * other path under its roots.
  */
-const OPEN = ["health", "identity", "audienceGuard"] as const;
-const SECURED = ["graph", "servicePrincipals", "auditLog", "metrics", "lab", "arm"] as const;
+const OPEN = ["health", "webPage", "portalSignIn", "identity", "audienceGuard"] as const;
+const SECURED = ["graph", "servicePrincipals", "auditLog", "metrics", "lab", "portal", "portalEvidence", "arm"] as const;
 type OpenRoute = (typeof OPEN)[number];
 type SecuredRoute = (typeof SECURED)[number];
 
