@@ -1,7 +1,8 @@
-// Route table of Microsoft.Authorization: role definitions (built-in and custom) and role assignments,
-// at any scope. One line per operation, as every provider's table.
-import { requires, route, type Route } from "../arm/router.js";
+// Route table of Microsoft.Authorization: role definitions (built-in and custom), role assignments and
+// the caller's own permissions, at any scope. One line per operation, as every provider's table.
+import { authenticated, requires, route, type Route } from "../arm/router.js";
 import { ROLE_DEF_DELETE, ROLE_DEF_READ, ROLE_DEF_WRITE, deleteRoleDefinition, getRoleDefinition, listRoleDefinitions, putRoleDefinition } from "./role-definitions.js";
+import { listPermissions } from "./permissions.js";
 import { RA_DELETE, RA_READ, RA_WRITE, authScope, deleteRoleAssignment, getRoleAssignment, listRoleAssignments, putRoleAssignment } from "./role-assignments.js";
 
 const AUTHZ = "{scope}/providers/Microsoft.Authorization";
@@ -17,4 +18,6 @@ export const AUTHORIZATION_ROUTES: Route[] = [
   route("PUT", `${AUTHZ}/roleAssignments/{roleAssignmentName}`, AZ, "roleAssignments", requires(RA_WRITE, authScope), { audit: true, body: true }, putRoleAssignment),
   route("GET", `${AUTHZ}/roleAssignments/{roleAssignmentName}`, AZ, "roleAssignments", requires(RA_READ, authScope), {}, getRoleAssignment),
   route("DELETE", `${AUTHZ}/roleAssignments/{roleAssignmentName}`, AZ, "roleAssignments", requires(RA_DELETE, authScope), { audit: true }, deleteRoleAssignment),
+  // The caller's own effective permissions: asking about yourself needs only a token, as in Azure.
+  route("GET", `${AUTHZ}/permissions`, AZ, "permissions", authenticated, {}, listPermissions),
 ];
