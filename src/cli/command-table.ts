@@ -22,6 +22,7 @@ import * as policyExemption from "./commands/policy-exemption.js";
 import * as policyInsights from "./commands/policy-insights.js";
 import * as az from "./commands/az.js";
 import * as lab from "./commands/lab.js";
+import * as portal from "./commands/portal.js";
 
 const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [
   serve, login, group, acr, acrNetworkReport, adSp, role,
@@ -31,6 +32,7 @@ const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [
   policy, policyExemption, policyInsights,
   az,
   lab,
+  portal,
 ];
 
 export const GROUPS: readonly GroupSpec[] = FILES.flatMap((f) => f.groups);
