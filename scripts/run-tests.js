@@ -1,6 +1,6 @@
 // Runs every compiled test (dist/**/*.test.js) with Node's own test runner, whose closing
 // summary CI reads. Files run one at a time in each of two lanes: the end-to-end tests start
-// servers and real clients and this machine has two cores. The lab lane (test/lab/, test/az/) runs
+// servers and real clients and this machine has two cores. The lab lane (test/lab/, test/az/, and the browser tests of test/web/) runs
 // beside the main one: its files spend most of their time waiting on namespaces, timeouts that are
 // the point of the test, and az's Python start, all inside network namespaces of their own, and they
 // take turns among themselves through the lab's lock. Its report is printed after the main lane's,
@@ -41,7 +41,9 @@ if (runningTooOld(root)) {
     process.exit(1);
   }
 }
-const LAB_LANE = /dist\/test\/(lab|az)\//;
+// The browser tests (test/web/) join it: Chromium waits on the page more than it computes, and the
+// main lane is the longer one.
+const LAB_LANE = /dist\/test\/(lab|az|web)\//;
 const lab = files.filter((f) => LAB_LANE.test(f));
 const main = files.filter((f) => !LAB_LANE.test(f));
 const args = ["--test", "--test-concurrency=1", "--test-reporter=spec"];
