@@ -56,7 +56,7 @@ function snapshotAccess(meta: MetadataStore): AccessControl {
 }
 
 /** The ARM documents of the subscription the caller may read, shaped as collectInventory reads them. */
-async function inventoryFor(c: ArmCall, subscription: string): Promise<ArmInventory> {
+export async function inventoryFor(c: ArmCall, subscription: string): Promise<ArmInventory> {
   const { meta } = c.deps;
   const access = snapshotAccess(meta);
   const sub = `/subscriptions/${subscription}`;

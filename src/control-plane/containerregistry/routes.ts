@@ -10,6 +10,7 @@ import {
 import { PEC_APPROVAL, PEC_DELETE, PEC_READ, deleteConnection, getConnection, listConnections, putConnection } from "./private-endpoint-connections.js";
 import { PLR_READ, getPrivateLinkResource, listPrivateLinkResources } from "./private-link-resources.js";
 import { getNetworkReport } from "./network-report.js";
+import { postWhatIf } from "./network-what-if.js";
 import { registryId, subscriptionId } from "../../domain/resource-ids.js";
 
 const SUB = "/subscriptions/{subscriptionId}";
@@ -40,4 +41,6 @@ export const CONTAINER_REGISTRY_ROUTES: Route[] = [
   route("GET", `${REG}/privateLinkResources/{groupName}`, ACR, "registries/privateLinkResources", requires(PLR_READ, reg), {}, getPrivateLinkResource),
   // Cove extension: the reachability matrix (docs/management-api.md), readable like the registry.
   route("GET", `${REG}/networkReport`, ACR, "registries/networkReport", requires(REG_READ, reg), {}, getNetworkReport),
+  // Cove extension: what a network change would do to reachability, computed, nothing changed.
+  route("POST", `${REG}/whatIf`, ACR, "registries/whatIf", requires(REG_READ, reg), { body: true }, postWhatIf),
 ];

@@ -2,13 +2,16 @@
 // the inventory as the server applies it, both models are built, and the reachability matrix of
 // every registry is diffed (a zone or a record set serves any registry whose names it holds, so all
 // are compared rather than guessing which are touched). Pure: inventory and change in, rows out.
+// Not only destructive ones: approving a connection shows the networks it opens (rows deny -> allow),
+// what the networking page's confirmation states before the approval is sent.
 //
 // What the server does, copied here (the handlers are the truth; keep the two in step):
 //   - endpoint delete (control-plane/network/private-endpoints.ts): its zone groups go, with the
 //     record sets they still own; its registry-side connection record goes (audited as a
 //     disconnect); its NIC and the endpoint itself go;
 //   - connection delete (containerregistry/private-endpoint-connections.ts): the record goes, the
-//     endpoint stays and shows Disconnected; reject: domain/connection-state.ts decides, Rejected is final;
+//     endpoint stays and shows Disconnected; reject and approve: domain/connection-state.ts decides
+//     (Rejected is final; the same state again changes nothing, not even the description);
 //   - zone group delete (privatedns/zone-groups.ts): the A record sets it still owns go with it;
 //   - zone delete (privatedns/zones.ts): refused while the zone has virtual network links
 //     (CannotDeleteResource). The what-if shows the zone gone WITH its links, the cleanup the
@@ -25,6 +28,7 @@ export type NetworkChange =
   | { kind: "delete-endpoint"; endpointId: string }
   | { kind: "delete-connection"; connectionId: string }
   | { kind: "reject-connection"; connectionId: string; description?: string }
+  | { kind: "approve-connection"; connectionId: string; description?: string }
   | { kind: "delete-zone"; zoneId: string }
   | { kind: "delete-record-set"; recordSetId: string }
   | { kind: "remove-address"; recordSetId: string; ip: string; keepEmpty?: boolean }
@@ -131,23 +135,26 @@ export function applyChange(inv: ArmInventory, change: NetworkChange): Applied {
       return { change: what, found: true, notes: [] };
     }
     case "delete-connection":
-    case "reject-connection": {
-      const reject = change.kind === "reject-connection";
-      const what = `${reject ? "reject" : "delete"} private endpoint connection ${nameOf(change.connectionId)}`;
+    case "reject-connection":
+    case "approve-connection": {
+      const verb = change.kind === "delete-connection" ? "delete" : change.kind === "reject-connection" ? "reject" : "approve";
+      const what = `${verb} private endpoint connection ${nameOf(change.connectionId)}`;
       const conn = findConnection(inv, change.connectionId);
       if (!conn) return missing(what);
       const cur = conn.properties?.privateLinkServiceConnectionState ?? {};
       const endpointId = String(conn.properties?.privateEndpoint?.id ?? "");
-      if (!reject) {
+      if (change.kind === "delete-connection") {
         for (const list of connectionLists(inv)) removeWhere(list, (c) => same(c.id, conn.id));
         mirror(inv, endpointId, { status: "Disconnected", description: "The connection was deleted by the registry owner.", actionsRequired: "Recreate" });
         return { change: what, found: true, notes: [] };
       }
-      const t = transition(cur.status as ConnectionStatus, "Rejected", "owner");
+      const to: ConnectionStatus = change.kind === "reject-connection" ? "Rejected" : "Approved";
+      const t = transition(cur.status as ConnectionStatus, to, "owner");
       if (!t.ok) {
         return { change: what, found: true, notes: [`the service refuses this (PrivateEndpointConnectionStateTransitionNotAllowed): a ${lower(cur.status)} connection is final, nothing would change`] };
       }
-      const state = { status: "Rejected", description: change.description ?? cur.description ?? "", actionsRequired: "None" };
+      if (t.action === "none") return { change: what, found: true, notes: [`the connection is already ${to}: nothing would change`] };
+      const state = { status: to, description: change.description ?? cur.description ?? "", actionsRequired: "None" };
       for (const c of connectionLists(inv).flat()) if (same(c.id, conn.id)) c.properties = { ...c.properties, privateLinkServiceConnectionState: state };
       mirror(inv, endpointId, state);
       return { change: what, found: true, notes: [] };
