@@ -109,7 +109,22 @@ export function credentialFor(profile: Profile, clientId: string, clientSecret: 
   } as ConstructorParameters<typeof ClientSecretCredential>[3]);
 }
 
-export function createSession(profile: Profile, log?: DebugLog): Session {
+/**
+ * A credential that hands out one token it was given, never asking an identity provider: the
+ * networking page's evidence export (src/web/evidence-route.ts) builds its bundle as its caller,
+ * with the caller's own bearer token, so the bundle holds exactly what that principal may read.
+ * When the token runs out the management endpoint answers 401, as it would to the caller.
+ */
+export function staticTokenCredential(token: string, expiresOnTimestamp: number): TokenCredential {
+  return { getToken: async () => ({ token, expiresOnTimestamp }) };
+}
+
+export interface SessionOptions {
+  /** Use this credential instead of the profile's (its clientSecret and credential fields are then not read). */
+  credential?: TokenCredential;
+}
+
+export function createSession(profile: Profile, log?: DebugLog, options: SessionOptions = {}): Session {
   const ca = readCa(profile.caCertPath);
   const endpoint = profile.managementEndpoint.replace(/\/+$/, "");
   const scope = `${endpoint}/.default`;
@@ -120,13 +135,13 @@ export function createSession(profile: Profile, log?: DebugLog): Session {
     retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
     additionalPolicies: log ? [{ policy: debugPolicy(log) as any, position: "perRetry" as const }] : [],
   };
-  const credential = profile.credential === "default"
+  const credential = options.credential ?? (profile.credential === "default"
     ? defaultCredential(profile, common)
     : new ClientSecretCredential(profile.tenantId, profile.clientId, profile.clientSecret, {
       authorityHost: profile.authorityHost,
       disableInstanceDiscovery: true,
       ...common,
-    });
+    }));
   let acr: ContainerRegistryManagementClient | undefined;
   let resources: ResourceManagementClient | undefined;
   let authorization: AuthorizationManagementClient | undefined;

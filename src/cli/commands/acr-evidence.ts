@@ -1,5 +1,5 @@
 // `cove acr evidence export|verify|diff` (issue 9 section 6): a signed bundle for the change record,
-// checked offline by whoever holds the signer's public key. The work is in toolkit/evidence/
+// checked offline by whoever holds the signer's public key, from its directory or a .tar of it. The work is in toolkit/evidence/
 // (bundle.ts draws the directory); these are the flags and the values printed. export needs a
 // login; verify and diff read only the bundles, never the network.
 import type { CommandSpec, GroupSpec, OptionSpec } from "../command.js";
@@ -41,7 +41,7 @@ export const commands: CommandSpec[] = [
   {
     name: "acr evidence verify",
     summary: "Check an evidence bundle offline: every digest (naming the first file or field that changed) and the signature against the public key you hold. Exit 5 when it does not hold.",
-    args: [{ name: "<dir>", description: "The bundle's directory." }],
+    args: [{ name: "<bundle>", description: "The bundle's directory, or a .tar of it (the networking page's download)." }],
     options: [PUBLIC_KEY],
     async run(opts, ctx, args) {
       const [{ verifyBundle }, { readPublicKey }] = await Promise.all([import("../toolkit/evidence/verify.js"), import("../toolkit/evidence/keys.js")]);
@@ -56,7 +56,7 @@ export const commands: CommandSpec[] = [
   {
     name: "acr evidence diff",
     summary: "Compare two evidence bundles (both verified first): one sentence per changed fact.",
-    args: [{ name: "<dir1>", description: "The first (earlier) bundle." }, { name: "<dir2>", description: "The second (later) bundle." }],
+    args: [{ name: "<bundle1>", description: "The first (earlier) bundle: a directory or a .tar." }, { name: "<bundle2>", description: "The second (later) bundle: a directory or a .tar." }],
     options: [{ ...PUBLIC_KEY, description: "The signer's public key you hold; both bundles must verify with it. Without it each is checked against the key it names." }],
     table: (c: { fact: string; change: string }) => ({ Fact: c.fact, Change: c.change }),
     async run(opts, ctx, args) {

@@ -6,7 +6,7 @@
 // SPKI or JWK); a key found in the bundle is only ever reported, never trusted.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { chmod, link, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { CliError, usageError } from "../../errors.js";
 import { EXIT_ERROR } from "../../exit-codes.js";
@@ -82,11 +82,19 @@ export async function loadSigningKey(path: string): Promise<SigningKey> {
   return describe(privateFrom(await readText(path, "signing key"), path), path, false);
 }
 
-/** The CLI's own key, made on first use. Two first uses at once agree on one key (link is atomic). */
+/** The CLI's own key, made on first use. */
 export async function ownSigningKey(env: Record<string, string | undefined>): Promise<SigningKey> {
   const dir = join(configDir(env), "evidence");
-  const path = join(dir, "signing-key.pem");
-  const publicKeyPath = join(dir, "signing-key.pub.pem");
+  return signingKeyAt(join(dir, "signing-key.pem"), join(dir, "signing-key.pub.pem"));
+}
+
+/**
+ * The key at `path` (PKCS#8 PEM, 0600, its directory 0700), made on first use with its public key
+ * at `publicKeyPath`: the CLI's own key, and the server's (`<data-dir>/keys/evidence-signing.key`,
+ * which signs the networking page's downloads). Two first uses at once agree on one key (link is atomic).
+ */
+export async function signingKeyAt(path: string, publicKeyPath: string): Promise<SigningKey> {
+  const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
   let created = false;

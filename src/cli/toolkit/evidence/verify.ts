@@ -1,4 +1,5 @@
-// `cove acr evidence verify`: offline, from the bundle's bytes alone. Order of checks, so the
+// `cove acr evidence verify`: offline, from the bundle's bytes alone, read from its directory or
+// from a .tar of it (tar-bundle.ts; the networking page's download), the same checks either way. Order of checks, so the
 // first thing named is the first thing that changed:
 //   1. the manifest: present, JSON, an evidence manifest, in its canonical form;
 //   2. the file set: every listed file present, nothing else (truncated or mixed bundles);
@@ -9,17 +10,15 @@
 //      manifest names, which proves nothing (anyone can sign with a key of their own), so the
 //      answer says the signature was not checked against a trusted key.
 // Every refusal is a VerifyFailure with a code from VERIFY_FAILURES (docs/errors.md), exit 5.
-import { createHash, createPublicKey, verify as verifySignature, type KeyObject } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { CliError, usageError } from "../../errors.js";
+import { createPublicKey, verify as verifySignature, type KeyObject } from "node:crypto";
+import { CliError } from "../../errors.js";
 import { EXIT_CHECK_FAILED } from "../../exit-codes.js";
 import { canonicalize, canonicalJson, firstDifference, formatPath, sha256Hex, type FieldDigest } from "./canonical.js";
 import { locateChange, planFields } from "./fields.js";
 import { fingerprintOf } from "./keys.js";
 import { BUNDLE_FILES, EVIDENCE_FILE, MANIFEST_FILE, MANIFEST_FORMAT, REPORT_FILE, SIGNATURE_FILE, type Manifest } from "./bundle.js";
 import { renderReport } from "./report-md.js";
+import { openBundle } from "./tar-bundle.js";
 import { EVIDENCE_FORMAT, type Evidence } from "./types.js";
 
 export const VERIFY_FAILURES = {
@@ -31,6 +30,7 @@ export const VERIFY_FAILURES = {
   "foreign-file": "The files come from different bundles: evidence.json, report.md and manifest.json name different bundle ids.",
   "evidence-invalid": "evidence.json holds the signed fields but is not their canonical JSON any more: it was reordered or reformatted.",
   "signature-invalid": "manifest.sig does not verify: it was changed, or the bundle was signed by another key than the one given.",
+  "archive-invalid": "The .tar is not a plain archive of one bundle: it is truncated, a header was changed, or it holds a link, a device, an absolute name, a '..' component or one name twice.",
 } as const;
 
 export type VerifyCode = keyof typeof VERIFY_FAILURES;
@@ -79,16 +79,6 @@ function checkManifestShape(m: any): asserts m is Manifest {
   if (!m.sections || typeof m.sections !== "object" || Array.isArray(m.sections)) throw bad("sections is not an object");
   if (!Array.isArray(m.fields) || !m.fields.every((f: any) => Array.isArray(f?.path) && typeof f.sha256 === "string")) throw bad("fields is not a list of {path, sha256}");
   if (m.signer?.algorithm !== "Ed25519" || typeof m.signer.publicKey !== "string" || typeof m.signer.fingerprint !== "string") throw bad("signer is not an Ed25519 public key with its fingerprint");
-}
-
-async function readDir(dir: string): Promise<string[]> {
-  try {
-    if (!(await stat(dir)).isDirectory()) throw usageError(`'${dir}' is not a directory: give the directory an evidence bundle was exported to.`);
-    return await readdir(dir);
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw usageError(`Cannot read the bundle directory '${dir}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }
 
 /** The signed fields, recomputed from evidence as export computed them. */
@@ -150,24 +140,15 @@ function explainReport(bytes: Buffer, listed: Manifest["files"][number], evidenc
   throw fail("digest-mismatch", `${REPORT_FILE} changed: its SHA-256 differs from the manifest's${bytes.length !== listed.bytes ? ` (${bytes.length} bytes, the manifest says ${listed.bytes})` : ""}.`);
 }
 
-async function fileDigest(path: string): Promise<{ sha256: string; bytes: number }> {
-  const h = createHash("sha256");
-  let bytes = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    h.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { sha256: h.digest("hex"), bytes };
-}
-
 /** `evidence()` parses evidence.json (diff needs it; verify alone never does for an intact bundle). */
-export async function verifyBundle(dir: string, trusted?: KeyObject): Promise<{ result: VerifyResult; evidence: () => Promise<Evidence> }> {
-  const entries = await readDir(dir);
+export async function verifyBundle(path: string, trusted?: KeyObject): Promise<{ result: VerifyResult; evidence: () => Promise<Evidence> }> {
+  const source = await openBundle(path, (why) => fail("archive-invalid", `'${path}' is not an archive of one evidence bundle: ${why}.`));
+  const { entries, label: dir } = source;
   if (!entries.includes(MANIFEST_FILE)) {
     if (!entries.some((e) => (BUNDLE_FILES as readonly string[]).includes(e))) throw fail("not-a-bundle", `'${dir}' holds no ${MANIFEST_FILE}: it is not an evidence bundle.`);
     throw fail("file-missing", `${MANIFEST_FILE} is missing from '${dir}': the bundle is truncated.`);
   }
-  const manifestBytes = await readFile(join(dir, MANIFEST_FILE));
+  const manifestBytes = await source.read(MANIFEST_FILE);
   const manifestText = manifestBytes.toString("utf8");
   const m = parseJson(manifestText, MANIFEST_FILE, "manifest-invalid");
   checkManifestShape(m);
@@ -185,17 +166,16 @@ export async function verifyBundle(dir: string, trusted?: KeyObject): Promise<{ 
   // manifest where the files alone cannot (a trusted key is checked in step 5).
   let named: KeyObject | undefined;
   try { named = createPublicKey(m.signer.publicKey); } catch { /* reported in step 4 */ }
-  const signature = await readFile(join(dir, SIGNATURE_FILE));
+  const signature = await source.read(SIGNATURE_FILE);
   const manifestSigned = named?.asymmetricKeyType === "ed25519" && signature.length === 64 && verifySignature(null, manifestBytes, named, signature);
 
   const byName = new Map(m.files.map((f) => [f.name, f]));
-  const evidenceFile = join(dir, EVIDENCE_FILE);
-  const reportBytes = await readFile(join(dir, REPORT_FILE));
-  const evidenceDigest = await fileDigest(evidenceFile);
+  const reportBytes = await source.read(REPORT_FILE);
+  const evidenceDigest = await source.digest(EVIDENCE_FILE);
   // Parsed at most once, and only when needed: an intact 100 MB bundle verifies by streaming.
   let parsed: Evidence | undefined;
-  const evidence = async () => (parsed ??= parseEvidence(await readFile(evidenceFile)));
-  if (evidenceDigest.sha256 !== byName.get(EVIDENCE_FILE)!.sha256) explainEvidence(await readFile(evidenceFile), m);
+  const evidence = async () => (parsed ??= parseEvidence(await source.read(EVIDENCE_FILE)));
+  if (evidenceDigest.sha256 !== byName.get(EVIDENCE_FILE)!.sha256) explainEvidence(await source.read(EVIDENCE_FILE), m);
   if (sha256Hex(reportBytes) !== byName.get(REPORT_FILE)!.sha256) explainReport(reportBytes, byName.get(REPORT_FILE)!, await evidence(), manifestSigned);
 
   // 4. The manifest must describe these files: sizes and the signer always; when the signature
