@@ -29,6 +29,13 @@ export interface ManagementApiDeps {
    * the listeners, so the control plane never imports src/http. Absent: the property is left out.
    */
   listenerStatus?: (ip: string) => ListenerStatus;
+  /**
+   * Writes the audit records still held in memory (the current minute's routine token counts,
+   * audit/token-aggregate.ts) before a handler reads the log itself, as GET /cove/audit does first
+   * (publicAccessReadiness). main.ts passes the token aggregator's flush("read"); absent, a handler
+   * sees the records written so far.
+   */
+  flushAudit?: () => Promise<void>;
   /** Display name returned for the subscription (az needs one). Default "cove-local". */
   subscriptionDisplayName?: string;
   /**

@@ -11,6 +11,7 @@ import { PEC_APPROVAL, PEC_DELETE, PEC_READ, deleteConnection, getConnection, li
 import { PLR_READ, getPrivateLinkResource, listPrivateLinkResources } from "./private-link-resources.js";
 import { getNetworkReport } from "./network-report.js";
 import { postWhatIf } from "./network-what-if.js";
+import { getPublicAccessReadiness } from "./public-access-readiness.js";
 import { registryId, subscriptionId } from "../../domain/resource-ids.js";
 
 const SUB = "/subscriptions/{subscriptionId}";
@@ -43,4 +44,6 @@ export const CONTAINER_REGISTRY_ROUTES: Route[] = [
   route("GET", `${REG}/networkReport`, ACR, "registries/networkReport", requires(REG_READ, reg), {}, getNetworkReport),
   // Cove extension: what a network change would do to reachability, computed, nothing changed.
   route("POST", `${REG}/whatIf`, ACR, "registries/whatIf", requires(REG_READ, reg), { body: true }, postWhatIf),
+  // Cove extension: who would break if public access were disabled; the handler also demands audit read.
+  route("GET", `${REG}/publicAccessReadiness`, ACR, "registries/publicAccessReadiness", requires(REG_READ, reg), {}, getPublicAccessReadiness),
 ];
