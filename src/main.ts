@@ -50,6 +50,7 @@ import { LabController } from "./lab/controller.js";
 import { createLabRoutes } from "./lab/routes.js";
 import { createAssetRoute } from "./web/assets.js";
 import { createPortalRoutes } from "./web/portal-routes.js";
+import { createEvidenceRoute } from "./web/evidence-route.js";
 
 export type { Credentials } from "./identity/credentials-file.js";
 
@@ -274,6 +275,11 @@ export async function composePlanes(s: Settings, st: Storage, id: Identity, stat
     webPage: createAssetRoute(),
     portalSignIn: portal.open,
     portal: portal.secured,
+    portalEvidence: createEvidenceRoute({
+      managementEndpoint: id.managementEndpoint, caCertPath: credentials.caCertPath,
+      tenantId: credentials.tenantId, subscriptionId: credentials.subscriptionId,
+      dataDir, log, dnsServer: credentials.dnsAddress,
+    }),
     identity: createIdentityRoutes(idp, { audit, throttle }),
     // Graph's paths get Graph's error shape from the guard too (az prints Graph's error.message).
     audienceGuard: inGraphShape(createAudienceGuard(idp, { audiences, audit }), log),

@@ -14,7 +14,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { start } from "../../src/main.js";
 import { ARM_ERRORS } from "../../src/control-plane/arm/errors.js";
 import { EXIT_CHECK_FAILED, EXIT_OK } from "../../src/cli/exit-codes.js";
-import { createEvidenceRoute } from "../../src/web/evidence-route.js";
 import { freePort, type TestCove } from "../support/cove.js";
 import { assignRole, createServicePrincipal, credentialFor, managementToken, ROLE } from "../support/arm.js";
 import { https, type HttpResult } from "../support/http.js";
@@ -40,12 +39,6 @@ async function startWithRoute(): Promise<void> {
     logLevel: process.env.COVE_TEST_LOG ?? "silent", shutdownGraceSeconds: "2",
   }, {});
   const c = running.credentials;
-  const routes = running.pipelineDeps.management.routes;
-  // Until main.ts mounts it as "portalEvidence" (the lead's part), the test mounts it the same way.
-  routes.portalEvidence ??= createEvidenceRoute({
-    managementEndpoint: c.managementEndpoint, caCertPath: c.caCertPath, tenantId: c.tenantId, subscriptionId: c.subscriptionId,
-    dataDir, log: running.pipelineDeps.log, dnsServer: c.dnsAddress,
-  });
   cove = {
     dataDir, credentials: c, ca: await readFile(c.caCertPath, "utf8"), managementUrl: c.managementEndpoint, registryPort: rport, suffix: running.config.loginServerSuffix,
     stop: async () => undefined,
