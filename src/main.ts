@@ -264,6 +264,8 @@ export async function composePlanes(s: Settings, st: Storage, id: Identity, stat
     registryPort: cfg.registryPort,
     // Writes are answered once the view (and the listeners, a subscriber of it) include them.
     caughtUp: () => state.caughtUp(),
+    // publicAccessReadiness reads the log as GET /cove/audit does: the current minute's token counts first.
+    flushAudit: () => tokens.flush("read"),
     listenerStatus: (ip) => planes.privateListeners?.status(ip) ?? { state: "Pending" },
   });
   const health = async (ctx: { method: string; rawPath: string }): Promise<HandlerResult | undefined> =>

@@ -1,4 +1,4 @@
-// Issue 7 item 10: a path no route takes on the management listener (GET /, typos, the Microsoft
+// Issue 7 item 10: a path no route takes on the management listener (POST /, typos, the Microsoft
 // Graph paths az calls when its cloud's graph endpoint is Cove) is the client's mistake: 404 with the
 // catalogued NotFound body, with or without a token, logged at info and never as an error stack.
 // Real `cove serve` (its log captured), real curl over real HTTPS.
@@ -26,8 +26,9 @@ const GRAPH = [
   ["GET", "/00000000-0000-0000-0000-000000000002/servicePrincipals?api-version=1.6"],
 ] as const;
 
+// GET / is the networking page now (test/web/); POST / is still nobody's.
 const OTHER = [
-  ["GET", "/"],
+  ["GET", "/index.htm"],
   ["GET", "/foo/bar"],
   ["GET", "/favicon.ico"],
   ["HEAD", "/foo"],
