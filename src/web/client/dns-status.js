@@ -74,6 +74,7 @@ export function dnsStatus(pairs, zones) {
   for (const { fqdn } of pairs) { const hit = zoneFor(fqdn, zones); if (hit) used.add(hit.zone); }
   const links = [...used].map((z) => linked(z.linkedTo)).join("; ");
   if (problems.length) return { ok: false, text: `Problem: ${problems.join("; ")}${links ? `; ${links}` : ""}` };
+  const total = [...okBy.values()].reduce((a, b) => a + b, 0);
   const found = [...okBy].map(([z, n]) => `${n} record${n === 1 ? "" : "s"} in ${z.name}`).join(", ");
-  return { ok: true, text: `OK: ${found} point at this endpoint; ${links}` };
+  return { ok: true, text: `OK: ${found} point${total === 1 ? "s" : ""} at this endpoint; ${links}` };
 }

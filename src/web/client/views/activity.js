@@ -31,10 +31,11 @@ async function readAudit({ kind, since, until }, auditSeq) {
   return records.slice(-LIMIT).reverse();
 }
 
-/** The log names principals by object id; the signed-in one is shown by name too. */
-function actorLabel(id) {
+/** The log names principals by object id; the signed-in one is shown by name (and found by either). */
+function whoDid(event) {
+  const id = actorOf(event);
   const p = currentSession()?.principal;
-  return p && id && id === p.objectId ? `${p.displayName} (${id})` : id;
+  return p && id && id === p.objectId ? { label: p.displayName, match: `${p.displayName} ${id}` } : { label: id, match: id };
 }
 
 function filenameOf(res) {
@@ -50,7 +51,7 @@ export function Activity({ registryId, live }) {
   const set = (k) => (e) => setFilters({ ...filters, [k]: e.currentTarget.value });
 
   const actor = filters.actor.trim().toLowerCase();
-  const rows = (data ?? []).map((r) => ({ ...r, actor: actorLabel(actorOf(r.event)) })).filter((r) => !actor || r.actor.toLowerCase().includes(actor));
+  const rows = (data ?? []).map((r) => ({ ...r, actor: whoDid(r.event) })).filter((r) => !actor || r.actor.match.toLowerCase().includes(actor));
 
   const exportEvidence = async () => {
     setExporting(true);
@@ -90,7 +91,7 @@ export function Activity({ registryId, live }) {
     <p><button type="button" onClick=${exportEvidence} disabled=${exporting}>Export evidence</button></p>
     ${exportError && html`<p role="alert" class="error">${exportError}</p>`}
     ${error && html`<p role="alert" class="error">${error.message}</p>`}
-    <div class="scroll">
+    <div class="scroll" tabindex="0">
     <table class="audit">
       <caption>Audit timeline</caption>
       <thead><tr><th scope="col">Time</th><th scope="col">Kind</th><th scope="col">Actor</th><th scope="col">Summary</th></tr></thead>
@@ -99,7 +100,7 @@ export function Activity({ registryId, live }) {
           <tr key=${r.seq}>
             <td><time datetime=${r.time}>${r.time}</time></td>
             <td>${kindOf(r.event)}</td>
-            <td>${r.actor}</td>
+            <td>${r.actor.label}</td>
             <td>${summaryOf(r.event)}</td>
           </tr>`)}
         ${data && !rows.length ? html`<tr><td colspan="4">No records match.</td></tr>` : null}

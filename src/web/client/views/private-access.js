@@ -50,6 +50,8 @@ export function PrivateAccess({ registryId, estate }) {
   const data = estate.data;
   const rows = rowsOf(data);
   const { rights } = data;
+  // Buttons show the verb; the connection's name completes their accessible name ("Approve <name>"),
+  // so a long generated name is not printed three times a row.
 
   const act = async (kind, row, description) => {
     const path = `${registryId}/privateEndpointConnections/${encodeURIComponent(row.name)}`;
@@ -66,7 +68,7 @@ export function PrivateAccess({ registryId, estate }) {
 
   return html`
     ${["approve", "remove"].map((k) => rights.reason(k) && html`<p id=${`why-${k}`} class="reason">${rights.reason(k)}</p>`)}
-    <div class="scroll">
+    <div class="scroll" tabindex="0">
     <table class="connections">
       <caption>Private endpoint connections</caption>
       <thead><tr>
@@ -76,7 +78,7 @@ export function PrivateAccess({ registryId, estate }) {
       <tbody>
         ${rows.map((r) => html`
           <tr key=${r.c.id} data-connection=${r.name}>
-            <td>${r.name}</td>
+            <td class="long">${r.name}</td>
             <td><span class=${`badge state-${r.status.toLowerCase()}`}>${r.status}</span></td>
             <td>${r.endpoint}</td>
             <td>${r.where}</td>
@@ -87,7 +89,7 @@ export function PrivateAccess({ registryId, estate }) {
               ${(ACTIONS_BY_STATE[r.status] ?? ["remove"]).map((kind) => {
                 const why = rights.reason(RIGHT[kind]);
                 return html`<button type="button" key=${kind} disabled=${Boolean(why)} aria-describedby=${why ? `why-${RIGHT[kind]}` : undefined}
-                  onClick=${() => setOpen({ kind, row: r })}>${VERB[kind]} ${r.name}</button>`;
+                  onClick=${() => setOpen({ kind, row: r })}>${VERB[kind]}<span class="visually-hidden"> ${r.name}</span></button>`;
               })}
             </td>
           </tr>`)}
