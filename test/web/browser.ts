@@ -15,7 +15,9 @@ export interface CspViolation {
   directive: string;
   blocked: string;
   sample: string;
-  source: string;
+  /** The script that caused it: empty for code evaluated through DevTools (axe), never for the page's modules. */
+  file: string;
+  line: number;
 }
 
 export interface WatchedPage {
@@ -24,6 +26,10 @@ export interface WatchedPage {
   /** Console errors and uncaught exceptions, in order. */
   errors: string[];
   csp: CspViolation[];
+  /** Every text the live region (role="status") has shown, in order: what a screen reader announced. */
+  announcements: string[];
+  /** Waits until the live region has announced `text` (exactly, or matching). */
+  announced(text: string | RegExp, ms?: number): Promise<string>;
   /** Fails unless there was no CSP violation and no console error (except those matching `allow`). */
   assertClean(allow?: RegExp[]): void;
   close(): Promise<void>;
@@ -68,22 +74,37 @@ export async function launchBrowser(): Promise<TestBrowser> {
 async function watch(page: Page, context: BrowserContext): Promise<WatchedPage> {
   const errors: string[] = [];
   const csp: CspViolation[] = [];
-  page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
+  const announcements: string[] = [];
+  page.on("console", (m) => {
+    // A failed load's message names no resource; its location does.
+    if (m.type() === "error") errors.push(`console: ${m.text()}${/^Failed to load resource/.test(m.text()) ? ` (${m.location().url})` : ""}`);
+  });
   page.on("pageerror", (e) => errors.push(`uncaught: ${e.message}`));
   // The report comes back through a binding; the listener is added by an init script, which
   // Chromium runs outside the page's CSP, so watching does not weaken what is watched.
   await page.exposeBinding("__coveCspViolation", (_src, v: CspViolation) => { csp.push(v); });
+  await page.exposeBinding("__coveAnnounced", (_src, text: string) => { announcements.push(text); });
   await page.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (e) => {
-      (window as any).__coveCspViolation({ directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample, source: `${e.sourceFile}:${e.lineNumber}` });
+      (window as any).__coveCspViolation({ directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample, file: e.sourceFile, line: e.lineNumber });
     });
+    // The live region's texts as they come: a later "Updated" must not hide an action's result.
+    const last = new WeakMap<Element, string>();
+    new MutationObserver(() => {
+      for (const el of document.querySelectorAll("[role=status]")) {
+        const text = (el.textContent ?? "").trim();
+        if (text && text !== last.get(el)) (window as any).__coveAnnounced(text);
+        last.set(el, text);
+      }
+    }).observe(document, { subtree: true, childList: true, characterData: true });
   });
   return {
-    page, context, errors, csp,
+    page, context, errors, csp, announcements,
+    announced: (text, ms = 5000) => until(`the live region announcing ${text}`, () => announcements.find((a) => (typeof text === "string" ? a === text : text.test(a))), ms),
     assertClean(allow = []) {
       const bad = errors.filter((e) => !allow.some((a) => a.test(e)));
       if (csp.length || bad.length) {
-        throw new Error(`the page was not clean:\n${[...csp.map((v) => `CSP ${v.directive} blocked ${v.blocked} at ${v.source} ${v.sample}`), ...bad].join("\n")}`);
+        throw new Error(`the page was not clean:\n${[...csp.map((v) => `CSP ${v.directive} blocked ${v.blocked} at ${v.file || "(evaluated)"}:${v.line} ${v.sample}`), ...bad].join("\n")}`);
       }
     },
     close: () => context.close(),
@@ -96,15 +117,27 @@ interface AxeViolation { id: string; impact: string; help: string; helpUrl: stri
 /**
  * Runs axe-core on the page as it is now and fails with every violation spelled out. The script is
  * evaluated through the DevTools protocol (playwright's evaluate), which CSP does not govern, so the
- * page's own script-src 'self' stays in force for everything the page does.
+ * page's own script-src 'self' stays in force for everything the page does. Axe adds <style>
+ * elements of its own while it checks (visibility, pointer-events); the page's style-src 'self'
+ * refuses them, and those refusals, which come from no file of the page, are not the page's.
  */
-export async function assertAccessible(page: Page, view: string): Promise<void> {
+export async function assertAccessible(w: WatchedPage, view: string): Promise<void> {
+  const { page } = w;
+  const mark = { csp: w.csp.length, errors: w.errors.length };
   const source = await readFile(AXE, "utf8");
   if (!(await page.evaluate(() => typeof (window as any).axe === "object"))) await page.evaluate(source);
   const violations = await page.evaluate(async () => {
     const r = await (window as any).axe.run(document, { resultTypes: ["violations"] });
     return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl, nodes: v.nodes.map((n: any) => ({ target: n.target, html: n.html, failureSummary: n.failureSummary })) }));
   }) as AxeViolation[];
+  await page.waitForTimeout(100);
+  const axesOwn = (v: CspViolation) => v.file === "" && v.directive.startsWith("style-src") && v.blocked === "inline";
+  const during = w.csp.splice(mark.csp);
+  const kept = during.filter((v) => !axesOwn(v));
+  w.csp.push(...kept);
+  // The console's words for the refusals dropped above.
+  const errs = w.errors.splice(mark.errors);
+  w.errors.push(...errs.filter((e) => kept.length === during.length || !/inline style/.test(e)));
   if (violations.length === 0) return;
   const text = violations.map((v) => [
     `${v.id} (${v.impact}): ${v.help} ${v.helpUrl}`,
@@ -114,11 +147,24 @@ export async function assertAccessible(page: Page, view: string): Promise<void> 
   throw new Error(`axe found ${violations.length} violation(s) on the ${view} view:\n${text}`);
 }
 
-/** A full-page screenshot kept as a test artifact: test-artifacts/web/<name>.png. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** A screenshot kept as a test artifact, test-artifacts/web/<name>.png: the whole page, or one element of it. */
+export async function screenshot(target: Page | Locator, name: string): Promise<string> {
   await mkdir(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  if ("goto" in target) await target.screenshot({ path, fullPage: true });
+  else await target.screenshot({ path });
+  return path;
+}
+
+/** The page from its top down to the bottom of `last`: the picture of a view without its long tail. */
+export async function screenshotDownTo(page: Page, last: Locator, name: string): Promise<string> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const box = await last.boundingBox();
+  if (!box) throw new Error(`${name}: nothing to picture`);
+  const width = await page.evaluate(() => document.documentElement.clientWidth);
+  await page.screenshot({ path, fullPage: true, clip: { x: 0, y: 0, width, height: Math.ceil(box.y + box.height + 16) } });
   return path;
 }
 
@@ -139,14 +185,27 @@ export async function tableRows(table: Locator): Promise<Record<string, string>[
   });
 }
 
+/** The visible text a disabled control's aria-describedby points at. */
+export async function describedBy(p: Page, buttonName: string): Promise<string> {
+  const ids = await p.getByRole("button", { name: buttonName }).getAttribute("aria-describedby");
+  if (!ids) throw new Error(`${buttonName} has no aria-describedby`);
+  const texts = [];
+  for (const id of ids.split(/\s+/)) {
+    const el = p.locator(`[id="${id}"]`);
+    if (!(await el.isVisible())) throw new Error(`the description #${id} of ${buttonName} is not visible`);
+    texts.push(await el.innerText());
+  }
+  return texts.join(" ");
+}
+
 /** Polls `probe` until it returns a truthy value or `ms` pass; the last value (or error) explains a timeout. */
-export async function until<T>(what: string, probe: () => Promise<T> | T, ms = 5000, every = 100): Promise<T> {
+export async function until<T>(what: string, probe: () => Promise<T> | T, ms = 5000, every = 100): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {
     try {
       const v = await probe();
-      if (v) return v;
+      if (v) return v as NonNullable<T>;
       last = v;
     } catch (err) {
       last = err;

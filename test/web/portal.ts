@@ -16,7 +16,7 @@ export interface PortalCode {
 export async function portalCode(cove: TestCove, token?: string): Promise<PortalCode> {
   const bearer = token ?? (await managementToken(cove));
   const r = await https(`${cove.managementUrl}/cove/portal/codes`, { method: "POST", ca: cove.ca, headers: { authorization: `Bearer ${bearer}` } });
-  if (r.status !== 200) throw new Error(`POST /cove/portal/codes: ${r.status} ${r.body}`);
+  if (r.status !== 201) throw new Error(`POST /cove/portal/codes: ${r.status} ${r.body}`);
   return r.json();
 }
 
@@ -38,3 +38,8 @@ export async function fillSignIn(page: Page, cove: TestCove, clientId: string, s
 
 /** The hash route of a registry's Networking view. */
 export const networkingHash = (registryId: string) => `#/registry/${encodeURIComponent(registryId)}`;
+
+/** Follows a hash route in the open page, as a link does: the same document, so the sign-in stays. */
+export async function goToHash(page: Page, hash: string): Promise<void> {
+  await page.evaluate((h) => { location.hash = h; }, hash);
+}
