@@ -7,13 +7,15 @@ import { useEffect, useRef, useState } from "./html.js";
  * @template T
  * @param {() => Promise<T>} fn
  * @param {unknown[]} deps re-run when any changes (the live tick among them)
+ * @param {boolean} [enabled] false holds the read back (a section waits for the one the user came for)
  * @returns {{data: T | undefined, error: Error | undefined, loading: boolean, reload: () => Promise<void>}}
  */
-export function useLoad(fn, deps) {
+export function useLoad(fn, deps, enabled = true) {
   const [state, setState] = useState({ data: undefined, error: undefined, loading: true });
   const [nonce, setNonce] = useState(0);
   const waiting = useRef([]);
   useEffect(() => {
+    if (!enabled) return undefined;
     let live = true;
     setState((s) => ({ ...s, loading: true }));
     const done = () => {
@@ -26,7 +28,7 @@ export function useLoad(fn, deps) {
       (error) => { if (live) { setState((s) => ({ data: s.data, error, loading: false })); done(); } },
     );
     return () => { live = false; };
-  }, [...deps, nonce]);
+  }, [...deps, nonce, enabled]);
   const reload = () => new Promise((resolve) => { waiting.current.push(resolve); setNonce((n) => n + 1); });
   return { ...state, reload };
 }

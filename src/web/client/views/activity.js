@@ -14,16 +14,17 @@ const MAX_PAGES = 20;
 const iso = (local) => (local ? new Date(local).toISOString() : undefined);
 
 /**
- * The newest LIMIT records matching the server-side filters. Unfiltered, the last page starts at
- * auditSeq - LIMIT; filtered, pages are followed (a filtered page may be empty and still go on).
+ * The newest LIMIT records matching the server-side filters. Unfiltered, one page from
+ * auditSeq - LIMIT holds them; filtered, pages are followed (a filtered page may be empty and still go on).
  */
 async function readAudit({ kind, since, until }, auditSeq) {
   const filtered = Boolean(kind || since || until);
   const query = { limit: filtered ? 1000 : LIMIT, kind: kind || undefined, since: iso(since), until: iso(until) };
   if (!filtered && typeof auditSeq === "number") query.after = Math.max(0, auditSeq - LIMIT);
+  const oneRead = !filtered && typeof auditSeq === "number";
   let page = await get("/cove/audit", query);
   let records = page?.value ?? [];
-  for (let n = 0; page?.nextLink && n < MAX_PAGES; n++) {
+  for (let n = 0; !oneRead && page?.nextLink && n < MAX_PAGES; n++) {
     const next = new URL(page.nextLink, location.origin);
     page = await get(next.pathname + next.search);
     records = records.concat(page?.value ?? []).slice(-LIMIT);
@@ -43,11 +44,11 @@ function filenameOf(res) {
   return m ? m[1] : "evidence.tar";
 }
 
-export function Activity({ registryId, live }) {
+export function Activity({ registryId, live, estateRead }) {
   const [filters, setFilters] = useState({ kind: "", actor: "", since: "", until: "" });
   const [exportError, setExportError] = useState("");
   const [exporting, setExporting] = useState(false);
-  const { data, error } = useLoad(() => readAudit(filters, live.auditSeq), [filters.kind, filters.since, filters.until, live.tick, live.auditSeq === null]);
+  const { data, error } = useLoad(() => readAudit(filters, live.auditSeq), [filters.kind, filters.since, filters.until, live.tick, live.auditSeq === null], estateRead);
   const set = (k) => (e) => setFilters({ ...filters, [k]: e.currentTarget.value });
 
   const actor = filters.actor.trim().toLowerCase();

@@ -13,7 +13,7 @@ const fromRegistry = (r) => ({
   ipRules: (r.properties?.networkRuleSet?.ipRules ?? []).map((x) => x.value ?? x.iPAddressOrRange),
 });
 
-export function PublicAccess({ registryId, live, estate }) {
+export function PublicAccess({ registryId, live, estate, estateRead }) {
   const registry = estate.data?.registry;
   const [draft, setDraft] = useState(null);
   const [dirty, setDirty] = useState(false);
@@ -85,5 +85,5 @@ export function PublicAccess({ registryId, live, estate }) {
     ${dirty && html`<p class="note">Unsaved changes.</p>`}
     ${error && html`<p role="alert" class="error">${error}</p>`}
     <button type="button" class="primary" onClick=${save} ...${ctl}>Save firewall changes</button>
-    <${Readiness} registryId=${registryId} live=${live} />`;
+    <${Readiness} registryId=${registryId} live=${live} estateRead=${estateRead} />`;
 }

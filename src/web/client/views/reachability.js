@@ -82,7 +82,7 @@ function Topology({ svgText, rowsBySubnet, selected, onSelect }) {
   return html`<div class="topology" ref=${host}></div>`;
 }
 
-export function Reachability({ registryId, live }) {
+export function Reachability({ registryId, live, estateRead }) {
   const [selected, setSelected] = useState(null);
   const { data, error } = useLoad(async () => {
     const [report, svgText] = await Promise.all([
@@ -92,7 +92,7 @@ export function Reachability({ registryId, live }) {
     const rowsBySubnet = new Map();
     for (const r of report.rows ?? []) if (r.subnetId) rowsBySubnet.set(key(r.subnetId), r);
     return { report, svgText, rowsBySubnet };
-  }, [registryId, live.tick]);
+  }, [registryId, live.tick], estateRead);
   if (!data) return error ? html`<p role="alert" class="error">${error.message}</p>` : html`<p>Loading...</p>`;
   const { report } = data;
   const c = report.counts ?? {};

@@ -16,8 +16,8 @@ function verdictText(r) {
   return `Ready: ${plural(r.summary?.hasPrivatePath ?? 0, "client has", "clients have")} a private path${unknown ? `; ${plural(unknown, "client", "clients")} could not be placed` : ""}`;
 }
 
-export function Readiness({ registryId, live }) {
-  const { data, error } = useLoad(() => get(`${registryId}/publicAccessReadiness`, { "api-version": API.acr }), [registryId, live.tick]);
+export function Readiness({ registryId, live, estateRead }) {
+  const { data, error } = useLoad(() => get(`${registryId}/publicAccessReadiness`, { "api-version": API.acr }), [registryId, live.tick], estateRead);
   return html`
     <h3 id="readiness-title">Readiness to disable public access</h3>
     ${error && !data ? html`<p>not available: ${error.message}</p>` : null}
