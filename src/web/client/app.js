@@ -1,7 +1,7 @@
 // The networking page's entry: sign-in until there is a session, then the header, the nav and the
 // view the hash names. Everything the page shows comes from the public management API through
 // api.js; nothing is rendered as markup except the server's SVG (views/reachability.js).
-import { html, render, useState } from "./html.js";
+import { html, render, useEffect, useRef, useState } from "./html.js";
 import { currentSession, signOut } from "./api.js";
 import { useRoute } from "./router.js";
 import { useLive } from "./live.js";
@@ -13,6 +13,14 @@ import { Networking } from "./views/networking.js";
 function SignedIn({ session, onSignOut }) {
   const route = useRoute();
   const live = useLive(() => onSignOut("Your session ended; sign in again."));
+  // A new view takes focus to its heading, as a page load would: the link that led there is gone.
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) { first.current = false; return; }
+    const h1 = document.querySelector("main h1");
+    h1?.setAttribute("tabindex", "-1");
+    h1?.focus();
+  }, [route.view, route.id]);
   return html`
     <header class="top">
       <span class="brand">Cove</span>

@@ -4,7 +4,7 @@
 // long-lived connection through proxies (server-sent events would).
 import { useEffect, useRef, useState } from "./html.js";
 import { get } from "./api.js";
-import { announce } from "./status.js";
+import { announceRefresh } from "./status.js";
 
 const EVERY_MS = 1000;
 
@@ -21,7 +21,7 @@ export function useLive(onUnauthorized) {
         const seen = `${v.version}/${v.auditSeq}`;
         if (last.current !== null && last.current !== seen) {
           setLive((s) => ({ tick: s.tick + 1, version: v.version, auditSeq: v.auditSeq }));
-          announce("Updated");
+          announceRefresh();
         } else if (last.current === null) {
           setLive((s) => ({ ...s, version: v.version, auditSeq: v.auditSeq }));
         }
