@@ -1,8 +1,7 @@
-// The page's only door to Cove: the public management API, as the CLI uses it. The ARM access token
-// lives in this module's variable and nowhere else (no localStorage, sessionStorage or cookie), so a
-// reload signs out and no other site's request can carry it: the API takes no cookie, which is the
-// CSRF protection. Errors come back as thrown Errors carrying ARM's code and message, so a view can
-// show "<code>: <message>" in an alert without knowing the wire shape.
+// The page's one door to Cove: the public management API, as the CLI uses it. The ARM token lives in
+// this module's variable only (no localStorage, sessionStorage or cookie): a reload signs out, and
+// as the API takes no cookie, another site's request carries no credential (the CSRF defence).
+// Failures are thrown as ApiError "<code>: <message>", ready for an alert.
 
 /** api-versions the page sends, one per provider (contract.md; src/control-plane/arm/api-versions.ts). */
 export const API = {
@@ -93,18 +92,22 @@ export async function call(method, path, { query, body, accept, as = "json" } = 
 
 export const get = (path, query, opts) => call("GET", path, { ...opts, query });
 
-/** Every item of an ARM list, following nextLink (ARM pages large lists). */
-export async function list(path, apiVersion, query = {}) {
-  const out = [];
-  let page = await get(path, { "api-version": apiVersion, ...query });
-  out.push(...(page?.value ?? []));
-  for (let n = 0; page?.nextLink && n < 100; n++) {
-    const next = new URL(page.nextLink, location.origin);
-    page = await get(next.pathname + next.search);
-    out.push(...(page?.value ?? []));
+/**
+ * The items of a paged answer and of the pages after it (`link` names the next page's member:
+ * ARM's nextLink, Policy Insights' @odata.nextLink), at most `max` pages; `keep` trims as it goes.
+ */
+export async function follow(page, { method = "GET", link = "nextLink", max = 100, keep = (x) => x } = {}) {
+  let out = keep(page?.value ?? []);
+  for (let n = 1; page?.[link] && n < max; n++) {
+    const next = new URL(page[link], location.origin);
+    page = await call(method, next.pathname + next.search);
+    out = keep(out.concat(page?.value ?? []));
   }
   return out;
 }
+
+/** Every item of an ARM list. */
+export const list = async (path, apiVersion) => follow(await get(path, { "api-version": apiVersion }));
 
 /** The subscription the session acts in: `/subscriptions/<id>`. */
 export const subscriptionScope = () => `/subscriptions/${session?.subscriptionId ?? ""}`;

@@ -2,22 +2,14 @@
 // the subscription, grouped by resource id: a registry is Non-compliant when any of its states is
 // NonCompliant, Compliant when it has states and none is, Not evaluated when it has none. Display
 // names come from the policy definitions and assignments lists (one request each), never per row.
-import { API, call, list, subscriptionScope } from "./api.js";
+import { API, call, follow, list, subscriptionScope } from "./api.js";
 import { key } from "./ids.js";
 import { settle } from "./load.js";
 
 async function allStates() {
-  const scope = subscriptionScope();
-  const path = `${scope}/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults`;
-  const out = [];
-  let page = await call("POST", path, { query: { "api-version": API.insights, $expand: "PolicyEvaluationDetails" } });
-  out.push(...(page?.value ?? []));
-  for (let n = 0; page?.["@odata.nextLink"] && n < 50; n++) {
-    const next = new URL(page["@odata.nextLink"], location.origin);
-    page = await call("POST", next.pathname + next.search);
-    out.push(...(page?.value ?? []));
-  }
-  return out;
+  const path = `${subscriptionScope()}/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults`;
+  const first = await call("POST", path, { query: { "api-version": API.insights, $expand: "PolicyEvaluationDetails" } });
+  return follow(first, { method: "POST", link: "@odata.nextLink" });
 }
 
 /** @returns {Promise<{byResource: Map<string, object[]>, names: Map<string, string>} >} */

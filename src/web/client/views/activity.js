@@ -3,7 +3,7 @@
 // types a name or part of an id); and the signed evidence bundle, downloaded with the bearer
 // through a Blob URL because a plain link could not carry the token.
 import { html, useState } from "../html.js";
-import { call, currentSession, get } from "../api.js";
+import { call, currentSession, follow, get } from "../api.js";
 import { useLoad } from "../load.js";
 import { announce } from "../status.js";
 import { KINDS, actorOf, kindOf, summaryOf } from "../audit-summary.js";
@@ -22,14 +22,8 @@ async function readAudit({ kind, since, until }, auditSeq) {
   const query = { limit: filtered ? 1000 : LIMIT, kind: kind || undefined, since: iso(since), until: iso(until) };
   if (!filtered && typeof auditSeq === "number") query.after = Math.max(0, auditSeq - LIMIT);
   const oneRead = !filtered && typeof auditSeq === "number";
-  let page = await get("/cove/audit", query);
-  let records = page?.value ?? [];
-  for (let n = 0; !oneRead && page?.nextLink && n < MAX_PAGES; n++) {
-    const next = new URL(page.nextLink, location.origin);
-    page = await get(next.pathname + next.search);
-    records = records.concat(page?.value ?? []).slice(-LIMIT);
-  }
-  return records.slice(-LIMIT).reverse();
+  const records = await follow(await get("/cove/audit", query), { max: oneRead ? 1 : MAX_PAGES, keep: (x) => x.slice(-LIMIT) });
+  return records.reverse();
 }
 
 /** The log names principals by object id; the signed-in one is shown by name (and found by either). */
