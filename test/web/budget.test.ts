@@ -1,6 +1,7 @@
 // The page's budget (issue 12): a registry with 200 private endpoint connections in 50 VNets renders
 // its Networking view in under 1 s, measured in the page from the moment the view is asked for (the
-// hash change that makes the page fetch its data) to the frame after the 200th row is in the table;
+// hash change that makes the page fetch its data) to the frame after the 200th row is in the table
+// (and, for the whole view, until the reachability matrix has its rows);
 // and everything the page loads of its own (/ and /web/*) weighs under 300 KB.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -68,9 +69,10 @@ test(`the Networking view of 200 connections in 50 VNets renders in under ${BUDG
     await page.getByRole("heading", { level: 1, name: "Registries" }).waitFor();
   }
   process.stdout.write(`# render: ${runs.map((r) => `table ${r.table.toFixed(0)} ms, matrix ${r.matrix.toFixed(0)} ms`).join("; ")}\n`);
-  assert.ok(runs[0]!.table < BUDGET_MS, `the first render took ${runs[0]!.table.toFixed(0)} ms`);
-  const sorted = runs.map((r) => r.table).sort((a, c) => a - c);
-  assert.ok(sorted[1]! < BUDGET_MS, `the median render took ${sorted[1]!.toFixed(0)} ms`);
+  assert.ok(runs[0]!.table < BUDGET_MS, `the first render of the connections took ${runs[0]!.table.toFixed(0)} ms`);
+  // The whole view, the matrix included, as a median: one slow frame on a busy machine is not the page.
+  const whole = runs.map((r) => r.matrix).sort((a, c) => a - c)[1]!;
+  assert.ok(whole < BUDGET_MS, `the median render of the whole view took ${whole.toFixed(0)} ms`);
 
   const loaded = await Promise.all(own.map(async (o) => ({ ...o, bytes: await o.bytes })));
   const total = loaded.reduce((n, o) => n + o.bytes, 0);
