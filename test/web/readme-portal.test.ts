@@ -68,5 +68,5 @@ test("the README's networking page block prints a URL that signs Chromium in as 
   const second = await browser!.open();
   await second.page.goto(printed.url);
   await second.page.getByRole("alert").getByText(/expired|already used/).waitFor({ timeout: 10_000 });
-  assert.equal(await second.page.getByText("Signed in as").count(), 0, "a used code signs nobody in");
+  assert.equal(await second.page.getByRole("banner").getByText(/Signed in as/).count(), 0, "a used code signs nobody in");
 });
