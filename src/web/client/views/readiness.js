@@ -27,7 +27,7 @@ export function Readiness({ registryId, live, estateRead }) {
       <ul class="clients" aria-labelledby="readiness-title">
         ${(data.clients ?? []).map((c) => html`
           <li key=${c.clientIp}>
-            <strong>${c.clientIp}</strong> in ${c.network}: ${VERDICT[c.verdict] ?? c.verdict}. ${c.reason}
+            <strong>${c.clientIp}</strong> (${c.network}): <span class=${`badge verdict-${c.verdict}`}>${VERDICT[c.verdict] ?? c.verdict}</span> ${c.reason}
             ${(c.fix ?? []).map((f, i) => html`<div key=${i}><code>${f.cove}</code></div>`)}
           </li>`)}
       </ul>`}`;
