@@ -54,6 +54,9 @@ test("approve-connection names the network that gains access and changes nothing
     [["ci-vnet/runners", "deny", "allow", "ENDPOINT_PENDING", "ok"]]);
   assert.match(rows[0].afterPath, /^private:pe-ci \(127\.20\.1\.\d+\)$/);
   assert.equal((await connectionOf("pe-ci")).status, "Pending", "a what-if changes nothing");
+  const viaCli = await cli.json("acr", "private-endpoint-connection", "approve", "-r", "reportacr", "-g", "acr-rg", "-n", ci.name, "--description", "ci runners go private", "--what-if");
+  assert.deepEqual(viaCli, r.json, "the CLI's approve --what-if is the route's answer");
+  assert.equal((await connectionOf("pe-ci")).status, "Pending", "nor does the CLI's");
 
   await clients(cli.cove).acr.privateEndpointConnections.beginCreateOrUpdateAndWait("acr-rg", "reportacr", ci.name, {
     privateLinkServiceConnectionState: { status: "Approved", description: "ci runners go private" },

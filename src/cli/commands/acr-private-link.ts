@@ -3,7 +3,8 @@
 // connection, change its state (and description) and PUT it back, printing the connection;
 // network-rule add/remove PATCH the registry's whole `networkRuleSet` (the service replaces it
 // whole) and print the updated rule set. Without -g the registry's group is found by listing.
-// reject and delete take --what-if and warn about the networks they cut off (cli/toolkit/what-if.ts).
+// reject and delete take --what-if and warn about the networks they cut off (cli/toolkit/what-if.ts);
+// approve takes --what-if to say which networks it opens.
 import type { IPRule, NetworkRuleSet, PrivateEndpointConnection } from "@azure/arm-containerregistry";
 import type { CommandSpec, GroupSpec, OptionSpec } from "../command.js";
 import { parseGroupName, parseNonEmpty, parseRegistryName } from "../flags.js";
@@ -91,10 +92,14 @@ export const commands: CommandSpec[] = [
   {
     name: "acr private-endpoint-connection approve",
     summary: "Approve a private endpoint connection request.",
-    options: [CONNECTION, REGISTRY, GROUP, DESCRIPTION],
-    table: connectionTable,
+    options: [CONNECTION, REGISTRY, GROUP, DESCRIPTION, { ...WHAT_IF, description: "Change nothing: print the networks the approval would give access (the rows of each registry's reachability matrix that change)." }],
+    table: whatIfTable(connectionTable),
     async run(opts, ctx) {
-      return setState(await ctx.session(), opts, "Approved");
+      // An approval cuts nothing off, so only --what-if reads the inventory (the networks it opens).
+      if (!opts.whatIf) return setState(await ctx.session(), opts, "Approved");
+      const change = (s: Session, inv: ArmInventory) =>
+        ({ kind: "approve-connection", connectionId: connectionIdIn(s, inv, opts.registryName, opts.resourceGroup, opts.name), description: opts.description }) as const;
+      return withWhatIf(opts, ctx, change, (s) => setState(s, opts, "Approved"));
     },
   },
   {
