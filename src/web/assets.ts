@@ -63,7 +63,13 @@ function asset(type: string, body: Buffer): Asset {
 /** Reads the page's files. Throws at start when the client directory is missing (a broken checkout). */
 export function loadAssets(dir = clientDir()): Map<string, Asset> {
   const table = new Map<string, Asset>();
-  table.set("/", asset(TYPES[".html"], readFileSync(join(dir, "index.html"))));
+  let index: Buffer;
+  try {
+    index = readFileSync(join(dir, "index.html"));
+  } catch (e) {
+    throw new Error(`the networking page's files are missing: ${join(dir, "index.html")} (${(e as NodeJS.ErrnoException).code}). Cove serves them from src/web/client/ of its checkout; a copy of Cove needs src/ beside dist/.`);
+  }
+  table.set("/", asset(TYPES[".html"], index));
   for (const p of files(dir)) table.set(`/web/${relative(dir, p).split(sep).join("/")}`, asset(TYPES[extname(p)], readFileSync(p)));
   const require = createRequire(import.meta.url);
   const preact = require.resolve("preact");

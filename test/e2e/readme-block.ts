@@ -60,8 +60,11 @@ export async function runBlock(block: string, layout: Layout, count: number, ext
   return { code: r.code, rounds: parts, stdout: r.stdout, stderr: r.stderr, hosts: last[1] ?? "" };
 }
 
-/** What a normal user's copy of the project needs to run Cove and the walkthrough's scripts. */
-const PROJECT_PARTS = ["package.json", "bin", "dist", "scripts", "node_modules"];
+/**
+ * What a normal user's copy of the project needs to run Cove and the walkthrough's scripts; src/ for
+ * the networking page's files (src/web/client/), which are served as they are, with no build.
+ */
+const PROJECT_PARTS = ["package.json", "bin", "dist", "scripts", "node_modules", "src"];
 
 /**
  * Lays this project out again under `dest`, for a normal user who may not be able to reach the
