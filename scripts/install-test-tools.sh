@@ -22,6 +22,9 @@ command -v sudo >/dev/null 2>&1 || need+=(sudo)
 command -v az >/dev/null 2>&1 || need+=(azure-cli)
 # The networking page's browser tests (test/web): Debian's Chromium, driven by playwright-core.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# The PostgreSQL metadata driver's tests (test/support/postgres.ts) start throwaway clusters with
+# Debian's initdb and pg_ctl (/usr/lib/postgresql/<version>/bin).
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 # The benchmarks' peers and load (npm run bench passes --bench): docker-registry for the registry
 # bench, dnsmasq and dnsperf for the DNS bench.
 if [ "${1:-}" = "--bench" ]; then
@@ -36,5 +39,12 @@ if [ "$(id -u)" != "0" ]; then
 fi
 echo "install-test-tools: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# postgresql-common's postinst would create and start a `main` cluster on port 5432: the tests make
+# their own, so say no before it installs (only when we install it).
+if [[ " ${need[*]} " == *" postgresql "* ]]; then
+  mkdir -p /etc/postgresql-common
+  grep -qs '^create_main_cluster *= *false' /etc/postgresql-common/createcluster.conf ||
+    echo "create_main_cluster = false" >> /etc/postgresql-common/createcluster.conf
+fi
 apt-get update -qq >/dev/null
 apt-get install -y -qq "${need[@]}" >/dev/null
