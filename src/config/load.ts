@@ -140,6 +140,8 @@ export async function loadConfig(src: ConfigSources): Promise<CoveConfig> {
   }
   if (out.networkMode === "lab") labDefaults(out, fromDefault, errors);
   if ((out.tlsCertFile === undefined) !== (out.tlsKeyFile === undefined)) errors.push("tlsCertFile and tlsKeyFile must be given together");
+  // The value is not echoed: a PostgreSQL URL may carry a password.
+  if (out.metadataUrl !== undefined && !/^postgres(ql)?:\/\/[^/\s]/i.test(out.metadataUrl as string)) errors.push("metadataUrl: must be a postgres:// or postgresql:// URL");
   if (errors.length) throw new ConfigError(errors);
   return out as unknown as CoveConfig;
 }

@@ -4,6 +4,7 @@
 
 export interface CoveConfig {
   dataDir: string;
+  metadataUrl?: string;
   managementListen: { host: string; port: number };
   registryPort: number;
   publicAddress: string;
@@ -55,6 +56,7 @@ export interface Field {
 
 export const FIELDS: readonly Field[] = [
   { key: "dataDir", kind: "path", default: "./.cove", doc: "Where the database, blobs, CA and credentials.json live." },
+  { key: "metadataUrl", kind: "string", doc: "A postgres:// or postgresql:// URL: keep the metadata in that PostgreSQL database (docs/storage.md) instead of SQLite in the data dir. Unset: SQLite. Its password is a secret: never logged, masked in messages." },
   { key: "managementListen", kind: "hostPort", default: "127.0.0.1:8443", doc: "HTTPS address of the management endpoint (ARM API, identity provider, /healthz)." },
   { key: "registryPort", kind: "port", default: 8444, doc: "Port of the registry data plane on the public address and on every private endpoint IP." },
   { key: "publicAddress", kind: "ip", default: "127.0.0.1", doc: "IP address of the registry's public endpoint." },

@@ -1,5 +1,6 @@
-// Opens the embedded stores in a data directory. The composition root (main.ts), the CLI and the
-// tests all go through here, so the layout below is decided in exactly one place.
+// Opens the stores: the embedded ones in a data directory, or (metadataUrl) the PostgreSQL
+// metadata driver. The composition root (main.ts), the CLI and the tests all go through here, so the
+// layout below and the choice of driver are decided in exactly one place.
 //
 //   <dataDir>/                      created 0700 when missing
 //   ├── cove.db                     SQLite metadata (WAL, synchronous=FULL)
@@ -20,12 +21,20 @@ import type { BlobStore, MetadataStore } from "./types.js";
 
 export const METADATA_FILE = "cove.db";
 
-export async function openStores(dataDir: string): Promise<{ blobs: BlobStore; meta: MetadataStore }> {
+export interface StoreOptions {
+  /** postgres:// or postgresql:// URL of the metadata database; unset: SQLite in the data dir. */
+  metadataUrl?: string;
+}
+
+export async function openStores(dataDir: string, o: StoreOptions = {}): Promise<{ blobs: BlobStore; meta: MetadataStore }> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const blobs = await FsBlobStore.open(dataDir);
   let meta: MetadataStore;
   try {
-    meta = SqliteMetadataStore.open(join(dataDir, METADATA_FILE));
+    // Loaded only when chosen: the embedded default's start-up does not pay for node-postgres.
+    meta = o.metadataUrl
+      ? await (await import("./pg-metadata-store.js")).PgMetadataStore.open(o.metadataUrl)
+      : SqliteMetadataStore.open(join(dataDir, METADATA_FILE));
   } catch (e) {
     await blobs.close();
     throw e;
