@@ -64,6 +64,9 @@ export const OCI_ERRORS = {
   // spec has no timeout code; BLOB_UPLOAD_INVALID is the closest, and uploads are what stall.
   BODY_TIMEOUT: entry("BLOB_UPLOAD_INVALID", 408, "the request body arrived too slowly and was cut off"),
   UNKNOWN: entry("UNKNOWN", 500, "unknown error"),
+  // The storage engine behind a networked driver is down or refusing (StoreUnavailable): 503, so
+  // clients retry. The spec has no such code; distribution's errcode UNAVAILABLE is the one clients know.
+  STORE_UNAVAILABLE: entry("UNAVAILABLE", 503, "the registry's storage is unavailable: retry later"),
   // Azure's answer, byte for byte, when a registry's firewall refuses the client on the public
   // endpoint (acr-networking.md 4.1): publicNetworkAccess=Disabled or an IP not in the rules, on
   // every route. Not the authorization refusal (DENIED above). {ip} is the client's address.
@@ -90,6 +93,7 @@ export const STORAGE_TO_OCI = {
   // OCI dist-spec: a chunk that does not start at the current end of the upload is a 416.
   UploadOffsetMismatch: "RANGE_INVALID",
   UploadChunkTooLarge: "SIZE_INVALID",
+  StoreUnavailable: "STORE_UNAVAILABLE",
 } as const satisfies Record<StorageErrorCode, OciErrorKey>;
 
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);

@@ -38,6 +38,7 @@ export const STORAGE_ERROR_CODES = [
   "UploadNotFound",
   "UploadOffsetMismatch",
   "UploadChunkTooLarge",
+  "StoreUnavailable",
 ] as const;
 
 export type StorageErrorCode = (typeof STORAGE_ERROR_CODES)[number];
@@ -113,5 +114,16 @@ export class UploadOffsetMismatch extends StorageError {
 export class UploadChunkTooLarge extends StorageError {
   constructor(maxBytes: number) {
     super("UploadChunkTooLarge", `upload chunk exceeds ${maxBytes} bytes`, { maxBytes });
+  }
+}
+
+/**
+ * The storage engine behind a networked driver (Azure Blob Storage, PostgreSQL) did not answer or
+ * cannot serve now: retrying later may succeed. `reason` is the engine's status and error code,
+ * never a connection string, key or URL.
+ */
+export class StoreUnavailable extends StorageError {
+  constructor(store: string, reason: string) {
+    super("StoreUnavailable", `the ${store} is unavailable (${reason})`, { store });
   }
 }
