@@ -89,7 +89,7 @@ interface Settings { cfg: CoveConfig; log: Logger; dataDir: string }
 /** Step 1: config (flags > env > file > defaults), the logger (secrets redacted), the data dir (0700). */
 export async function loadSettings(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv): Promise<Settings> {
   const cfg = await loadConfig({ flags, env });
-  const log: Logger = pino({ level: cfg.logLevel, base: { service: "cove" }, redact: ["req.headers.authorization", "*.password", "*.clientSecret", "*.secret", "metadataUrl", "*.metadataUrl"] });
+  const log: Logger = pino({ level: cfg.logLevel, base: { service: "cove" }, redact: ["req.headers.authorization", "*.password", "*.clientSecret", "*.secret", "metadataUrl", "*.metadataUrl", "blobConnectionString", "*.blobConnectionString"] });
   const dataDir = resolve(cfg.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   return { cfg, log, dataDir };
@@ -99,7 +99,7 @@ interface Storage { blobs: BlobStore; meta: MetadataStore }
 
 /** Step 2: the blob store and the metadata store of the data dir (storage/open.ts). */
 export async function openStorage(s: Settings, closers: Closers): Promise<Storage> {
-  const stores = await openStores(s.dataDir, { metadataUrl: s.cfg.metadataUrl });
+  const stores = await openStores(s.dataDir, { metadataUrl: s.cfg.metadataUrl, blob: s.cfg.blobConnectionString ? { connectionString: s.cfg.blobConnectionString, container: s.cfg.blobContainer } : undefined });
   closers.push("blob store", () => stores.blobs.close());
   closers.push("metadata store", () => stores.meta.close());
   return stores;

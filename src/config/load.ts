@@ -141,6 +141,7 @@ export async function loadConfig(src: ConfigSources): Promise<CoveConfig> {
   if (out.networkMode === "lab") labDefaults(out, fromDefault, errors);
   if ((out.tlsCertFile === undefined) !== (out.tlsKeyFile === undefined)) errors.push("tlsCertFile and tlsKeyFile must be given together");
   // The value is not echoed: a PostgreSQL URL may carry a password.
+  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(String(out.blobContainer ?? "cove"))) errors.push("blobContainer: must be 3-63 of a-z, 0-9 and single hyphens, starting and ending with a letter or digit");
   if (out.metadataUrl !== undefined && !/^postgres(ql)?:\/\/[^/\s]/i.test(out.metadataUrl as string)) errors.push("metadataUrl: must be a postgres:// or postgresql:// URL");
   if (errors.length) throw new ConfigError(errors);
   return out as unknown as CoveConfig;

@@ -5,6 +5,8 @@
 export interface CoveConfig {
   dataDir: string;
   metadataUrl?: string;
+  blobConnectionString?: string;
+  blobContainer: string;
   managementListen: { host: string; port: number };
   registryPort: number;
   publicAddress: string;
@@ -57,6 +59,8 @@ export interface Field {
 export const FIELDS: readonly Field[] = [
   { key: "dataDir", kind: "path", default: "./.cove", doc: "Where the database, blobs, CA and credentials.json live." },
   { key: "metadataUrl", kind: "string", doc: "A postgres:// or postgresql:// URL: keep the metadata in that PostgreSQL database (docs/storage.md) instead of SQLite in the data dir. Unset: SQLite. Its password is a secret: never logged, masked in messages." },
+  { key: "blobConnectionString", kind: "string", doc: "An Azure Storage connection string: keep blob bytes in Azure Blob Storage (docs/storage.md) instead of files in the data dir. Azurite's development connection string works. Unset: files. A secret (it holds the account key): never logged, never echoed in messages." },
+  { key: "blobContainer", kind: "string", default: "cove", doc: "The blob container Cove uses in that storage account (created when missing; 3-63 of a-z, 0-9 and single hyphens)." },
   { key: "managementListen", kind: "hostPort", default: "127.0.0.1:8443", doc: "HTTPS address of the management endpoint (ARM API, identity provider, /healthz)." },
   { key: "registryPort", kind: "port", default: 8444, doc: "Port of the registry data plane on the public address and on every private endpoint IP." },
   { key: "publicAddress", kind: "ip", default: "127.0.0.1", doc: "IP address of the registry's public endpoint." },

@@ -1,5 +1,6 @@
 // Opens the stores: the embedded ones in a data directory, or (metadataUrl) the PostgreSQL
-// metadata driver. The composition root (main.ts), the CLI and the tests all go through here, so the
+// metadata driver, or (blob) the Azure Blob Storage driver (its container's layout: the header of
+// azure-blob-store.ts). The composition root (main.ts), the CLI and the tests all go through here, so the
 // layout below and the choice of driver are decided in exactly one place.
 //
 //   <dataDir>/                      created 0700 when missing
@@ -17,6 +18,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { FsBlobStore } from "./fs-blob-store.js";
 import { SqliteMetadataStore } from "./sqlite-metadata-store.js";
+import type { AzureBlobOptions } from "./azure-blob-store.js";
 import type { BlobStore, MetadataStore } from "./types.js";
 
 export const METADATA_FILE = "cove.db";
@@ -24,11 +26,14 @@ export const METADATA_FILE = "cove.db";
 export interface StoreOptions {
   /** postgres:// or postgresql:// URL of the metadata database; unset: SQLite in the data dir. */
   metadataUrl?: string;
+  /** A storage account and container for blob bytes; unset: files under <dataDir>/blobs. */
+  blob?: AzureBlobOptions;
 }
 
 export async function openStores(dataDir: string, o: StoreOptions = {}): Promise<{ blobs: BlobStore; meta: MetadataStore }> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const blobs = await FsBlobStore.open(dataDir);
+  // Loaded only when chosen, like node-postgres below: the default start-up does not load the Azure SDK.
+  const blobs = o.blob ? await (await import("./azure-blob-store.js")).AzureBlobStore.open(o.blob) : await FsBlobStore.open(dataDir);
   let meta: MetadataStore;
   try {
     // Loaded only when chosen: the embedded default's start-up does not pay for node-postgres.
