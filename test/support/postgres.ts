@@ -5,6 +5,7 @@
 // user (Debian's `postgres`, else `nobody`) and the directory is chowned to it.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync, rmSync } from "node:fs";
 import { chown, glob, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -94,6 +95,22 @@ export async function startPostgres(): Promise<TestPostgres> {
   const url = `postgres://cove:${password}@127.0.0.1:${port}/postgres`;
   let n = 0;
   let stopped = false;
+  // A test file that crashes before stop() must not leave a cluster running: on exit (synchronous
+  // work only) SIGQUIT the postmaster, PostgreSQL's immediate shutdown, and remove the directory.
+  const onExit = () => {
+    try {
+      const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+      process.kill(pid, "SIGQUIT");
+      // Wait (up to 5 s, synchronously) for it to go, or it writes into the directory being removed.
+      const tick = new Int32Array(new SharedArrayBuffer(4));
+      for (let i = 0; i < 100; i++) {
+        try { process.kill(pid, 0); } catch { break; }
+        Atomics.wait(tick, 0, 0, 50);
+      }
+    } catch { /* not running */ }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", onExit);
   return {
     url,
     password,
@@ -115,6 +132,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      process.off("exit", onExit);
       await run(join(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"], as, dir).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     },
