@@ -1,7 +1,8 @@
 // A real `cove serve` on the Azure Blob Storage driver (COVE_BLOB_CONNECTION_STRING, here Azurite's
 // development connection string): an image pushed and pulled with skopeo has its bytes in the
 // storage account's container (not in the data dir), every pulled layer matches its digest, and
-// the connection string's account key never appears in what Cove prints, even at debug level.
+// the connection string's account key never appears in what Cove prints, even at debug level. While
+// the store is stopped a pull gets the catalogued 503, and it works again once the store is back.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
@@ -41,7 +42,7 @@ function cove(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numb
   });
 }
 
-test("cove serve on Azure Blob Storage: a skopeo push lands in the container and pulls back byte for byte", { skip }, async () => {
+test("cove serve on Azure Blob Storage: a skopeo push lands in the container, pulls back byte for byte, and a pull while the store is down is a 503", { skip }, async () => {
   const dataDir = join(work, "data");
   const mport = await freePort();
   const rport = await freePort();
@@ -84,6 +85,18 @@ test("cove serve on Azure Blob Storage: a skopeo push lands in the container and
       assert.equal(bytes.length, l.size);
       assert.equal("sha256:" + createHash("sha256").update(bytes).digest("hex"), l.digest);
     }
+
+    // The store stops: a pull is refused with the catalogued 503, and works again once it is back.
+    await azurite.halt();
+    try {
+      const refused = await skopeo(["copy", "--src-cert-dir", certDir, "--src-creds", creds, dest, `oci:${join(work, "refused")}:v1`]);
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /invalid status code from registry 503 \(Service Unavailable\)/, refused.stderr);
+    } finally {
+      await azurite.restart();
+    }
+    const again = await skopeo(["copy", "--src-cert-dir", certDir, "--src-creds", creds, dest, `oci:${join(work, "again")}:v1`]);
+    assert.equal(again.code, 0, again.stderr);
   } finally {
     s.child.kill("SIGTERM");
     await s.waitExit();
