@@ -35,6 +35,7 @@ import { BlobNotFound, BlobRangeInvalid, DigestInvalid, DigestMismatch, UploadEx
 import { ConfigError } from "../config/index.js";
 import { stageStream } from "./azure-block-stager.js";
 import { STORE_NAME, azureCall, azureCode, azureStatus, fromAzure } from "./azure-errors.js";
+import { UploadLocks } from "./azure-upload-locks.js";
 import { isValidUploadId, parseBlobDigest } from "./fs-blob-store.js";
 import type { BlobInfo, BlobStore, Digest } from "./types.js";
 
@@ -55,8 +56,7 @@ const COMMIT_ATTEMPTS = 3;
 
 export class AzureBlobStore implements BlobStore {
   private readonly hashes = new Map<string, RunningHash>();
-  /** Per-upload promise chain: this instance's appends and commits of one upload never interleave. */
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new UploadLocks();
 
   private constructor(private readonly container: ContainerClient) {}
 
@@ -142,7 +142,7 @@ export class AzureBlobStore implements BlobStore {
 
   appendUpload(id: string, offset: number, data: Readable, maxBytes?: number): Promise<number> {
     if (!isValidUploadId(id)) return Promise.reject(uploadUnknown(id));
-    return this.withLock(id, () => this.appendLocked(id, offset, data, maxBytes));
+    return this.locks.run(id, () => this.appendLocked(id, offset, data, maxBytes));
   }
 
   private async appendLocked(id: string, offset: number, data: Readable, maxBytes?: number): Promise<number> {
@@ -195,7 +195,7 @@ export class AzureBlobStore implements BlobStore {
     if (!isValidUploadId(id)) return Promise.reject(uploadUnknown(id));
     const name = blobName(digest);
     if (!name) return Promise.reject(new DigestInvalid());
-    return this.withLock(id, async () => {
+    return this.locks.run(id, async () => {
       // A commit that races another node's append sees the ETag move (412) and starts over.
       for (let attempt = 1; ; attempt++) {
         try {
@@ -232,7 +232,7 @@ export class AzureBlobStore implements BlobStore {
 
   async cancelUpload(id: string): Promise<void> {
     if (!isValidUploadId(id)) return;
-    await this.withLock(id, async () => {
+    await this.locks.run(id, async () => {
       this.hashes.delete(id);
       await azureCall(() => this.upload(id).deleteIfExists());
     });
@@ -250,7 +250,7 @@ export class AzureBlobStore implements BlobStore {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.locks.values()]);
+    await this.locks.drain();
     this.hashes.clear();
   }
 
@@ -280,17 +280,6 @@ export class AzureBlobStore implements BlobStore {
     const info = await this.stat(digest);
     if (!info) throw new BlobNotFound(digest);
     return info.size;
-  }
-
-  private withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(id) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const settled = next.then(() => undefined, () => undefined);
-    this.locks.set(id, settled);
-    void settled.then(() => {
-      if (this.locks.get(id) === settled) this.locks.delete(id);
-    });
-    return next;
   }
 }
 
