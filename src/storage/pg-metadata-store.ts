@@ -15,6 +15,7 @@ import { DomainError } from "../domain/errors.js";
 import { CHANGES_CHANNEL, PgChangeFeed } from "./pg-change-feed.js";
 import { maskUrl, pgPageLimit, toManifest, toTag, toUpload, type Row } from "./pg-rows.js";
 import { migrate } from "./pg-schema.js";
+import { SerialChain } from "./serial-chain.js";
 import { toPage, toResource } from "./sqlite-rows.js";
 import type { AuditRecord, Digest, ManifestRecord, MetadataStore, Page, ResourceRecord, TagRecord, UploadRecord } from "./types.js";
 
@@ -328,6 +329,38 @@ export class PgMetadataStore implements MetadataStore {
   async readAudit(afterSeq = 0, limit?: number): Promise<AuditRecord[]> {
     const { rows } = await this.q("SELECT seq, time, hash, event FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2", [afterSeq, limit ?? null]);
     return rows.map((r) => ({ seq: Number(r.seq), time: r.time, hash: r.hash, event: JSON.parse(r.event) }));
+  }
+
+  // ---- exclusive sections
+
+  /** Session-level advisory lock key of exclusive() ("cove" + "ex"; below 2^53, so exact as a JS number). */
+  static readonly EXCLUSIVE_LOCK = 0x636f76656578;
+  private readonly sections = new SerialChain();
+
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    // This node's sections queue in memory first, so it holds one connection on the lock, not one per request.
+    return this.sections.run(async () => {
+      const client = await this.pool.connect();
+      // Checked out, the client is nobody's to watch: a connection lost while fn runs must not kill the process.
+      const onLost = () => undefined;
+      client.on("error", onLost);
+      // Session-level, not a transaction's: fn's writes commit in their own transactions on other
+      // pooled connections, each visible to the next holder. The lock goes with the session, so a
+      // connection that cannot say pg_advisory_unlock (or whose lock request failed half-way, e.g.
+      // a client-side timeout while the server still grants it later) is destroyed, never pooled.
+      let clean = false;
+      try {
+        await client.query("SELECT pg_advisory_lock($1)", [PgMetadataStore.EXCLUSIVE_LOCK]);
+        try {
+          return await fn();
+        } finally {
+          clean = await client.query("SELECT pg_advisory_unlock($1) AS ok", [PgMetadataStore.EXCLUSIVE_LOCK]).then((r) => r.rows[0]?.ok === true, () => false);
+        }
+      } finally {
+        client.off("error", onLost);
+        client.release(clean ? undefined : true);
+      }
+    });
   }
 
   async close(): Promise<void> {

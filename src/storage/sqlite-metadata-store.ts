@@ -11,6 +11,7 @@ import { pageLimit, toManifest, toPage, toResource, toTag, toUpload, type Row } 
 import { migrate } from "./sqlite-schema.js";
 import { LocalChangeFeed } from "./change-feed.js";
 import { transaction } from "./sqlite-transaction.js";
+import { SerialChain } from "./serial-chain.js";
 import type { AuditRecord, Digest, ManifestRecord, MetadataStore, Page, ResourceRecord, TagRecord, UploadRecord } from "./types.js";
 
 /** Upper bound for "starts with" range scans: no UTF-8 string continues a prefix beyond it. */
@@ -23,6 +24,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly statements = new Map<string, StatementSync>();
   private readonly putManifestTx: (m: ManifestRecord, tag?: string) => void;
   private readonly appendAuditTx: (event: Record<string, unknown>) => AuditRecord;
+  private readonly sections = new SerialChain();
 
   private constructor(db: DatabaseSync) {
     this.db = db;
@@ -311,6 +313,12 @@ export class SqliteMetadataStore implements MetadataStore {
   async readAudit(afterSeq = 0, limit?: number): Promise<AuditRecord[]> {
     const rows = this.sql("SELECT seq, time, hash, event FROM audit WHERE seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit ?? -1) as Row[];
     return rows.map((r) => ({ seq: r.seq, time: r.time, hash: r.hash, event: JSON.parse(r.event) }));
+  }
+
+  // ---- exclusive sections: one process owns the file, so the process's own queue is the whole lock.
+
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.sections.run(fn);
   }
 
   async close(): Promise<void> {

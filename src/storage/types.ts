@@ -192,5 +192,14 @@ export interface MetadataStore {
   appendAudit(event: StoredAuditEvent): Promise<AuditRecord>;
   readAudit(afterSeq?: number, limit?: number): Promise<AuditRecord[]>;
 
+  /**
+   * Runs fn while no other exclusive section of any process on this store runs; resolves or rejects
+   * as fn does, and a section that throws still lets the next one in. For the read-then-write checks
+   * that one record's constraints cannot express (a registry name unique across resource groups, a
+   * free address in a subnet, a connection's state transition): the management API's writes run in
+   * it (control-plane/arm/front-door.ts). Not re-entrant: fn must not call exclusive again.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+
   close(): Promise<void>;
 }

@@ -338,5 +338,42 @@ export function metadataStoreSuite(name: string, make: () => Promise<MetadataSto
       assert.deepEqual(log.map((r) => r.event.kind), ["before", "after"]);
       assert.equal(verifyAuditChain(log).ok, true, "the chain continues across a restart");
     }));
+
+    it("runs exclusive sections one at a time, and one that throws lets the next in", withStore(async ({ store }) => {
+      // Each section reads a counter, yields, and writes it back plus one: overlapping sections
+      // would lose increments, and `inside` would exceed one.
+      const id = `${SUB}/resourceGroups/Counter`;
+      await store.putResource({ id, type: RG_TYPE, body: { n: 0 } });
+      let inside = 0;
+      let most = 0;
+      const order: number[] = [];
+      const section = (i: number) => store.exclusive(async () => {
+        inside++;
+        most = Math.max(most, inside);
+        const n = Number((await store.getResource(id))!.body.n);
+        await new Promise((ok) => setTimeout(ok, 5));
+        await store.putResource({ id, type: RG_TYPE, body: { n: n + 1 } });
+        order.push(i);
+        inside--;
+        return i;
+      });
+      const failing = store.exclusive(async () => {
+        inside++;
+        most = Math.max(most, inside);
+        await new Promise((ok) => setTimeout(ok, 5));
+        inside--;
+        throw new Error("section failed");
+      });
+      const results = await Promise.allSettled([section(0), section(1), failing, section(2), section(3), section(4)]);
+      assert.equal(most, 1, "no two sections overlapped");
+      assert.deepEqual(results.map((r) => r.status), ["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled"]);
+      assert.equal((results[2] as PromiseRejectedResult).reason.message, "section failed", "the section's own error, unchanged");
+      assert.deepEqual(results.filter((r) => r.status === "fulfilled").map((r) => (r as PromiseFulfilledResult<number>).value), [0, 1, 2, 3, 4]);
+      assert.deepEqual(order, [0, 1, 2, 3, 4], "sections run in call order");
+      assert.equal((await store.getResource(id))!.body.n, 5, "no increment was lost");
+      // After a failure the lock is free: a new section gets in within a bound (a leaked lock would hang).
+      const bounded = await Promise.race([store.exclusive(async () => "in"), new Promise((ok) => setTimeout(() => ok("timed out"), 5000))]);
+      assert.equal(bounded, "in");
+    }));
   });
 }

@@ -8,7 +8,8 @@
 //   5. subscription                Cove has one; any other is SubscriptionNotFound
 //   6. authorization               access.authorize(principal, action, scope) BEFORE any state is read
 //   7. body                        strict JSON, capped (request-body.ts)
-//   8. handler                     writes run one at a time (uniqueness checks cannot race), through
+//   8. handler                     writes run one at a time across all nodes (uniqueness checks and
+//                                  address allocation cannot race: MetadataStore.exclusive), through
 //                                  the policy gate (Deny, Modify; compliance recorded after commit)
 //   9. error mapping               errors.ts, the one ARM catalogue
 //  10. audit                       one event per write attempt, with its outcome (no secrets)
@@ -65,12 +66,13 @@ function challenge(ctx: RequestContext, deps: ManagementApiDeps, missing: boolea
 }
 
 export function createManagementApi(deps: ManagementApiDeps): ManagementApi {
-  // Writes are serialised: the name-uniqueness and duplicate-assignment checks read, then write.
-  let writeChain: Promise<unknown> = Promise.resolve();
+  // Writes are serialised: registry name uniqueness, duplicate role assignments, private IP
+  // allocation in a subnet and the connection state machine all read, then write. The store's
+  // exclusive section (storage/types.ts) holds across every Cove process on the store, not only
+  // this one: on PostgreSQL an advisory lock, so two nodes cannot both see a name free or an
+  // address unused.
   function exclusively<T>(fn: () => Promise<T>): Promise<T> {
-    const run = writeChain.then(fn, fn);
-    writeChain = run.catch(() => undefined);
-    return run;
+    return deps.meta.exclusive(fn);
   }
 
   // The stored body of the addressed resource before a write, digested inside the serialised section.
