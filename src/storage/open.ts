@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { FsBlobStore } from "./fs-blob-store.js";
 import { SqliteMetadataStore } from "./sqlite-metadata-store.js";
 import type { AzureBlobOptions } from "./azure-blob-store.js";
+import type { StoreLog } from "./pg-errors.js";
 import type { BlobStore, MetadataStore } from "./types.js";
 
 export const METADATA_FILE = "cove.db";
@@ -28,6 +29,8 @@ export interface StoreOptions {
   metadataUrl?: string;
   /** A storage account and container for blob bytes; unset: files under <dataDir>/blobs. */
   blob?: AzureBlobOptions;
+  /** Where a networked driver reports an outage starting and ending (once each, not per request). */
+  log?: StoreLog;
 }
 
 export async function openStores(dataDir: string, o: StoreOptions = {}): Promise<{ blobs: BlobStore; meta: MetadataStore }> {
@@ -38,7 +41,7 @@ export async function openStores(dataDir: string, o: StoreOptions = {}): Promise
   try {
     // Loaded only when chosen: the embedded default's start-up does not pay for node-postgres.
     meta = o.metadataUrl
-      ? await (await import("./pg-metadata-store.js")).PgMetadataStore.open(o.metadataUrl)
+      ? await (await import("./pg-metadata-store.js")).PgMetadataStore.open(o.metadataUrl, o.log)
       : SqliteMetadataStore.open(join(dataDir, METADATA_FILE));
   } catch (e) {
     await blobs.close();

@@ -13,6 +13,7 @@ import pg from "pg";
 import { AUDIT_GENESIS_HASH, auditRecordHash } from "../domain/audit-chain.js";
 import { DomainError } from "../domain/errors.js";
 import { CHANGES_CHANNEL, PgChangeFeed } from "./pg-change-feed.js";
+import { StoreHealth, type StoreLog } from "./pg-errors.js";
 import { maskUrl, pgPageLimit, toManifest, toTag, toUpload, type Row } from "./pg-rows.js";
 import { migrate } from "./pg-schema.js";
 import { SerialChain } from "./serial-chain.js";
@@ -24,6 +25,13 @@ const PREFIX_END = "\u{10FFFF}";
 /** pg_advisory_xact_lock key that serialises audit appends ("cove" + "aud"). */
 export const AUDIT_LOCK = 0x636f7665617564;
 const POOL_SIZE = 10;
+/**
+ * A stopped or unreachable database must answer requests with a 503 in bounded time, not hold them:
+ * a pooled connection that cannot be made in 2 s, or a query with no answer in 10 s, fails as
+ * StoreUnavailable (pg-errors.ts). docs/storage.md names both numbers.
+ */
+const CONNECT_TIMEOUT_MS = 2000;
+const QUERY_TIMEOUT_MS = 10_000;
 
 type Query = (text: string, values?: unknown[]) => Promise<pg.QueryResult<Row>>;
 
@@ -35,27 +43,32 @@ export class PgMetadataStore implements MetadataStore {
     readonly changes: PgChangeFeed,
     /** How many migrations this instance applied at open (0 when another node, or an earlier start, had). */
     readonly migrationsApplied: number,
+    private readonly health: StoreHealth,
   ) {}
 
   /** Connects to `url` (postgres:// or postgresql://), brings the schema up to date and starts the change feed. */
-  static async open(url: string): Promise<PgMetadataStore> {
+  static async open(url: string, log?: StoreLog): Promise<PgMetadataStore> {
     const connection: pg.ClientConfig = { connectionString: url, application_name: "cove", connectionTimeoutMillis: 10_000 };
-    const pool = new pg.Pool({ ...connection, max: POOL_SIZE });
+    // The pool serves requests, so it gets the tight bounds; the migration below (which may queue
+    // on another node's migration lock) and the change feed's LISTEN connection do not.
+    const pool = new pg.Pool({ ...connection, max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS });
     // An idle pooled connection that breaks emits 'error' on the pool; without a handler the process
     // would die. The pool drops that client; the next query opens a new one.
     pool.on("error", () => undefined);
     let changes: PgChangeFeed | undefined;
     try {
-      const client = await pool.connect();
+      const client = new pg.Client(connection);
+      client.on("error", () => undefined);
       let applied: number;
       try {
+        await client.connect();
         applied = await migrate(client);
       } finally {
-        client.release();
+        await client.end().catch(() => undefined);
       }
       const readVersion = async () => Number((await pool.query("SELECT version FROM cove_state WHERE id = 1")).rows[0].version);
       changes = await PgChangeFeed.start({ connection, readVersion, initial: await readVersion() });
-      return new PgMetadataStore(pool, changes, applied);
+      return new PgMetadataStore(pool, changes, applied, new StoreHealth(log));
     } catch (e) {
       await changes?.close();
       await pool.end().catch(() => undefined);
@@ -65,21 +78,32 @@ export class PgMetadataStore implements MetadataStore {
     }
   }
 
-  private q: Query = (text, values) => this.pool.query(text, values);
+  private q: Query = (text, values) => this.health.call(() => this.pool.query(text, values));
 
   /** Runs `fn` in one transaction on one pooled connection: committed when it returns, rolled back when it throws. */
-  private async tx<T>(fn: (q: Query) => Promise<T>): Promise<T> {
+  private tx<T>(fn: (q: Query) => Promise<T>): Promise<T> {
+    return this.health.call(() => this.txOnce(fn));
+  }
+
+  private async txOnce<T>(fn: (q: Query) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A checked-out client whose connection breaks emits 'error' (the pool listens only while it is
+    // idle); the query in flight rejects anyway, and without a listener the process would die.
+    const onLost = () => undefined;
+    client.on("error", onLost);
+    let broken: Error | undefined;
     try {
       await client.query("BEGIN");
       const result = await fn((text, values) => client.query(text, values));
       await client.query("COMMIT");
       return result;
     } catch (e) {
-      await client.query("ROLLBACK").catch(() => undefined);
+      await client.query("ROLLBACK").catch((lost: Error) => { broken = lost; });
       throw e;
     } finally {
-      client.release();
+      client.off("error", onLost);
+      // A connection that could not even roll back is dropped, not handed to the next request.
+      client.release(broken);
     }
   }
 
@@ -339,7 +363,8 @@ export class PgMetadataStore implements MetadataStore {
 
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     // This node's sections queue in memory first, so it holds one connection on the lock, not one per request.
-    return this.sections.run(async () => {
+    // Through health.call: a database that is down makes the section fail as StoreUnavailable (503), not a 500.
+    return this.sections.run(() => this.health.call(async () => {
       const client = await this.pool.connect();
       // Checked out, the client is nobody's to watch: a connection lost while fn runs must not kill the process.
       const onLost = () => undefined;
@@ -360,7 +385,7 @@ export class PgMetadataStore implements MetadataStore {
         client.off("error", onLost);
         client.release(clean ? undefined : true);
       }
-    });
+    }));
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,7 @@
 // TEXT, so tags and repositories page in the same lexical order on both drivers and the prefix
 // range scans of listResources stay index scans whatever the database's default locale is.
 
-import type { PoolClient } from "pg";
+import type { ClientBase } from "pg";
 import { DomainError } from "../domain/errors.js";
 
 /** pg_advisory_xact_lock key of the migration step ("cove" + "mig" as bytes: any constant, fixed forever). */
@@ -110,7 +110,7 @@ export const PG_SCHEMA_VERSION = MIGRATIONS.length;
  * Brings the database up to PG_SCHEMA_VERSION on `client` (a connection of its own, outside any
  * transaction); refuses a database from a newer Cove. Returns how many migrations this call applied.
  */
-export async function migrate(client: PoolClient): Promise<number> {
+export async function migrate(client: ClientBase): Promise<number> {
   await client.query("BEGIN");
   try {
     await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);

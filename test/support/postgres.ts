@@ -23,6 +23,10 @@ export interface TestPostgres {
   stop(): Promise<void>;
   /** SIGKILLs the postmaster (a crash); stop() still cleans up. */
   kill(): Promise<void>;
+  /** Stops the server (fast shutdown: sessions are cut with 57P01) and keeps its data for restart(). */
+  halt(): Promise<void>;
+  /** Starts a halted (or killed) server again on the same port and data. */
+  restart(): Promise<void>;
 }
 
 async function binDir(): Promise<string> {
@@ -79,11 +83,14 @@ export async function startPostgres(): Promise<TestPostgres> {
   }
   // A free port can be taken before the postmaster binds it: try again with another.
   let port = 0;
+  const pgStart = () => {
+    const opts = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=on -c max_connections=200`;
+    return run(join(bin, "pg_ctl"), ["-D", data, "-l", join(dir, "log"), "-o", opts, "-w", "-t", "60", "start"], as, dir);
+  };
   for (let attempt = 0; ; attempt++) {
     port = await freePort();
-    const opts = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=on -c max_connections=200`;
     try {
-      await run(join(bin, "pg_ctl"), ["-D", data, "-l", join(dir, "log"), "-o", opts, "-w", "-t", "60", "start"], as, dir);
+      await pgStart();
       break;
     } catch (e) {
       if (attempt >= 3) {
@@ -128,6 +135,12 @@ export async function startPostgres(): Promise<TestPostgres> {
     async kill() {
       const pid = Number((await readFile(join(data, "postmaster.pid"), "utf8")).split("\n")[0]);
       process.kill(pid, "SIGKILL");
+    },
+    async halt() {
+      await run(join(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"], as, dir);
+    },
+    async restart() {
+      await pgStart();
     },
     async stop() {
       if (stopped) return;

@@ -170,6 +170,10 @@ export const ARM_ERRORS = {
   RemediationNotFound: { status: 404, message: "The remediation '{name}' could not be found." },
   InvalidCreateRemediationRequest: { status: 400, message: "The remediation request is invalid. {reason}" },
   InvalidCancelRemediationRequest: { status: 400, message: "The remediation '{name}' cannot be canceled: it is in the state '{state}'." },
+  // --- the service's own state ---
+  // Cove's own: a storage engine behind Cove (PostgreSQL, Azure Blob Storage) is down or refusing
+  // (the domain's StoreUnavailable). ARM's code for a 503 that clients retry; the Azure SDKs do.
+  ServiceUnavailable: { status: 503, message: "The service is temporarily unavailable: its {store} cannot be reached. Please retry the request later." },
   // --- anything else ---
   InternalServerError: { status: 500, message: "The server encountered an internal error. Please retry the request." },
 } as const satisfies Record<string, ArmCatalogueEntry>;
@@ -208,6 +212,12 @@ export interface ArmErrorResult {
  * the caller logs it. Never leaks a stack or an internal message to the client.
  */
 export function armErrorResult(e: unknown): ArmErrorResult & { internal: boolean } {
+  // The one storage error the management API answers as such: an outage is a 503 to retry, not a
+  // bug to log. The store's own reason stays out of the body, like every internal message.
+  if (isDomainError(e) && e.code === "StoreUnavailable") {
+    const store = (e.detail as { store?: unknown } | undefined)?.store;
+    e = armError("ServiceUnavailable", { store: typeof store === "string" ? store : "storage" });
+  }
   if (isDomainError(e) && Object.hasOwn(ARM_ERRORS, e.code)) {
     const entry = ARM_ERRORS[e.code as ArmErrorCode];
     const d = (e.detail ?? {}) as ArmErrorDetail;
