@@ -1,6 +1,8 @@
 // Rows of the SQLite schema (sqlite-schema.ts) to and from the records of storage/types.ts, and
 // the pagination rule every list shares: fetch one row more than asked, so `next` is present
-// exactly when more remain.
+// exactly when more remain. The PostgreSQL schema has the same columns (pg-schema.ts), so its driver
+// reads manifests, tags and uploads with these functions too: integers go through Number() (pg reads
+// BIGINT as a string) and a body is viewed as a Buffer whether it came as a Uint8Array or a Buffer.
 
 import type { ManifestRecord, Page, ResourceRecord, TagRecord, UploadRecord } from "./types.js";
 
@@ -31,8 +33,8 @@ export function toManifest(r: Row): ManifestRecord {
     repository: r.repository,
     digest: r.digest,
     mediaType: r.media_type,
-    size: r.size,
-    // node:sqlite reads a BLOB as a Uint8Array; the record promises a Buffer (same bytes, no copy).
+    size: Number(r.size),
+    // node:sqlite reads a BLOB as a Uint8Array, pg a BYTEA as a Buffer; the record promises a Buffer (same bytes, no copy).
     body: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength),
     blobRefs: JSON.parse(r.blob_refs),
     manifestRefs: JSON.parse(r.manifest_refs),
@@ -49,5 +51,5 @@ export function toTag(r: Row): TagRecord {
 }
 
 export function toUpload(r: Row): UploadRecord {
-  return { id: r.id, registry: r.registry, repository: r.repository, createdAt: r.created_at, expiresAt: r.expires_at };
+  return { id: r.id, registry: r.registry, repository: r.repository, createdAt: r.created_at, expiresAt: Number(r.expires_at) };
 }
