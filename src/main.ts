@@ -1,6 +1,6 @@
 // Composition root (house style), as named steps a reader follows in order:
 //
-//   loadSettings -> openStorage -> openTrust -> openIdentity -> openState -> openLab -> startDns ->
+//   loadSettings -> openStorage -> shareNodeFiles -> openTrust -> openIdentity -> openState -> openLab -> startDns ->
 //   openServerTls -> composePlanes -> composePipeline -> openListeners -> startHousekeeping
 //
 // Each step takes what the earlier ones made and returns what it made; what it opened it registers
@@ -8,15 +8,18 @@
 // reverse order. Nothing here decides anything; it only connects the parts and owns their life-cycle.
 import { mkdir, readFile } from "node:fs/promises";
 import type { Socket } from "node:net";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { pino, type Logger } from "pino";
 import { loadConfig, type CoveConfig } from "./config/index.js";
 import { openStores } from "./storage/open.js";
 import type { BlobStore, MetadataStore } from "./storage/types.js";
-import { openLocalCa, type LocalCa } from "./http/tls/local-ca.js";
+import { shareDataDirFiles, type SharedFile } from "./storage/shared-files.js";
+import { CA_CERT_FILE, CA_KEY_FILE, openLocalCa, type LocalCa } from "./http/tls/local-ca.js";
 import { createServerCertificates, type ServerCertificates } from "./http/tls/server-certificates.js";
 import { createIdentityProvider, type LocalIdentityProvider } from "./identity/identity-provider.js";
 import { openCredentials, type Credentials } from "./identity/credentials-file.js";
+import { joinSharedBootstrap, offerSharedBootstrap } from "./identity/shared-bootstrap.js";
+import { TOKEN_KEY_FILE, loadSigningKeys } from "./auth/tokens.js";
 import { createAccessControl } from "./auth/access-control.js";
 import { loadOrCreateKey } from "./auth/key-file.js";
 import { createRegistryAuth } from "./data-plane/registry-auth/registry-auth.js";
@@ -38,7 +41,8 @@ import { closeGracefully } from "./http/graceful-close.js";
 import { createDeniedConnections } from "./http/denied-connections.js";
 import type { NetworkDenial } from "./http/network-step.js";
 import { createDenialAuditor } from "./audit/denials.js";
-import { openAuditCheckpointer } from "./audit/checkpointer.js";
+import { CHECKPOINT_KEY_FILE, openAuditCheckpointer } from "./audit/checkpointer.js";
+import { loadOrCreateSigningKey } from "./audit/checkpoint-files.js";
 import { auditSink } from "./audit/log.js";
 import { createTokenAggregator } from "./audit/token-aggregate.js";
 import { StateHolder } from "./state/index.js";
@@ -50,7 +54,8 @@ import { LabController } from "./lab/controller.js";
 import { createLabRoutes } from "./lab/routes.js";
 import { createAssetRoute } from "./web/assets.js";
 import { createPortalRoutes } from "./web/portal-routes.js";
-import { createEvidenceRoute } from "./web/evidence-route.js";
+import { EVIDENCE_KEY_FILE, EVIDENCE_PUBLIC_KEY_FILE, createEvidenceRoute } from "./web/evidence-route.js";
+import { signingKeyAt } from "./cli/toolkit/evidence/keys.js";
 
 export type { Credentials } from "./identity/credentials-file.js";
 
@@ -105,6 +110,39 @@ export async function openStorage(s: Settings, closers: Closers): Promise<Storag
   return stores;
 }
 
+/** Signs data-endpoint URLs, so a redirect issued just before a restart (or by another node) still works. */
+const DATA_ENDPOINT_KEY_FILE = join("keys", "data-endpoint.key");
+
+/** True when other nodes may share this store: everything per data dir that they must agree on goes through it. */
+const isShared = (s: Settings) => s.cfg.metadataUrl !== undefined;
+
+/**
+ * Step 2a, with a shared metadata store only (PostgreSQL): the keys and the CA are the same on every
+ * node, so a token, a data-endpoint URL or a certificate from one node is good on all. The first
+ * node makes them as a single node would; the others take them (storage/shared-files.ts).
+ */
+export async function shareNodeFiles(s: Settings, st: Storage): Promise<void> {
+  if (!isShared(s)) return;
+  const operatorTls = Boolean(s.cfg.tlsCertFile && s.cfg.tlsKeyFile);
+  const files: SharedFile[] = [
+    { path: TOKEN_KEY_FILE, mode: 0o600 },
+    { path: DATA_ENDPOINT_KEY_FILE, mode: 0o600 },
+    { path: CHECKPOINT_KEY_FILE, mode: 0o600 },
+    { path: EVIDENCE_KEY_FILE, mode: 0o600 },
+    { path: EVIDENCE_PUBLIC_KEY_FILE, mode: 0o644 },
+    ...(operatorTls ? [] : [{ path: CA_KEY_FILE, mode: 0o600 }, { path: CA_CERT_FILE, mode: 0o644 }]),
+  ];
+  const at = (f: string) => join(s.dataDir, f);
+  const { pulled, pushed } = await shareDataDirFiles(st.meta, s.dataDir, files, async () => {
+    await loadSigningKeys(s.dataDir);
+    await loadOrCreateKey(at(DATA_ENDPOINT_KEY_FILE));
+    await loadOrCreateSigningKey(at(CHECKPOINT_KEY_FILE));
+    await signingKeyAt(at(EVIDENCE_KEY_FILE), at(EVIDENCE_PUBLIC_KEY_FILE));
+    if (!operatorTls) await openLocalCa(s.dataDir);
+  });
+  if (pulled.length || pushed.length) s.log.info({ pulled, pushed }, "shared keys and CA with the other nodes of the metadata store");
+}
+
 interface Trust { ca?: LocalCa; caCertPath: string }
 
 /** Step 3: what clients trust: the operator's certificate when configured, else Cove's local CA. */
@@ -118,13 +156,22 @@ interface Identity { idp: LocalIdentityProvider; access: ReturnType<typeof creat
 
 /** Step 4: the identity provider, access control from role assignments, and credentials.json (first start: bootstrap). */
 export async function openIdentity(s: Settings, st: Storage, trust: Trust): Promise<Identity> {
-  const managementEndpoint = `https://${hostPort(s.cfg.managementListen)}`;
-  const idp = await createIdentityProvider({ meta: st.meta, dataDir: s.dataDir, issuer: managementEndpoint });
+  // Behind a load balancer, the balancer's URL (managementUrl): the issuer and audience every node shares.
+  const managementEndpoint = s.cfg.managementUrl ?? `https://${hostPort(s.cfg.managementListen)}`;
+  const shared = isShared(s);
+  // Nodes starting at once must agree on one tenant (the provider makes it on the first start).
+  const make = () => createIdentityProvider({ meta: st.meta, dataDir: s.dataDir, issuer: managementEndpoint });
+  const idp = await (shared ? st.meta.exclusive(make) : make());
   const access = createAccessControl(st.meta);
-  const { credentials, created, path } = await openCredentials(s.dataDir, () => idp.bootstrap(), {
+  // With a shared store, one bootstrap Owner for every node (identity/shared-bootstrap.ts).
+  const bootstrap = shared ? () => joinSharedBootstrap(st.meta, () => idp.bootstrap()) : () => idp.bootstrap();
+  const { credentials, created, path } = await openCredentials(s.dataDir, bootstrap, {
     managementEndpoint, registryPort: s.cfg.registryPort, dnsAddress: hostPort(s.cfg.dnsListen), caCertPath: trust.caCertPath,
   });
   if (created) s.log.info({ path }, "first start: wrote bootstrap credentials");
+  if (shared && !created && !(await offerSharedBootstrap(st.meta, credentials))) {
+    s.log.warn({ path, clientId: credentials.clientId }, "this data dir's bootstrap principal is not the one the other nodes share; credentials.json keeps its own");
+  }
   return { idp, access, credentials, managementEndpoint };
 }
 
@@ -198,7 +245,7 @@ interface ServerTls { material: TlsMaterial; certificates?: ServerCertificates }
 export async function openServerTls(s: Settings, trust: Trust, state: StateHolder, closers: Closers): Promise<ServerTls> {
   const { cfg, log } = s;
   if (!trust.ca) return { material: { cert: await readFile(cfg.tlsCertFile!), key: await readFile(cfg.tlsKeyFile!) } };
-  const addresses = ["localhost", cfg.managementListen.host, cfg.publicAddress];
+  const addresses = ["localhost", cfg.managementListen.host, cfg.publicAddress, ...(cfg.managementUrl ? [new URL(cfg.managementUrl).hostname.replace(/^\[|\]$/g, "")] : [])];
   const certificates = await createServerCertificates(trust.ca, { suffix: cfg.loginServerSuffix, addresses });
   await certificates.addLocations(state.current().locations());
   closers.push("data-endpoint certificates", state.subscribe(async (view) => {
@@ -249,11 +296,9 @@ export async function composePlanes(s: Settings, st: Storage, id: Identity, stat
   });
   closers.push("login throttle", () => throttle.close());
   // Tokens count only at the surface they were minted for (auth/audiences.ts).
-  const audiences = managementAudiences(cfg.managementListen);
+  const audiences = managementAudiences(cfg.managementListen).with(cfg.managementUrl ? [cfg.managementUrl] : []);
   const registryAuth = createRegistryAuth({ meta, idp, access, log, audit, tokenIssues: tokens.record, armAudiences: audiences, throttle });
-  // Data-endpoint URLs are signed with a key kept in the data dir, so a redirect issued just
-  // before a restart still works after it.
-  const dataEndpointKey = await loadOrCreateKey(resolve(dataDir, "keys", "data-endpoint.key"));
+  const dataEndpointKey = await loadOrCreateKey(join(dataDir, DATA_ENDPOINT_KEY_FILE));
   const dataPlane = createDataPlane({ meta, blobs, auth: registryAuth, log, uploadTtlMs: cfg.uploadTtlMinutes * 60_000, dataEndpointKey });
   const planes: Planes = { routes: {}, verifyToken: (t) => idp.verifyAccessToken(t, audiences), dataPlane, denials };
   const arm = createManagementApi({
@@ -390,6 +435,7 @@ export async function start(flags: Record<string, string | undefined>, env: Node
   const closers = new Closers(s.log);
   try {
     const st = await openStorage(s, closers);
+    await shareNodeFiles(s, st);
     const trust = await openTrust(s);
     const id = await openIdentity(s, st, trust);
     const metrics = createMetrics();

@@ -44,9 +44,12 @@ export interface TokenKeys {
   verify(token: string, expect: VerifyExpectations): Promise<TokenClaims | undefined>;
 }
 
+/** The private JWK's place in the data dir. */
+export const TOKEN_KEY_FILE = join("keys", "token-signing.jwk.json");
+
 async function loadOrCreateJwk(dataDir: string): Promise<JWK> {
   const dir = join(dataDir, "keys");
-  const file = join(dir, "token-signing.jwk.json");
+  const file = join(dataDir, TOKEN_KEY_FILE);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   try {
     return JSON.parse(await readFile(file, "utf8")) as JWK;

@@ -143,8 +143,21 @@ export async function loadConfig(src: ConfigSources): Promise<CoveConfig> {
   // The value is not echoed: a PostgreSQL URL may carry a password.
   if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(String(out.blobContainer ?? "cove"))) errors.push("blobContainer: must be 3-63 of a-z, 0-9 and single hyphens, starting and ending with a letter or digit");
   if (out.metadataUrl !== undefined && !/^postgres(ql)?:\/\/[^/\s]/i.test(out.metadataUrl as string)) errors.push("metadataUrl: must be a postgres:// or postgresql:// URL");
+  if (out.managementUrl !== undefined) {
+    const u = managementOrigin(out.managementUrl as string);
+    if (u) out.managementUrl = u;
+    else errors.push("managementUrl: must be https://host[:port] with no path, query or credentials");
+  }
   if (errors.length) throw new ConfigError(errors);
   return out as unknown as CoveConfig;
+}
+
+/** `https://host[:port]` as WHATWG URL spells it (no default port, no trailing slash), or undefined. */
+function managementOrigin(raw: string): string | undefined {
+  let u: URL;
+  try { u = new URL(raw); } catch { return undefined; }
+  if (u.protocol !== "https:" || u.username || u.password || u.search || u.hash || (u.pathname !== "/" && u.pathname !== "")) return undefined;
+  return u.origin;
 }
 
 export async function verifyConfigFile(path: string): Promise<{ ok: true } | { ok: false; errors: string[] }> {

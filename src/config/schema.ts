@@ -8,6 +8,7 @@ export interface CoveConfig {
   blobConnectionString?: string;
   blobContainer: string;
   managementListen: { host: string; port: number };
+  managementUrl?: string;
   registryPort: number;
   publicAddress: string;
   loginServerSuffix: string;
@@ -62,6 +63,7 @@ export const FIELDS: readonly Field[] = [
   { key: "blobConnectionString", kind: "string", doc: "An Azure Storage connection string: keep blob bytes in Azure Blob Storage (docs/storage.md) instead of files in the data dir. Azurite's development connection string works. Unset: files. A secret (it holds the account key): never logged, never echoed in messages." },
   { key: "blobContainer", kind: "string", default: "cove", doc: "The blob container Cove uses in that storage account (created when missing; 3-63 of a-z, 0-9 and single hyphens)." },
   { key: "managementListen", kind: "hostPort", default: "127.0.0.1:8443", doc: "HTTPS address of the management endpoint (ARM API, identity provider, /healthz)." },
+  { key: "managementUrl", kind: "string", doc: "The management API's URL as clients reach it, when that is not managementListen: the load balancer in front of several nodes (docs/scale-out.md), https://host[:port]. Tokens for it are accepted, the certificate names its host, and credentials.json records it. Unset: https://<managementListen>." },
   { key: "registryPort", kind: "port", default: 8444, doc: "Port of the registry data plane on the public address and on every private endpoint IP." },
   { key: "publicAddress", kind: "ip", default: "127.0.0.1", doc: "IP address of the registry's public endpoint." },
   { key: "loginServerSuffix", kind: "suffix", default: "cove.test", doc: "DNS suffix of login servers: <registry>.<suffix>. Use azurecr.io to rehearse with production names." },

@@ -94,9 +94,13 @@ function runWorker(input: PageExportInput): Promise<PageExportDone> {
   });
 }
 
+/** The server's evidence key and its public key, in the data dir. */
+export const EVIDENCE_KEY_FILE = join("keys", "evidence-signing.key");
+export const EVIDENCE_PUBLIC_KEY_FILE = join("keys", "evidence-signing.pub.pem");
+
 export function createEvidenceRoute(o: EvidenceRouteOptions): RouteFn {
-  const keyPath = join(o.dataDir, "keys", "evidence-signing.key");
-  const publicKeyPath = join(o.dataDir, "keys", "evidence-signing.pub.pem");
+  const keyPath = join(o.dataDir, EVIDENCE_KEY_FILE);
+  const publicKeyPath = join(o.dataDir, EVIDENCE_PUBLIC_KEY_FILE);
   let running = 0;
   const waiting: (() => void)[] = [];
   const turn = async () => {

@@ -100,3 +100,12 @@ test("issue 4 keys: dnsUpstream is optional IP:PORT, privateEndpointDenyMode is 
     });
   }
 });
+
+test("managementUrl is an https origin, kept without a trailing slash; anything else is refused", async () => {
+  assert.equal((await loadConfig({ env: {} })).managementUrl, undefined);
+  assert.equal((await loadConfig({ env: { COVE_MANAGEMENT_URL: "https://Cove.Internal.Example:443/" } })).managementUrl, "https://cove.internal.example");
+  assert.equal((await loadConfig({ env: { COVE_MANAGEMENT_URL: "https://127.0.0.1:9443" } })).managementUrl, "https://127.0.0.1:9443");
+  for (const bad of ["http://cove.example", "https://user:pw@cove.example", "https://cove.example/api", "https://cove.example?x=1", "cove.example", "", "https://"]) {
+    await assert.rejects(loadConfig({ env: { COVE_MANAGEMENT_URL: bad } }), (e: unknown) => e instanceof ConfigError && e.errors.some((m) => m.startsWith("managementUrl")), bad);
+  }
+});

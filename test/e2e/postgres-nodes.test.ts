@@ -1,12 +1,12 @@
 // Three real `cove serve` processes on one PostgreSQL database (COVE_METADATA_URL), each with its own
-// data dir, ports and DNS listener: the management API's read-then-write checks must stay exact when
-// the three write at the same moment (MetadataStore.exclusive, a PostgreSQL advisory lock). Each node
-// is driven with its own bootstrap principal from its own credentials.json, through its own CA. The
-// principals, secrets and roles are shared through the database (a principal gets a token from any
-// node), but each data dir has its own signing key and CA today: a token is only presented to the
-// node that issued it (another node answers 401 InvalidAuthenticationToken).
+// data dir, ports and DNS listener, started at the same moment: they must agree on one tenant, one
+// bootstrap Owner, one CA and one token signing key (shared through the store), and the management
+// API's read-then-write checks must stay exact when the three write at once (MetadataStore.exclusive,
+// a PostgreSQL advisory lock). Each node is driven through its own credentials.json and CA file,
+// which hold the same principal and the same CA; a token from any node is good on every node.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,28 +14,42 @@ import { freePort, spawnCove, type SpawnedCove, type TestCove } from "../support
 import { managementToken } from "../support/arm.js";
 import { https, type HttpResult } from "../support/http.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { startTcpBalancer, type TcpBalancer } from "../support/tcp-balancer.js";
 import { PgMetadataStore } from "../../src/storage/pg-metadata-store.js";
 
 interface Node { name: string; spawned: SpawnedCove; cove: TestCove; token: string }
 
 let server: TestPostgres;
+/** In front of the three management listeners, as an operator's load balancer. */
+let balancer: TcpBalancer;
 let work: string;
+/** The nodes' database. */
+let url: string;
 const nodes: Node[] = [];
 
 before(async () => {
   server = await startPostgres();
   work = await mkdtemp(join(tmpdir(), "cove-pg-nodes-"));
-  const url = await server.createDatabase("cove_nodes");
-  // One after another: the first node creates the tenant and schema, the others find them.
-  for (const name of ["a", "b", "c"]) {
+  url = await server.createDatabase("cove_nodes");
+  // All at once, on an empty database: one of them migrates and makes the tenant, the Owner and the
+  // keys; the others wait for it and take them.
+  const mports = await Promise.all([0, 1, 2].map(() => freePort()));
+  balancer = await startTcpBalancer(mports.map((port) => ({ host: "127.0.0.1", port })));
+  const managementUrl = `https://127.0.0.1:${balancer.port}`;
+  const started = await Promise.allSettled(["a", "b", "c"].map(async (name, k) => {
     const dataDir = join(work, name);
-    const mport = await freePort();
     const rport = await freePort();
-    const spawned = await spawnCove(dataDir, mport, rport, { COVE_METADATA_URL: url }, true);
+    const spawned = await spawnCove(dataDir, mports[k]!, rport, { COVE_METADATA_URL: url, COVE_MANAGEMENT_URL: managementUrl }, true);
     const ca = await readFile(spawned.credentials.caCertPath, "utf8");
-    const cove = { credentials: spawned.credentials, ca, managementUrl: spawned.credentials.managementEndpoint, registryPort: rport, suffix: "cove.test", dataDir } as TestCove;
-    nodes.push({ name, spawned, cove, token: await managementToken(cove) });
-  }
+    // Each node is also driven directly (the races below pick their node); tokens are for the balancer's URL.
+    const cove = { credentials: spawned.credentials, ca, managementUrl: `https://127.0.0.1:${mports[k]}`, registryPort: rport, suffix: "cove.test", dataDir } as TestCove;
+    nodes.push({ name, spawned, cove, token: "" });
+    return nodes.at(-1)!;
+  }));
+  const failed = started.find((r) => r.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  nodes.sort((x, y) => x.name.localeCompare(y.name));
+  for (const n of nodes) n.token = await managementToken({ ...n.cove, managementUrl });
 });
 
 after(async () => {
@@ -43,6 +57,7 @@ after(async () => {
     n.spawned.child.kill("SIGTERM");
     await n.spawned.waitExit();
   }
+  await balancer?.close();
   await server?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
@@ -69,11 +84,63 @@ async function ok(r: Promise<HttpResult>, what: string): Promise<any> {
   return res.json();
 }
 
-test("three nodes share one tenant and subscription", () => {
+test("three nodes started at once share one tenant, one bootstrap Owner, one CA and one signing key", async () => {
   const [a, b, c] = nodes.map((n) => n.cove.credentials);
-  assert.equal(b!.tenantId, a!.tenantId);
-  assert.equal(c!.subscriptionId, a!.subscriptionId);
-  assert.notEqual(b!.clientId, a!.clientId, "each data dir bootstrapped its own principal");
+  for (const other of [b!, c!]) {
+    assert.equal(other.tenantId, a!.tenantId);
+    assert.equal(other.subscriptionId, a!.subscriptionId);
+    assert.equal(other.clientId, a!.clientId, "one bootstrap principal, not one per data dir");
+    assert.equal(other.clientSecret, a!.clientSecret);
+  }
+  assert.equal(nodes[1]!.cove.ca, nodes[0]!.cove.ca, "one CA");
+  assert.equal(nodes[2]!.cove.ca, nodes[0]!.cove.ca, "one CA");
+  const jwk = await Promise.all(nodes.map((n) => readFile(join(n.cove.dataDir, "keys", "token-signing.jwk.json"), "utf8")));
+  assert.equal(new Set(jwk).size, 1, "one token signing key");
+  // One Owner assignment for the one bootstrap principal: no node made a second.
+  const owners = await ok(arm(nodes[1]!, "GET", `${sub()}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01`), "role assignments");
+  const ownerRole = (ra: any) => String(ra.properties.roleDefinitionId).toLowerCase().endsWith("8e3af657-a8ff-443c-a75c-2fe8c4bcb635");
+  assert.equal(owners.value.filter(ownerRole).length, 1, JSON.stringify(owners.value.map((r: any) => r.properties.principalId)));
+});
+
+test("behind a load balancer: a token from any node is good on every node, and on the balancer", async () => {
+  assert.ok(nodes.every((n) => n.cove.credentials.managementEndpoint === `https://127.0.0.1:${balancer.port}`), "credentials.json names the balancer");
+  const before = balancer.counts();
+  for (const issuer of nodes) {
+    for (const node of nodes) {
+      const r = await https(`${node.cove.managementUrl}${sub()}/resourcegroups?api-version=2025-03-01`, { ca: node.cove.ca, headers: { authorization: `Bearer ${issuer.token}` } });
+      assert.equal(r.status, 200, `token from ${issuer.name} on ${node.name}: ${r.status} ${r.body}`);
+    }
+    // Through the balancer (one connection per request, each to the next node), verifying its name.
+    for (let i = 0; i < 3; i++) {
+      const r = await https(`https://127.0.0.1:${balancer.port}${sub()}/resourcegroups?api-version=2025-03-01`, { ca: issuer.cove.ca, headers: { authorization: `Bearer ${issuer.token}`, connection: "close" } });
+      assert.equal(r.status, 200, `token from ${issuer.name} through the balancer: ${r.status} ${r.body}`);
+    }
+  }
+  const spread = balancer.counts().map((c, k) => c - before[k]!);
+  assert.ok(spread.every((c) => c >= 2), `every node took requests through the balancer: ${spread.join(", ")}`);
+});
+
+test("a data dir whose keys were made for another store does not join: the start stops and names the file", async () => {
+  const other = await server.createDatabase("cove_other");
+  const dataDir = join(work, "foreign");
+  const first = await spawnCove(dataDir, await freePort(), await freePort(), { COVE_METADATA_URL: other }, true);
+  first.child.kill("SIGTERM");
+  await first.waitExit();
+  const child = spawn(process.execPath, ["bin/cove.js", "serve", "--data-dir", dataDir, "--management-listen", `127.0.0.1:${await freePort()}`, "--registry-port", String(await freePort())], {
+    env: { ...process.env, COVE_LOG_LEVEL: "warn", COVE_DNS_LISTEN: `127.0.0.1:${await freePort()}`, COVE_METADATA_URL: url },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  const code = await new Promise<number | null>((done) => child.once("exit", done));
+  clearTimeout(timer);
+  assert.notEqual(code, 0, out);
+  assert.match(out, /token-signing\.jwk\.json differs from the .* the shared metadata store holds: this data dir belongs to another Cove/);
+  // Nothing of the store's was replaced: every node still answers with its token.
+  const r = await https(`${nodes[0]!.cove.managementUrl}${sub()}/resourcegroups?api-version=2025-03-01`, { ca: nodes[0]!.cove.ca, headers: { authorization: `Bearer ${nodes[0]!.token}` } });
+  assert.equal(r.status, 200);
 });
 
 test("3 nodes x 4 creates of one registry name at once, for 5 names: exactly one each succeeds, the rest get AlreadyInUse", async () => {

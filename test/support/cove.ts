@@ -99,8 +99,9 @@ export async function spawnCove(dataDir: string, mport: number, rport: number, e
   child.stdout?.on("data", (c) => (out += c));
   child.stderr?.on("data", (c) => (out += c));
   const exited = new Promise<number | null>((ok) => child.once("exit", (code) => ok(code)));
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`cove serve exited with ${child.exitCode}`);
+  // 20 s: nodes on one shared store start one after another through its lock, on a loaded 2-core machine.
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
+    if (child.exitCode !== null) throw new Error(`cove serve exited with ${child.exitCode}${out ? `: ${out.slice(-2000)}` : ""}`);
     try {
       const credentials = JSON.parse(await readFile(join(dataDir, "credentials.json"), "utf8")) as Credentials;
       const ca = await readFile(credentials.caCertPath);
@@ -115,5 +116,5 @@ export async function spawnCove(dataDir: string, mport: number, rport: number, e
     await sleep(50);
   }
   child.kill("SIGKILL");
-  throw new Error("cove serve did not become ready within 10 s");
+  throw new Error(`cove serve did not become ready within 20 s${out ? `: ${out.slice(-2000)}` : ""}`);
 }

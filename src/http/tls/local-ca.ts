@@ -39,10 +39,14 @@ function serial(): string {
   return Buffer.from(b).toString("hex");
 }
 
+/** The CA's two files' places in the data dir. */
+export const CA_CERT_FILE = join("ca", "ca.crt");
+export const CA_KEY_FILE = join("ca", "ca.key");
+
 export async function openLocalCa(dataDir: string): Promise<LocalCa> {
   const dir = join(dataDir, "ca");
-  const certPath = join(dir, "ca.crt");
-  const keyPath = join(dir, "ca.key");
+  const certPath = join(dataDir, CA_CERT_FILE);
+  const keyPath = join(dataDir, CA_KEY_FILE);
   let caCert: x509.X509Certificate;
   let caKey: CryptoKey;
   let certPem: string;

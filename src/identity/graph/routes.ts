@@ -126,12 +126,8 @@ export interface GraphRoutesOptions {
 export function createGraphRoutes(idp: LocalIdentityProvider, access: AccessControl, meta: MetadataStore, opts: GraphRoutesOptions = {}) {
   const dir = createDirectory(idp, meta);
   const subscriptionScope = `/subscriptions/${idp.subscriptionId}`;
-  let chain: Promise<unknown> = Promise.resolve();
-  const exclusively = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = chain.then(fn, fn);
-    chain = run.catch(() => undefined);
-    return run;
-  };
+  // Writes read, then write (a unique appId, a credential count): one at a time across every node on the store.
+  const exclusively = <T>(fn: () => Promise<T>): Promise<T> => meta.exclusive(fn);
 
   async function handle(ctx: RequestContext): Promise<HandlerResult> {
     const segs = ctx.rawPath.split("/").filter(Boolean).map((s) => {
