@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs the real, independently written clients the end-to-end tests drive (skopeo, podman,
+# Installs the real, independently written clients the end-to-end tests drive (skopeo, podman, buildah,
 # dig, curl, openssl, sudo, containerd, az, chromium, Debian's docker-registry for benchmarks) when they are missing. Needs root
 # for apt-get; without root it only reports what is missing and the tests that need it say so.
 set -euo pipefail
 need=()
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v podman >/dev/null 2>&1 || need+=(podman)
+# `npm run image` and its test (test/image/) build Cove's OCI image with buildah.
+command -v buildah >/dev/null 2>&1 || need+=(buildah)
+# It strips node's debug symbols with binutils' strip (a third of the image).
+command -v strip >/dev/null 2>&1 || need+=(binutils)
 command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
