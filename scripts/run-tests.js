@@ -43,7 +43,8 @@ if (runningTooOld(root)) {
 }
 // The browser tests (test/web/) join it: Chromium waits on the page more than it computes, and the
 // main lane is the longer one.
-const LAB_LANE = /dist\/test\/(lab|az|web)\//;
+// The image test (test/image/) too: buildah and skopeo spend its time copying and compressing files.
+const LAB_LANE = /dist\/test\/(lab|az|web|image)\//;
 const lab = files.filter((f) => LAB_LANE.test(f));
 const main = files.filter((f) => !LAB_LANE.test(f));
 const args = ["--test", "--test-concurrency=1", "--test-reporter=spec"];
