@@ -85,7 +85,7 @@ export function createDataPlane(deps: {
     log: deps.log,
     uploadTtlMs: deps.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS,
     maxManifestBytes: deps.maxManifestBytes ?? DEFAULT_MAX_MANIFEST_BYTES,
-    locks: new KeyLock(),
+    locks: new KeyLock((key, fn) => deps.meta.keyed(key, fn)),
     now: deps.now ?? Date.now,
     dataEndpointKey: deps.dataEndpointKey ?? randomBytes(DATA_ENDPOINT_KEY_BYTES),
     dataUrlTtlMs: deps.dataUrlTtlMs ?? DEFAULT_DATA_URL_TTL_MS,

@@ -14,6 +14,7 @@ import { AUDIT_GENESIS_HASH, auditRecordHash } from "../domain/audit-chain.js";
 import { DomainError } from "../domain/errors.js";
 import { CHANGES_CHANNEL, PgChangeFeed } from "./pg-change-feed.js";
 import { StoreHealth, type StoreLog } from "./pg-errors.js";
+import { PgKeyLocks } from "./pg-key-locks.js";
 import { maskUrl, pgPageLimit, toManifest, toTag, toUpload, type Row } from "./pg-rows.js";
 import { migrate } from "./pg-schema.js";
 import { SerialChain } from "./serial-chain.js";
@@ -44,6 +45,7 @@ export class PgMetadataStore implements MetadataStore {
     /** How many migrations this instance applied at open (0 when another node, or an earlier start, had). */
     readonly migrationsApplied: number,
     private readonly health: StoreHealth,
+    private readonly keyLocks: PgKeyLocks,
   ) {}
 
   /** Connects to `url` (postgres:// or postgresql://), brings the schema up to date and starts the change feed. */
@@ -68,7 +70,8 @@ export class PgMetadataStore implements MetadataStore {
       }
       const readVersion = async () => Number((await pool.query("SELECT version FROM cove_state WHERE id = 1")).rows[0].version);
       changes = await PgChangeFeed.start({ connection, readVersion, initial: await readVersion() });
-      return new PgMetadataStore(pool, changes, applied, new StoreHealth(log));
+      const health = new StoreHealth(log);
+      return new PgMetadataStore(pool, changes, applied, health, new PgKeyLocks(connection, health));
     } catch (e) {
       await changes?.close();
       await pool.end().catch(() => undefined);
@@ -388,9 +391,14 @@ export class PgMetadataStore implements MetadataStore {
     }));
   }
 
+  keyed<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.keyLocks.run(key, fn);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.keyLocks.close();
     await this.changes.close();
     await this.pool.end();
   }

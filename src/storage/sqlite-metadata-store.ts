@@ -317,6 +317,10 @@ export class SqliteMetadataStore implements MetadataStore {
 
   // ---- exclusive sections: one process owns the file, so the process's own queue is the whole lock.
 
+  keyed<T>(_key: string, fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     return this.sections.run(fn);
   }

@@ -201,5 +201,12 @@ export interface MetadataStore {
    */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
 
+  /**
+   * Runs fn while no other PROCESS on this store runs a keyed section for `key` (a blob digest);
+   * callers serialise their own process's sections per key first (data-plane/key-lock.ts), and
+   * take several keys in sorted order. SQLite: one process owns the file, so this is fn itself.
+   */
+  keyed<T>(key: string, fn: () => Promise<T>): Promise<T>;
+
   close(): Promise<void>;
 }

@@ -160,4 +160,46 @@ describe("PgMetadataStore across nodes", () => {
       await close();
     }
   });
+
+  it("keyed sections for one digest never overlap across nodes; other digests go on; a lost session frees its keys", async () => {
+    const { url, a, b, close } = await twoNodes();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const digest = "sha256:" + "ab".repeat(32);
+      let inside = 0;
+      let most = 0;
+      const section = (s: PgMetadataStore) => s.keyed(digest, async () => {
+        inside++;
+        most = Math.max(most, inside);
+        await sleep(15);
+        inside--;
+      });
+      // Each node's own holders of one key queue in the data plane (KeyLock); here one per node at a time.
+      for (let round = 0; round < 5; round++) await Promise.all([section(a), section(b)]);
+      assert.equal(most, 1, "two nodes held one digest at once");
+      // While a holds the digest, b still locks another digest at once.
+      let release!: () => void;
+      const held = a.keyed(digest, () => new Promise<void>((r) => (release = r)));
+      await sleep(20);
+      const t0 = performance.now();
+      assert.equal(await b.keyed("sha256:" + "cd".repeat(32), async () => "other"), "other");
+      assert.ok(performance.now() - t0 < 500, "another digest did not wait for the held one");
+      // b waits for the held digest; cutting a's lock session frees it.
+      let bIn = false;
+      const waiting = b.keyed(digest, async () => { bIn = true; });
+      await sleep(100);
+      assert.equal(bIn, false, "b entered while a held the digest");
+      // The holder's session: the one granted an advisory lock in the two-key space (objsubid 2).
+      const cut = await admin.query("SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND a.application_name = 'cove-key-locks' AND a.datname = current_database()");
+      assert.equal(cut.rowCount, 1);
+      await Promise.race([waiting, sleep(5000).then(() => { throw new Error("b did not get the digest within 5 s of a's session ending"); })]);
+      assert.equal(bIn, true);
+      release();
+      await held;
+    } finally {
+      await admin.end();
+      await close();
+    }
+  });
 });
