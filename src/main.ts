@@ -54,6 +54,7 @@ import { LabController } from "./lab/controller.js";
 import { createLabRoutes } from "./lab/routes.js";
 import { createAssetRoute } from "./web/assets.js";
 import { createPortalRoutes } from "./web/portal-routes.js";
+import { SignInCodes } from "./web/sign-in-codes.js";
 import { EVIDENCE_KEY_FILE, EVIDENCE_PUBLIC_KEY_FILE, createEvidenceRoute } from "./web/evidence-route.js";
 import { signingKeyAt } from "./cli/toolkit/evidence/keys.js";
 
@@ -316,7 +317,9 @@ export async function composePlanes(s: Settings, st: Storage, id: Identity, stat
   const health = async (ctx: { method: string; rawPath: string }): Promise<HandlerResult | undefined> =>
     ctx.method === "GET" && ctx.rawPath === "/healthz" ? { status: 200, body: { status: "ok" } } : undefined;
   // The networking page (src/web/): its files, its sign-in and change poll; it reads the same API as the CLI.
-  const portal = createPortalRoutes({ idp, meta, managementEndpoint: id.managementEndpoint, throttle, audit });
+  // Sign-in codes in the shared store when there is one: behind a balancer, any node trades a code.
+  const codes = isShared(s) ? new SignInCodes(Date.now, meta) : undefined;
+  const portal = createPortalRoutes({ idp, meta, managementEndpoint: id.managementEndpoint, throttle, audit, codes });
   planes.routes = {
     health,
     webPage: createAssetRoute(),

@@ -96,7 +96,7 @@ export function createPortalRoutes(o: PortalOptions) {
     if (!body) return webError("InvalidSignInRequest", `The sign-in body must be a JSON object of at most ${MAX_SIGN_IN_BYTES} bytes.`);
     const code = str(body.code, 256);
     if (code) {
-      const principal = codes.redeem(code);
+      const principal = await codes.redeem(code);
       // The principal may have been deleted in the minute since the code was made: its sign-in dies with it.
       if (!principal || !(await o.idp.getServicePrincipal(principal.id))) {
         return webError("SignInFailed", "The sign-in code is not valid: it expired (codes last 60 seconds) or was already used. Run `cove portal` again.");
@@ -136,7 +136,7 @@ export function createPortalRoutes(o: PortalOptions) {
     if (path === `${PORTAL_PATH}/codes`) {
       const principal = authenticated(ctx);
       if (ctx.method !== "POST") throw armError("MethodNotAllowed", { method: ctx.method });
-      const issued = codes.issue(principal);
+      const issued = await codes.issue(principal);
       if (!issued) return webError("TooManySignInCodes", "Too many unused sign-in codes are open for you; each expires 60 seconds after it was made.");
       // The code rides in the fragment: a browser never sends it in a request line or a Referer.
       const url = `${baseUrl(ctx, o.managementEndpoint)}/#code=${issued.code}`;

@@ -120,6 +120,25 @@ test("behind a load balancer: a token from any node is good on every node, and o
   assert.ok(spread.every((c) => c >= 2), `every node took requests through the balancer: ${spread.join(", ")}`);
 });
 
+test("the networking page's sign-in code made on one node is traded on another, once", async () => {
+  const lb = `https://127.0.0.1:${balancer.port}`;
+  const [a, b, c] = nodes;
+  const made = await https(`${a!.cove.managementUrl}/cove/portal/codes`, { method: "POST", ca: a!.cove.ca, headers: { authorization: `Bearer ${a!.token}` } });
+  assert.equal(made.status, 201, String(made.body));
+  const { code } = made.json();
+  // The page runs at the balancer's origin, whichever node serves it: each request reaches its node
+  // as through the balancer (which passes the bytes on), Host and Origin naming the balancer.
+  const trade = (node: Node) => https(`${node.cove.managementUrl}/cove/portal/session`, {
+    method: "POST", ca: node.cove.ca, headers: { origin: lb, host: lb.slice("https://".length), "content-type": "application/json" }, body: JSON.stringify({ code }),
+  });
+  const [onB, onC] = await Promise.all([trade(b!), trade(c!)]);
+  const statuses = [onB.status, onC.status].sort();
+  assert.deepEqual(statuses, [200, 401], `B ${onB.status} ${onB.body}; C ${onC.status} ${onC.body}`);
+  const won = onB.status === 200 ? onB : onC;
+  assert.equal(won.json().principal.appId, a!.cove.credentials.clientId);
+  assert.equal((await trade(a!)).status, 401, "and not again on the node that made it");
+});
+
 test("a data dir whose keys were made for another store does not join: the start stops and names the file", async () => {
   const other = await server.createDatabase("cove_other");
   const dataDir = join(work, "foreign");
