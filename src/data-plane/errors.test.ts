@@ -32,7 +32,10 @@ test("every storage error answers as the driver's former wire code did, byte for
     assert.equal(unexpected, false, err.code);
     assert.equal(result.status, status, err.code);
     assert.equal(JSON.stringify(result.body), body, err.code);
-    assert.deepEqual(toOciError(err, "HEAD").result, { status, headers: {} }, `${err.code} HEAD`);
+    // A 503 also says when to retry, on GET and HEAD alike; nothing else carries Retry-After.
+    const retry = status === 503 ? { "Retry-After": "5" } : {};
+    assert.deepEqual(toOciError(err, "HEAD").result, { status, headers: retry }, `${err.code} HEAD`);
+    assert.equal(result.headers?.["Retry-After"], retry["Retry-After"], `${err.code} GET`);
   }
   assert.deepEqual([...new Set(WIRE.map(([e]) => e.code))].sort(), [...STORAGE_ERROR_CODES].sort(), "the table covers every storage error");
 });

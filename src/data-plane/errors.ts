@@ -132,8 +132,10 @@ export function toOciError(err: unknown, method: string): { result: HandlerResul
   }
   const body: OciErrorBody = { errors: [{ code: e.code, message: e.message, ...(detail === undefined ? {} : { detail }) }] };
   const headers: Record<string, string> = { "Content-Type": "application/json; charset=utf-8" };
+  // A storage outage: the client waits about a database restart before it retries (RFC 9110 10.2.3).
+  const retry: Record<string, string> = e === OCI_ERRORS.STORE_UNAVAILABLE ? { "Retry-After": "5" } : {};
   // HEAD responses carry no body (RFC 9110); the status alone tells the client.
-  const result: HandlerResult = method === "HEAD" ? { status: e.status, headers: {} } : { status: e.status, headers, body };
+  const result: HandlerResult = method === "HEAD" ? { status: e.status, headers: retry } : { status: e.status, headers: { ...headers, ...retry }, body };
   return { result, unexpected: !known };
 }
 

@@ -118,6 +118,7 @@ test("PostgreSQL stopped for 5 s under load: catalogued 503s, no 500, and servic
         if (r.status < 300) continue;
         assert.equal(r.status, 503, `${name}: ${r.status} ${r.body}`);
         assert.equal(errorCode(r), name.startsWith("ARM") ? "ServiceUnavailable" : "UNAVAILABLE", `${name}: ${r.body}`);
+        assert.equal(r.headers["retry-after"], "5", `${name}: a 503 says when to retry`);
       }
       await sleep(200);
     }

@@ -176,6 +176,9 @@ export function createManagementApi(deps: ManagementApiDeps): ManagementApi {
  * errors raised outside the ARM routes: catalogued errors keep code and status, anything else is a
  * logged InternalServerError.
  */
+/** Retry-After of a 503 while a store is unavailable: about how long a PostgreSQL restart takes. */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
 export function mapArmError(err: unknown, ctx: RequestContext, deps?: Pick<ManagementApiDeps, "log">): HandlerResult {
   // The pipeline ends the management routes with a plain Error coded "NotFound" (http/pipeline.ts): no
   // route of any surface took the path (GET /, AAD Graph 1.6 paths, typos; Microsoft Graph v1.0 has its own routes). That is the client's
@@ -189,6 +192,8 @@ export function mapArmError(err: unknown, ctx: RequestContext, deps?: Pick<Manag
   const headers: Record<string, string> = jsonHeaders(ctx);
   const www = (err as { wwwAuthenticate?: string } | null)?.wwwAuthenticate;
   if (www) headers["www-authenticate"] = www;
+  // An outage: ARM clients (the SDKs' retry policy, az) wait this long before they retry.
+  if (r.status === 503) headers["retry-after"] = String(STORE_RETRY_AFTER_SECONDS);
   return { status: r.status, headers, body: r.body };
 }
 
