@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --tag) [ $# -ge 2 ] || { say "--tag needs a name"; exit 2; }; tag=$2; shift 2 ;;
     --output) [ $# -ge 2 ] || { say "--output needs a destination such as oci-archive:cove.tar"; exit 2; }; output=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) say "unknown argument '$1' (accepted: --tag NAME, --output DEST)"; exit 2 ;;
   esac
 done
@@ -51,6 +51,10 @@ trap 'exit 143' TERM INT
 ctx="$work/context"
 rootfs="$ctx/rootfs"
 app="$rootfs/opt/cove"
+# Cove's files are hard-linked into the context when it is on the same file system (buildah only
+# reads them, and this leaves the working tree's files as they were), copied otherwise.
+link=""
+ln "$root/package.json" "$work/link-probe" 2>/dev/null && link="-l"
 mkdir -p "$rootfs/usr/local/bin" "$rootfs/etc" "$rootfs/var/lib" "$app" "$ctx/data/cove"
 chmod 0700 "$ctx/data/cove"
 install -d -m 1777 "$rootfs/tmp"
@@ -80,7 +84,7 @@ cp "$root/package.json" "$app/"
 cp "$root/bin/cove.js" "$app/bin/"
 cp "$root/scripts/project-node.js" "$app/scripts/"
 cp -a "$root/src/web/client" "$app/src/web/"
-(cd "$root" && find dist/src -type f -name '*.js' ! -name '*.test.js' -exec cp --parents -t "$app" {} +)
+(cd "$root" && find dist/src -type f -name '*.js' ! -name '*.test.js' -exec cp $link --parents -t "$app" {} +)
 
 # Production dependencies only: npm's own view of the tree without dev dependencies (no azurite,
 # typescript or playwright), minus the `node` package whose binary is already in /usr/local/bin.
@@ -99,7 +103,7 @@ if [ -z "$deps" ]; then
 fi
 # shellcheck disable=SC2086 # one path per word: npm package paths hold no spaces
 (cd "$root" && find $deps \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.md' -o -name .bin \) \
-    ! -iname 'licen[cs]e*' -prune -o -print0 | tar --null --no-recursion -T - -cf -) | tar -C "$app" -xf -
+    ! -iname 'licen[cs]e*' -prune -o \( -type f -o -type l \) -exec cp $link -P --parents -t "$app" {} +)
 say "staged $(du -sm "$rootfs" | cut -f1) MiB in $rootfs"
 
 # A rebuild moves the tag; the image it leaves behind, now nameless, is removed below.
@@ -114,6 +118,8 @@ if [ -n "$previous" ] && [ "$previous" != "$current" ] &&
     [ -z "$(buildah images --noheading --format '{{.Name}}' --filter "id=$previous" | grep -v '<none>' || true)" ]; then
   buildah rmi "$previous" >/dev/null 2>&1 || say "the previous $tag ($previous) is still in use and was kept"
 fi
+# A file or layout without a reference of its own carries the tag, so `podman load` names the image.
+case "$output" in oci-archive:*:*|docker-archive:*:*|oci:*:*) ;; oci-archive:*|docker-archive:*|oci:*) output="$output:$tag" ;; esac
 if [ -n "$output" ] && ! buildah push "$tag" "$output" >&2; then
   say "the image was built as $tag but could not be written to $output"
   exit 1
