@@ -1,8 +1,9 @@
 // Microsoft.Network/privateEndpoints targeting a container registry (group `registry`): PUT, GET,
 // DELETE, list (resource group, subscription). DESIGN.md section 4 and acr-networking.md 2.1.
 //
-// A PUT that creates an endpoint, in one serialised write (index.ts runs audited writes one at a
-// time, which is what keeps address allocation exact under concurrency):
+// A PUT that creates an endpoint, in one serialised write (arm/front-door.ts runs audited writes in
+// MetadataStore.exclusive, one at a time across every node on the store, which is what keeps
+// address allocation exact under concurrency):
 //   1. checks: the subnet exists (InvalidResourceReference) and the caller may join it
 //      (LinkedAuthorizationFailed), same region as the VNet, the registry exists and is Premium,
 //      fewer than 200 connections on it; an automatic connection needs the approval permission on
