@@ -71,9 +71,13 @@ before(async () => {
   env = { CONTAINERS_STORAGE_CONF: conf };
   // The build and Cove's start overlap: the build is the long part.
   const build = finish(launch("npm", ["run", "image"], env), 90_000);
-  cove = await startCove();
-  ({ loginServer } = await createRegistry(cove, "image-rg", "coveimages"));
-  built = await build;
+  try {
+    cove = await startCove();
+    ({ loginServer } = await createRegistry(cove, "image-rg", "coveimages"));
+  } finally {
+    // Even when Cove failed to start: the store is removed only once buildah is done with it.
+    built = await build;
+  }
 }, { timeout: 100_000 });
 
 after(async () => {
