@@ -53,6 +53,8 @@ interface RunningHash {
 }
 
 const COMMIT_ATTEMPTS = 3;
+/** Per try, until the response's headers: the body of a download streams on without it. */
+const TRY_TIMEOUT_MS = 20_000;
 
 export class AzureBlobStore implements BlobStore {
   private readonly hashes = new Map<string, RunningHash>();
@@ -64,8 +66,10 @@ export class AzureBlobStore implements BlobStore {
   static async open(opts: AzureBlobOptions): Promise<AzureBlobStore> {
     let service: BlobServiceClient;
     try {
-      // A few quick retries: a store that stays down must become a 503 in seconds, not minutes.
-      service = BlobServiceClient.fromConnectionString(opts.connectionString, { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000 } });
+      // A few quick retries: a store that stays down must become a 503 in seconds, not minutes. A try
+      // whose answer has not begun within TRY_TIMEOUT_MS is cut (the SDK's default waits forever on a
+      // store that accepts connections and never answers); a whole 4 MiB block fits in it at 200 KiB/s.
+      service = BlobServiceClient.fromConnectionString(opts.connectionString, { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: TRY_TIMEOUT_MS } });
     } catch {
       // The parser's message may quote the string, key included: say only which setting is wrong.
       throw new ConfigError(["blobConnectionString: not an Azure Storage connection string (AccountName, AccountKey and BlobEndpoint or EndpointSuffix)"]);
