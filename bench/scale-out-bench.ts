@@ -19,7 +19,7 @@
 import { execFile } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startPostgres } from "../test/support/postgres.js";
@@ -49,12 +49,13 @@ export interface SetupResult {
   load: SpreadResult & { cpu: CpuParts; statements?: Statements }; loads: number[]; approval: ApprovalResult;
 }
 export interface ProfileResult { push: Phase; cove: ProfileSummary; azurite?: ProfileSummary }
-export interface BenchRun { scaleMiB: number; layers: number; loadSeconds: number; loadRounds: number; connections: number; wallSeconds: number; setups: SetupResult[]; profile?: ProfileResult }
+export interface BenchRun { measuredAt: string; loadAverage: { start: number; end: number }; scaleMiB: number; layers: number; loadSeconds: number; loadRounds: number; connections: number; wallSeconds: number; setups: SetupResult[]; profile?: ProfileResult }
 
 const clusters = new Set<BenchCluster>();
 
 async function main(): Promise<void> {
   const started = performance.now();
+  const loadStart = loadavg()[0]!;
   const work = await mkdtemp(join(tmpdir(), "cove-scale-bench-"));
   // Ctrl-C or a kill: the nodes go at once; PostgreSQL and Azurite go through their own exit hooks.
   const abort = (sig: string) => {
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
       console.error("scale-out bench: profiling a push through 1 node on PostgreSQL + Azurite");
       profile = await profilePush(work, images[0]!, (az) => remote("cove_bench_profile", "bench-profile", az), closers, azPid);
     }
-    const run: BenchRun = { scaleMiB: SCALE_MIB, layers: LAYERS, loadSeconds: LOAD_SECONDS, loadRounds: LOAD_ROUNDS, connections: CONNECTIONS, wallSeconds: (performance.now() - started) / 1000, setups: results, profile };
+    const run: BenchRun = { measuredAt: new Date().toISOString(), loadAverage: { start: loadStart, end: loadavg()[0]! }, scaleMiB: SCALE_MIB, layers: LAYERS, loadSeconds: LOAD_SECONDS, loadRounds: LOAD_ROUNDS, connections: CONNECTIONS, wallSeconds: (performance.now() - started) / 1000, setups: results, profile };
     console.log(JSON.stringify(run, null, 2));
     await writeScaleOutReport(process.env.COVE_BENCH_REPORT ?? "docs/benchmarks.md", run);
   } finally {

@@ -55,8 +55,9 @@ function profileLines(name: string, p: ProfileSummary, top: number): string[] {
   const busy = p.parts.filter((x) => x.part !== "(idle)").reduce((a, x) => a + x.ms, 0);
   const share = (ms: number) => `${f((100 * ms) / busy, 1)} %`;
   return [
-    `${name}: ${f(busy / 1000)} s of its main thread busy in the ${f(p.totalMs / 1000, 1)} s of the push. By owner (a frame's self time, Node's`,
-    "internals included, given to the nearest file of the process's own code or package on its stack): " +
+    `${name}: its main thread was sampled busy for ${f(busy / 1000)} s of the push's ${f(p.totalMs / 1000, 1)} s (wall clock between samples, so on a loaded`,
+    "machine it includes waiting for a core; the CPU seconds above are the exact ones). By owner (a frame's self time, Node's internals",
+    "included, given to the nearest file of the process's own code or package on its stack): " +
       p.owners.slice(0, 8).map((x) => `${x.owner} ${share(x.ms)}`).join(", ") + ".",
     "",
     "| function | where | self time | share |",
@@ -79,7 +80,7 @@ export async function writeScaleOutReport(path: string, run: BenchRun): Promise<
   const lines = [
     "## Scale-out",
     "",
-    `Measured ${new Date().toISOString()} by \`node dist/bench/scale-out-bench.js\` (bench/scale-out-bench.ts), Node ${process.version},`,
+    `Measured ${run.measuredAt} by \`node dist/bench/scale-out-bench.js\` (bench/scale-out-bench.ts), Node ${process.version},`,
     `on this 2-core machine, in ONE run of ${f(run.wallSeconds, 0)} s. Real \`cove serve\` processes in three set-ups, each on fresh`,
     "stores, all up at once: the embedded default (SQLite and files in the data dir), 1 node and 3 nodes on one throwaway PostgreSQL cluster",
     "(test/support/postgres.ts) and one Azurite (test/support/azurite.ts), all on loopback. The 3 nodes listen on 127.0.2.1-3 and one",
@@ -95,7 +96,8 @@ export async function writeScaleOutReport(path: string, run: BenchRun): Promise<
     "client's TLS handshake completes on the node listening there; then rejected through the third node, until that node cuts the",
     "open connection. With one node the same node does all of it.",
     "Ratios are set-up / embedded default, measured in the same run: for times above 1 is slower, for req/s below 1 is slower.",
-    "Other sessions' tests share these 2 cores, so the figures are noisy: compare ratios within this run, not runs.",
+    `Other sessions' tests share these 2 cores (load average ${f(run.loadAverage.start, 1)} at the start, ${f(run.loadAverage.end, 1)} at the end), so the figures are`,
+    "noisy: compare ratios within this run, not runs.",
     "",
     ...rows(run),
     "",
