@@ -10,10 +10,17 @@
 // when their window ends (a timer, not the next issue), at close, and early when the pending set
 // reaches its bound, so memory stays bounded under any load: at most `maxEntries` (client, path)
 // entries in all, and at most `maxClients` in one record. A crash loses at most the counts not yet
-// written: the current window's.
+// written: the current window's. A record the store refuses as unavailable (PostgreSQL restarting)
+// is retried, in order, for up to RETRY_FOR_MS, so an outage across a minute's end loses no counts;
+// at close the retries stop after the one under way.
 import type { Logger } from "pino";
 import type { AuditEvent, RegistryTokenAggregateEvent, TokenAggregateClient, TokenPath } from "./event.js";
 import { appendAudit, type AuditStore } from "./log.js";
+import { isDomainError } from "../domain/errors.js";
+
+/** How long an aggregate waits for an unavailable store, and the pauses between its tries. */
+const RETRY_FOR_MS = 10 * 60_000;
+const RETRY_PAUSES_MS = [250, 500, 1000, 2000, 5000];
 
 export const TOKEN_AGGREGATE_DEFAULTS = { windowMs: 60_000, maxEntries: 4096, maxClients: 256 } as const;
 
@@ -82,8 +89,28 @@ export function createTokenAggregator(meta: AuditStore, log: Logger, options: To
   let entries = 0;
   let writes: Promise<unknown> = Promise.resolve();
 
+  let closing = false;
+  let wake: (() => void) | undefined;
+  const pause = (ms: number) => new Promise<void>((done) => {
+    const t = setTimeout(done, ms);
+    wake = () => { clearTimeout(t); done(); };
+  });
+  const appendRetrying = async (event: AuditEvent) => {
+    const giveUpAt = Date.now() + RETRY_FOR_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await appendAudit(meta, event);
+        if (attempt > 0) log.info({ attempts: attempt + 1 }, "token aggregate appended after the store came back");
+        return;
+      } catch (e) {
+        const unavailable = isDomainError(e) && e.code === "StoreUnavailable";
+        if (!unavailable || closing || Date.now() >= giveUpAt) throw e;
+        await pause(RETRY_PAUSES_MS[Math.min(attempt, RETRY_PAUSES_MS.length - 1)]!);
+      }
+    }
+  };
   const append = (event: AuditEvent) => {
-    writes = writes.then(() => appendAudit(meta, event)).catch((e) => log.error({ err: String(e) }, "token aggregate append failed"));
+    writes = writes.then(() => appendRetrying(event)).catch((e) => log.error({ err: String(e) }, "token aggregate append failed"));
   };
 
   const write = (p: Pending, flush: RegistryTokenAggregateEvent["flush"]) => {
@@ -165,6 +192,8 @@ export function createTokenAggregator(meta: AuditStore, log: Logger, options: To
     },
     async close() {
       if (timer) clearTimeout(timer);
+      closing = true;
+      wake?.();
       writeAll("close");
       await writes;
     },

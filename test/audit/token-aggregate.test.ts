@@ -15,6 +15,7 @@ import { SqliteMetadataStore } from "../../src/storage/sqlite-metadata-store.js"
 import { createTokenAggregator, type TokenAggregateOptions, type TokenIssue } from "../../src/audit/token-aggregate.js";
 import { verifyAuditChain } from "../../src/audit/chain.js";
 import { appendAudit } from "../../src/audit/log.js";
+import { StoreUnavailable } from "../../src/domain/errors.js";
 
 const REG = "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/r1";
 const PE = "/subscriptions/s/resourcegroups/g/providers/microsoft.network/privateendpoints/hub-pe";
@@ -160,4 +161,57 @@ test("the time and kind filter readiness reads with: the start found by search, 
   assert.equal(got.length, want.length);
   assert.deepEqual(got, want, "each matching record once, in order; an older record counts under its type");
   assert.deepEqual((await readFiltered(read, { after: 0, limit: 10, since: new Date(base + 10 ** 9).toISOString() })).value, [], "a window after the log's end");
+});
+
+test("an outage across the minute's end loses no count: the aggregate is retried until the store is back, once", async () => {
+  const store = SqliteMetadataStore.open(join(dir, `meta-${++n}.db`));
+  let down = true;
+  let refused = 0;
+  const flaky = new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === "appendAudit") {
+        return async (event: unknown) => {
+          if (down) { refused++; throw new StoreUnavailable("metadata store", "ECONNREFUSED"); }
+          return target.appendAudit(event as never);
+        };
+      }
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  try {
+    const agg = createTokenAggregator(flaky, pino({ level: "silent" }), { windowMs: 200 });
+    for (let i = 0; i < 3; i++) agg.record(issue("127.99.0.10", "token"));
+    await sleep(1200); // the window ends while the store is down: the first tries are refused
+    assert.ok(refused >= 2, `retried while down (${refused} tries)`);
+    down = false;
+    await sleep(1500);
+    const written = (await store.readAudit(0)).map((r) => r.event as any).filter((e) => e.kind === "registry.token-aggregate");
+    assert.equal(written.length, 1, "written once the store is back");
+    assert.equal(written[0].count, 3, "with every count");
+    await agg.close();
+  } finally {
+    await store.close();
+  }
+});
+
+test("close during an outage does not wait out the retries", async () => {
+  const store = SqliteMetadataStore.open(join(dir, `meta-${++n}.db`));
+  const down = new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === "appendAudit") return async () => { throw new StoreUnavailable("metadata store", "ECONNREFUSED"); };
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  try {
+    const agg = createTokenAggregator(down, pino({ level: "silent" }), { windowMs: 100 });
+    agg.record(issue("127.99.0.10", "token"));
+    await sleep(400);
+    const t0 = performance.now();
+    await agg.close();
+    assert.ok(performance.now() - t0 < 1000, `close took ${Math.round(performance.now() - t0)} ms`);
+  } finally {
+    await store.close();
+  }
 });
