@@ -45,7 +45,7 @@ if (runningTooOld(root)) {
 // main lane is the longer one. So do the scale-out tests (test/e2e/scale-out-*): their three nodes mostly
 // wait on PostgreSQL and Azurite, and on outages that last as long as the test says.
 // The image test (test/image/) too: buildah and skopeo spend its time copying and compressing files.
-const LAB_LANE = /dist\/test\/(lab|az|web|image)\/|dist\/test\/e2e\/scale-out-/;
+const LAB_LANE = /dist\/test\/(lab|az|web|image)\/|dist\/test\/e2e\/(scale-out-|azure-blob-)/;
 const lab = files.filter((f) => LAB_LANE.test(f));
 const main = files.filter((f) => !LAB_LANE.test(f));
 const args = ["--test", "--test-concurrency=1", "--test-reporter=spec"];

@@ -105,7 +105,9 @@ interface Storage { blobs: BlobStore; meta: MetadataStore }
 
 /** Step 2: the blob store and the metadata store of the data dir (storage/open.ts). */
 export async function openStorage(s: Settings, closers: Closers): Promise<Storage> {
-  const stores = await openStores(s.dataDir, { metadataUrl: s.cfg.metadataUrl, blob: s.cfg.blobConnectionString ? { connectionString: s.cfg.blobConnectionString, container: s.cfg.blobContainer } : undefined, log: s.log });
+  const { blobConnectionString: connectionString, blobContainerUrl: containerUrl } = s.cfg;
+  const blob = connectionString ? { connectionString, container: s.cfg.blobContainer } : containerUrl ? { containerUrl } : undefined;
+  const stores = await openStores(s.dataDir, { metadataUrl: s.cfg.metadataUrl, blob, log: s.log });
   closers.push("blob store", () => stores.blobs.close());
   closers.push("metadata store", () => stores.meta.close());
   return stores;

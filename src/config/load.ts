@@ -143,6 +143,10 @@ export async function loadConfig(src: ConfigSources): Promise<CoveConfig> {
   // The value is not echoed: a PostgreSQL URL may carry a password.
   if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(String(out.blobContainer ?? "cove"))) errors.push("blobContainer: must be 3-63 of a-z, 0-9 and single hyphens, starting and ending with a letter or digit");
   if (out.metadataUrl !== undefined && !/^postgres(ql)?:\/\/[^/\s]/i.test(out.metadataUrl as string)) errors.push("metadataUrl: must be a postgres:// or postgresql:// URL");
+  if (out.blobContainerUrl !== undefined) {
+    if (out.blobConnectionString !== undefined) errors.push("blobContainerUrl and blobConnectionString are two ways to name the store: give one");
+    if (!containerUrlOk(out.blobContainerUrl as string)) errors.push("blobContainerUrl: must be https://<account host>/[<account>/]<container> with no query (a SAS is not a credential Cove keeps)");
+  }
   if (out.managementUrl !== undefined) {
     const u = managementOrigin(out.managementUrl as string);
     if (u) out.managementUrl = u;
@@ -150,6 +154,14 @@ export async function loadConfig(src: ConfigSources): Promise<CoveConfig> {
   }
   if (errors.length) throw new ConfigError(errors);
   return out as unknown as CoveConfig;
+}
+
+/** An https URL whose last path segment is a container name, with no query, fragment or user info. */
+function containerUrlOk(raw: string): boolean {
+  let u: URL;
+  try { u = new URL(raw); } catch { return false; }
+  const last = u.pathname.split("/").filter(Boolean).at(-1) ?? "";
+  return u.protocol === "https:" && !u.username && !u.password && !u.search && !u.hash && /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(last);
 }
 
 /** `https://host[:port]` as WHATWG URL spells it (no default port, no trailing slash), or undefined. */

@@ -7,6 +7,7 @@ export interface CoveConfig {
   metadataUrl?: string;
   blobConnectionString?: string;
   blobContainer: string;
+  blobContainerUrl?: string;
   managementListen: { host: string; port: number };
   managementUrl?: string;
   registryPort: number;
@@ -61,6 +62,7 @@ export const FIELDS: readonly Field[] = [
   { key: "dataDir", kind: "path", default: "./.cove", doc: "Where the database, blobs, CA and credentials.json live." },
   { key: "metadataUrl", kind: "string", doc: "A postgres:// or postgresql:// URL: keep the metadata in that PostgreSQL database (docs/storage.md) instead of SQLite in the data dir. Unset: SQLite. Its password is a secret: never logged, masked in messages." },
   { key: "blobConnectionString", kind: "string", doc: "An Azure Storage connection string: keep blob bytes in Azure Blob Storage (docs/storage.md) instead of files in the data dir. Azurite's development connection string works. Unset: files. A secret (it holds the account key): never logged, never echoed in messages." },
+  { key: "blobContainerUrl", kind: "string", doc: "Instead of a connection string: the container's URL (https://<account>.blob.core.windows.net/<container>), reached as DefaultAzureCredential's identity (a managed identity, workload identity or AZURE_* environment), so no key is in Cove's configuration (docs/storage.md). The container is created when missing." },
   { key: "blobContainer", kind: "string", default: "cove", doc: "The blob container Cove uses in that storage account (created when missing; 3-63 of a-z, 0-9 and single hyphens)." },
   { key: "managementListen", kind: "hostPort", default: "127.0.0.1:8443", doc: "HTTPS address of the management endpoint (ARM API, identity provider, /healthz)." },
   { key: "managementUrl", kind: "string", doc: "The management API's URL as clients reach it, when that is not managementListen: the load balancer in front of several nodes (docs/scale-out.md), https://host[:port]. Tokens for it are accepted, the certificate names its host, and credentials.json records it. Unset: https://<managementListen>." },

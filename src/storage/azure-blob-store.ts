@@ -30,7 +30,7 @@
 
 import { createHash, type Hash } from "node:crypto";
 import type { Readable } from "node:stream";
-import { BlobServiceClient, type BlockBlobClient, type ContainerClient } from "@azure/storage-blob";
+import { BlobServiceClient, ContainerClient, type BlockBlobClient } from "@azure/storage-blob";
 import { BlobNotFound, BlobRangeInvalid, DigestInvalid, DigestMismatch, UploadExists, UploadIdInvalid, UploadNotFound, UploadOffsetMismatch, StoreUnavailable } from "../domain/errors.js";
 import { ConfigError } from "../config/index.js";
 import { stageStream } from "./azure-block-stager.js";
@@ -39,11 +39,14 @@ import { UploadLocks } from "./azure-upload-locks.js";
 import { isValidUploadId, parseBlobDigest } from "./fs-blob-store.js";
 import type { BlobInfo, BlobStore, Digest } from "./types.js";
 
-export interface AzureBlobOptions {
-  /** A storage account connection string (a secret: it holds the account key). */
-  connectionString: string;
-  container: string;
-}
+export type AzureBlobOptions =
+  /** A storage account connection string (a secret: it holds the account key) and the container's name. */
+  | { connectionString: string; container: string; containerUrl?: undefined }
+  /**
+   * Or the container's URL, authenticated with DefaultAzureCredential (a managed identity, workload
+   * identity or the AZURE_* environment): no key in Cove's configuration.
+   */
+  | { containerUrl: string; connectionString?: undefined; container?: undefined };
 
 /** The running hash of an upload whose appends all went through this instance, as of `etag`. */
 interface RunningHash {
@@ -55,6 +58,7 @@ interface RunningHash {
 const COMMIT_ATTEMPTS = 3;
 /** Per try, until the response's headers: the body of a download streams on without it. */
 const TRY_TIMEOUT_MS = 20_000;
+const RETRY_OPTIONS = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: TRY_TIMEOUT_MS };
 
 export class AzureBlobStore implements BlobStore {
   private readonly hashes = new Map<string, RunningHash>();
@@ -64,12 +68,13 @@ export class AzureBlobStore implements BlobStore {
 
   /** Connects, creating the container when missing. A bad connection string is a ConfigError. */
   static async open(opts: AzureBlobOptions): Promise<AzureBlobStore> {
+    if (opts.containerUrl !== undefined) return AzureBlobStore.openWithCredential(opts.containerUrl);
     let service: BlobServiceClient;
     try {
       // A few quick retries: a store that stays down must become a 503 in seconds, not minutes. A try
       // whose answer has not begun within TRY_TIMEOUT_MS is cut (the SDK's default waits forever on a
       // store that accepts connections and never answers); a whole 4 MiB block fits in it at 200 KiB/s.
-      service = BlobServiceClient.fromConnectionString(opts.connectionString, { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: TRY_TIMEOUT_MS } });
+      service = BlobServiceClient.fromConnectionString(opts.connectionString, { retryOptions: RETRY_OPTIONS });
     } catch {
       // The parser's message may quote the string, key included: say only which setting is wrong.
       throw new ConfigError(["blobConnectionString: not an Azure Storage connection string (AccountName, AccountKey and BlobEndpoint or EndpointSuffix)"]);
@@ -78,6 +83,15 @@ export class AzureBlobStore implements BlobStore {
       throw new ConfigError([`blobContainer: ${JSON.stringify(opts.container)} is not a container name (3-63 of a-z, 0-9 and single hyphens)`]);
     }
     const container = service.getContainerClient(opts.container);
+    await azureCall(() => container.createIfNotExists());
+    return new AzureBlobStore(container);
+  }
+
+  /** The container at `url` (https://<account>.blob.core.windows.net/<container>), as DefaultAzureCredential's identity. */
+  private static async openWithCredential(url: string): Promise<AzureBlobStore> {
+    // Loaded only here: a start on a connection string does not load @azure/identity.
+    const { DefaultAzureCredential } = await import("@azure/identity");
+    const container = new ContainerClient(url, new DefaultAzureCredential(), { retryOptions: RETRY_OPTIONS });
     await azureCall(() => container.createIfNotExists());
     return new AzureBlobStore(container);
   }

@@ -24,7 +24,15 @@ export function azureCode(e: unknown): string | undefined {
  * the SDK's (a client's body stream that broke, an abort) pass through unchanged: they are not
  * about the store.
  */
+/** @azure/identity's failures to get a token: the store cannot be reached as this identity (its messages stay out). */
+const CREDENTIAL_ERRORS: Record<string, string> = {
+  CredentialUnavailableError: "no identity: DefaultAzureCredential found none to sign in with",
+  AuthenticationError: "no token: the identity's sign-in was refused",
+  AggregateAuthenticationError: "no token: every credential DefaultAzureCredential tried failed",
+};
+
 export function fromAzure(e: unknown): unknown {
+  if (e instanceof Error && Object.hasOwn(CREDENTIAL_ERRORS, e.name)) return new StoreUnavailable(STORE_NAME, CREDENTIAL_ERRORS[e.name]!);
   if (isStorageError(e) || !isRestError(e)) return e;
   const status = e.statusCode === undefined ? "no answer" : String(e.statusCode);
   const code = e.code && /^[A-Za-z0-9_]{1,64}$/.test(e.code) ? ` ${e.code}` : "";

@@ -109,3 +109,14 @@ test("managementUrl is an https origin, kept without a trailing slash; anything 
     await assert.rejects(loadConfig({ env: { COVE_MANAGEMENT_URL: bad } }), (e: unknown) => e instanceof ConfigError && e.errors.some((m) => m.startsWith("managementUrl")), bad);
   }
 });
+
+test("blobContainerUrl is an https container URL with no query, and not together with a connection string", async () => {
+  const url = "https://coveblobs.blob.core.windows.net/cove";
+  assert.equal((await loadConfig({ env: { COVE_BLOB_CONTAINER_URL: url } })).blobContainerUrl, url);
+  assert.equal((await loadConfig({ env: { COVE_BLOB_CONTAINER_URL: "https://127.0.0.1:10000/devstoreaccount1/cove-x" } })).blobContainerUrl, "https://127.0.0.1:10000/devstoreaccount1/cove-x");
+  for (const bad of ["http://coveblobs.blob.core.windows.net/cove", `${url}?sv=2024&sig=abc`, "https://coveblobs.blob.core.windows.net/", "https://coveblobs.blob.core.windows.net/Bad_Name", "not a url"]) {
+    await assert.rejects(loadConfig({ env: { COVE_BLOB_CONTAINER_URL: bad } }), (e: unknown) => e instanceof ConfigError && e.errors.some((m) => m.startsWith("blobContainerUrl")), bad);
+  }
+  await assert.rejects(loadConfig({ env: { COVE_BLOB_CONTAINER_URL: url, COVE_BLOB_CONNECTION_STRING: "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=k;EndpointSuffix=core.windows.net" } }),
+    (e: unknown) => e instanceof ConfigError && e.errors.some((m) => m.includes("give one")) && !e.errors.join(" ").includes("AccountKey=k"));
+});

@@ -33,15 +33,19 @@ export function azuriteConnectionString(port: number): string {
   return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=http://127.0.0.1:${port}/${AZURITE_ACCOUNT};`;
 }
 
-function launch(location: string, port: number): Promise<{ child: ChildProcess; port: number }> {
-  const args = [BIN, "--blobHost", "127.0.0.1", "--blobPort", String(port), "--location", location, "--silent", "--skipApiVersionCheck", "--disableTelemetry"];
+/** OAuth as a storage account has it: HTTPS with this certificate, bearer tokens checked (Azurite's "basic": claims, not signatures). */
+export interface AzuriteOAuth { certPath: string; keyPath: string }
+
+function launch(location: string, port: number, oauth?: AzuriteOAuth): Promise<{ child: ChildProcess; port: number }> {
+  const args = [BIN, "--blobHost", "127.0.0.1", "--blobPort", String(port), "--location", location, "--silent", "--skipApiVersionCheck", "--disableTelemetry",
+    ...(oauth ? ["--oauth", "basic", "--cert", oauth.certPath, "--key", oauth.keyPath] : [])];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   return new Promise((ok, fail) => {
     let out = "";
     const timer = setTimeout(() => { child.kill("SIGKILL"); fail(new Error(`azurite did not start within 15 s: ${out}`)); }, 15_000);
     const onData = (c: Buffer) => {
       out += c.toString();
-      const m = /listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      const m = /listens on https?:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (m) { clearTimeout(timer); ok({ child, port: Number(m[1]) }); }
     };
     child.stdout!.on("data", onData);
@@ -55,12 +59,12 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((ok) => child.once("exit", () => ok()));
 }
 
-export async function startAzurite(): Promise<TestAzurite> {
+export async function startAzurite(oauth?: AzuriteOAuth): Promise<TestAzurite> {
   const location = await mkdtemp(join(tmpdir(), "cove-azurite-"));
   let cur: ChildProcess;
   let port: number;
   try {
-    ({ child: cur, port } = await launch(location, 0));
+    ({ child: cur, port } = await launch(location, 0, oauth));
   } catch (e) {
     await rm(location, { recursive: true, force: true });
     throw e;
@@ -86,7 +90,7 @@ export async function startAzurite(): Promise<TestAzurite> {
       await exited(cur);
     },
     async restart() {
-      ({ child: cur } = await launch(location, port));
+      ({ child: cur } = await launch(location, port, oauth));
     },
   };
 }
