@@ -36,6 +36,7 @@ import { ConfigError } from "../config/index.js";
 import { stageStream } from "./azure-block-stager.js";
 import { STORE_NAME, azureCall, azureCode, azureStatus, fromAzure } from "./azure-errors.js";
 import { UploadLocks } from "./azure-upload-locks.js";
+import { StoreHealth, observed, type StoreLog } from "./store-health.js";
 import { isValidUploadId, parseBlobDigest } from "./fs-blob-store.js";
 import type { BlobInfo, BlobStore, Digest } from "./types.js";
 
@@ -67,7 +68,13 @@ export class AzureBlobStore implements BlobStore {
   private constructor(private readonly container: ContainerClient) {}
 
   /** Connects, creating the container when missing. A bad connection string is a ConfigError. */
-  static async open(opts: AzureBlobOptions): Promise<AzureBlobStore> {
+  /** Opened, and watched: an outage is logged once when it starts and once when it ends (store-health.ts). */
+  static async open(opts: AzureBlobOptions, log?: StoreLog): Promise<BlobStore> {
+    const store = await AzureBlobStore.connect(opts);
+    return observed(store, new StoreHealth(log, "the Azure Blob Storage blob store", (e) => e, STORE_NAME));
+  }
+
+  private static async connect(opts: AzureBlobOptions): Promise<AzureBlobStore> {
     if (opts.containerUrl !== undefined) return AzureBlobStore.openWithCredential(opts.containerUrl);
     let service: BlobServiceClient;
     try {

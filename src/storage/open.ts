@@ -36,7 +36,7 @@ export interface StoreOptions {
 export async function openStores(dataDir: string, o: StoreOptions = {}): Promise<{ blobs: BlobStore; meta: MetadataStore }> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   // Loaded only when chosen, like node-postgres below: the default start-up does not load the Azure SDK.
-  const blobs = o.blob ? await (await import("./azure-blob-store.js")).AzureBlobStore.open(o.blob) : await FsBlobStore.open(dataDir);
+  const blobs = o.blob ? await (await import("./azure-blob-store.js")).AzureBlobStore.open(o.blob, o.log) : await FsBlobStore.open(dataDir);
   let meta: MetadataStore;
   try {
     // Loaded only when chosen: the embedded default's start-up does not pay for node-postgres.

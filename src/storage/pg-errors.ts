@@ -9,6 +9,9 @@
 // The driver also notices the transitions (StoreHealth below), so an outage is logged once at warn
 // when it starts and once at info when it ends, instead of once per failed request.
 import { StoreUnavailable, isDomainError } from "../domain/errors.js";
+import { StoreHealth, type StoreLog } from "./store-health.js";
+
+export type { StoreLog } from "./store-health.js";
 
 export const STORE_NAME = "metadata store";
 
@@ -57,47 +60,7 @@ export function fromPg(e: unknown): unknown {
   return reason === undefined ? e : new StoreUnavailable(STORE_NAME, reason);
 }
 
-/** Where the driver reports an outage's start and end (main.ts passes Cove's logger). */
-export interface StoreLog {
-  warn(o: object, msg: string): void;
-  info(o: object, msg: string): void;
-}
-
-/** Up or down, as the last call found it; logs only the changes. */
-export class StoreHealth {
-  private down = false;
-
-  constructor(private readonly log?: StoreLog) {}
-
-  get available(): boolean {
-    return !this.down;
-  }
-
-  /** Runs a call against the database and rethrows its failure in the store's words. */
-  async call<T>(fn: () => Promise<T>): Promise<T> {
-    let result: T;
-    try {
-      result = await fn();
-    } catch (e) {
-      const mapped = fromPg(e);
-      if (mapped instanceof StoreUnavailable) this.failed(mapped);
-      else if (!isDomainError(mapped)) this.recovered();
-      throw mapped;
-    }
-    this.recovered();
-    return result;
-  }
-
-  failed(e: StoreUnavailable): void {
-    if (this.down) return;
-    this.down = true;
-    // No stack: an outage is the database's state, not a bug in Cove.
-    this.log?.warn({ store: STORE_NAME, reason: e.message }, "the PostgreSQL metadata store is unavailable: requests that need it answer 503 until it is back");
-  }
-
-  recovered(): void {
-    if (!this.down) return;
-    this.down = false;
-    this.log?.info({ store: STORE_NAME }, "the PostgreSQL metadata store is available again");
-  }
+/** The PostgreSQL driver's outage log: "the PostgreSQL metadata store is unavailable", once. */
+export function pgHealth(log?: StoreLog): StoreHealth {
+  return new StoreHealth(log, "the PostgreSQL metadata store", fromPg, STORE_NAME);
 }

@@ -12,7 +12,8 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import { StoreUnavailable } from "../domain/errors.js";
-import { STORE_NAME, type StoreHealth } from "./pg-errors.js";
+import { STORE_NAME } from "./pg-errors.js";
+import type { StoreHealth } from "./store-health.js";
 
 /** The first key of every digest lock ("cove" + "k", as an int4): the namespace in the two-key space. */
 const KEY_SPACE = 0x636f766b | 0;

@@ -13,7 +13,8 @@ import pg from "pg";
 import { AUDIT_GENESIS_HASH, auditRecordHash } from "../domain/audit-chain.js";
 import { DomainError } from "../domain/errors.js";
 import { CHANGES_CHANNEL, PgChangeFeed } from "./pg-change-feed.js";
-import { StoreHealth, type StoreLog } from "./pg-errors.js";
+import { pgHealth, type StoreLog } from "./pg-errors.js";
+import type { StoreHealth } from "./store-health.js";
 import { PgKeyLocks } from "./pg-key-locks.js";
 import { maskUrl, pgPageLimit, toManifest, toTag, toUpload, type Row } from "./pg-rows.js";
 import { migrate } from "./pg-schema.js";
@@ -70,7 +71,7 @@ export class PgMetadataStore implements MetadataStore {
       }
       const readVersion = async () => Number((await pool.query("SELECT version FROM cove_state WHERE id = 1")).rows[0].version);
       changes = await PgChangeFeed.start({ connection, readVersion, initial: await readVersion() });
-      const health = new StoreHealth(log);
+      const health = pgHealth(log);
       return new PgMetadataStore(pool, changes, applied, health, new PgKeyLocks(connection, health));
     } catch (e) {
       await changes?.close();

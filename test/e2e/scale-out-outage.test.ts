@@ -35,7 +35,7 @@ const images: Image[] = [];
 before(async () => {
   [pg, azurite] = await Promise.all([startPostgres(), startAzurite()]);
   work = await mkdtemp(join(tmpdir(), "cove-scale-outage-"));
-  const env = { COVE_METADATA_URL: await pg.createDatabase("cove_scale_outage"), COVE_BLOB_CONNECTION_STRING: azurite.connectionString, COVE_BLOB_CONTAINER: "cove-outage" };
+  const env = { COVE_METADATA_URL: await pg.createDatabase("cove_scale_outage"), COVE_BLOB_CONNECTION_STRING: azurite.connectionString, COVE_BLOB_CONTAINER: "cove-outage", COVE_LOG_LEVEL: "info" };
   cluster = await startNodes({ workDir: work, env, together: true });
   const a = cluster.nodes[0]!;
   token = await managementTokenFrom(a, cluster.ca);
@@ -174,4 +174,10 @@ test("Azurite stopped for 5 s under load on 3 nodes: blob requests get catalogue
   for (const k of ["blob 503 UNAVAILABLE", "blob upload 503 UNAVAILABLE"]) assert.ok(seen.has(k), `${k} was seen while Azurite was down`);
   assert.ok(!seen.has("manifest by tag 503 UNAVAILABLE"), "a manifest is metadata: it is served while the blob store is down");
   await everyImageIntact();
+  // Every node that met the outage said so once, and once that it was over (the load reaches every node).
+  for (const n of cluster.nodes) {
+    const msgs = n.output().split("\n").filter((l) => l.startsWith("{")).map((l) => (JSON.parse(l) as { msg: string }).msg);
+    assert.equal(msgs.filter((m) => /Azure Blob Storage blob store is unavailable/.test(m)).length, 1, `node ${n.name} logged the outage once: ${msgs.join(" | ")}`);
+    assert.equal(msgs.filter((m) => /Azure Blob Storage blob store is available again/.test(m)).length, 1, `node ${n.name} logged its end once`);
+  }
 });
