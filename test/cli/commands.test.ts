@@ -3,7 +3,7 @@
 // codes for service errors, and that --debug never shows a secret.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EXIT_AUTH, EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE } from "../../src/cli/exit-codes.js";
@@ -75,6 +75,26 @@ test("login --from-data-dir reads credentials.json", async () => {
     const r = await cli.run("login", "--from-data-dir", dataDir, "-o", "tsv", "--query", "[0].id");
     assert.equal(r.code, EXIT_OK, r.stderr);
     assert.equal(r.stdout, `${SUBSCRIPTION}\n`);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("login --from-data-dir of a container's data dir, seen from the host: the CA is found beside credentials.json", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "cove-cli-data-"));
+  try {
+    // credentials.json names the CA by its path inside the container, which the host does not have.
+    writeCredentials(dataDir, fake, "/var/lib/cove-in-a-container/ca/ca.crt");
+    const without = await cli.run("login", "--from-data-dir", dataDir);
+    assert.notEqual(without.code, EXIT_OK, "no CA to trust: the TLS handshake fails");
+    mkdirSync(join(dataDir, "ca"));
+    copyFileSync(fake.caPath, join(dataDir, "ca", "ca.crt"));
+    const r = await cli.run("login", "--from-data-dir", dataDir, "-o", "tsv", "--query", "[0].id");
+    assert.equal(r.code, EXIT_OK, r.stderr);
+    assert.equal(r.stdout, `${SUBSCRIPTION}\n`);
+    // The tests after this one use the profile: log in again with the CA that outlives this data dir.
+    writeCredentials(dataDir, fake);
+    assert.equal((await cli.run("login", "--from-data-dir", dataDir)).code, EXIT_OK);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

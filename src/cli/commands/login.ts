@@ -1,7 +1,7 @@
 // `cove login`, `cove logout`, `cove account show`. Login proves the credentials by getting a
 // token from Cove's identity provider before it stores anything, as `az login` does, then
 // writes the profile (profile.ts). The secret is never printed.
-import { readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import type { CommandSpec, GroupSpec } from "../command.js";
 import { CliError, notLoggedIn, usageError } from "../errors.js";
@@ -49,7 +49,11 @@ async function fromDataDir(dir: string): Promise<Profile> {
   const missing = need.filter((k) => typeof c[k] !== "string" || c[k] === "");
   if (missing.length) throw usageError(`argument --from-data-dir: ${file} lacks ${missing.join(", ")}`);
   const endpoint = String(c.managementEndpoint).replace(/\/+$/, "");
-  const ca = typeof c.caCertPath === "string" && c.caCertPath ? c.caCertPath : undefined;
+  const named = typeof c.caCertPath === "string" && c.caCertPath ? (isAbsolute(c.caCertPath) ? c.caCertPath : resolve(dir, c.caCertPath)) : undefined;
+  // A data dir mounted elsewhere (a container's /var/lib/cove seen from the host) names its CA by the
+  // path inside; the CA is still at <dir>/ca/ca.crt.
+  const beside = join(dir, "ca", "ca.crt");
+  const ca = named && !(await exists(named)) && (await exists(beside)) ? beside : named;
   return {
     managementEndpoint: endpoint,
     authorityHost: typeof c.authorityHost === "string" && c.authorityHost ? String(c.authorityHost).replace(/\/+$/, "") : endpoint,
@@ -57,9 +61,13 @@ async function fromDataDir(dir: string): Promise<Profile> {
     subscriptionId: String(c.subscriptionId),
     clientId: String(c.clientId),
     clientSecret: String(c.clientSecret),
-    caCertPath: ca ? (isAbsolute(ca) ? ca : resolve(dir, ca)) : undefined,
+    caCertPath: ca,
     dnsServer: typeof c.dnsAddress === "string" && c.dnsAddress ? c.dnsAddress : undefined,
   };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
 }
 
 interface SubscriptionList { value?: { id?: string; subscriptionId?: string }[] }
