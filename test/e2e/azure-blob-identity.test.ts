@@ -17,7 +17,7 @@ import { SignJWT } from "jose";
 import { https } from "../support/http.js";
 import { openLocalCa } from "../../src/http/tls/local-ca.js";
 import { AZURITE_ACCOUNT, startAzurite, type TestAzurite } from "../support/azurite.js";
-import { freePort } from "../support/cove.js";
+import { freePort, runCove } from "../support/cove.js";
 import { makeRegistry, managementTokenFrom, registryCall, registryTokenFrom, sha256, startNodes, type Cluster } from "../support/nodes.js";
 import { pushImage, randomImage } from "./scale-out-push.js";
 
@@ -118,18 +118,9 @@ test("cove serve reaches its container as a managed identity: blobs land there, 
 });
 
 test("a container URL with no identity to sign in with stops cove serve with a sentence, not a stack", async () => {
-  // The identity endpoint refuses: a header Cove does not have.
-  const { spawn } = await import("node:child_process");
-  const child = spawn(process.execPath, ["bin/cove.js", "serve", "--data-dir", join(work, "refused"), "--management-listen", `127.0.0.1:${await freePort()}`, "--registry-port", String(await freePort()), "--dns-listen", "127.0.0.1:0"], {
-    env: { ...process.env, ...identityEnv(`http://127.0.0.1:${identityPort}/wrong-path`), COVE_LOG_LEVEL: "warn" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  const code = await new Promise<number | null>((ok) => child.once("exit", ok));
-  clearTimeout(timer);
+  // The identity endpoint refuses: a path it does not serve.
+  const { code, out } = await runCove(["serve", "--data-dir", join(work, "refused"), "--management-listen", `127.0.0.1:${await freePort()}`, "--registry-port", String(await freePort()), "--dns-listen", "127.0.0.1:0"],
+    { ...identityEnv(`http://127.0.0.1:${identityPort}/wrong-path`), COVE_LOG_LEVEL: "warn" });
   assert.notEqual(code, 0, out);
   assert.match(out, /blob store is unavailable \(no (token|identity)/, out);
   assert.doesNotMatch(out, /\n\s+at /, "no stack");

@@ -5,14 +5,14 @@
 // the store is stopped a pull gets the catalogued 503, and it works again once the store is back.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { freePort, spawnCove, type TestCove } from "../support/cove.js";
+import { freePort, runCove, spawnCove, type TestCove } from "../support/cove.js";
 import { createRegistry } from "../support/arm.js";
 import { have, runWithHosts } from "../support/hosts.js";
 import { AZURITE_KEY, startAzurite, type TestAzurite } from "../support/azurite.js";
@@ -30,17 +30,6 @@ after(async () => {
   await azurite?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
-
-/** `cove <args>` to its end: exit code and everything it printed. */
-function cove(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
-  return new Promise((ok) => {
-    const child = spawn(process.execPath, ["bin/cove.js", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (c) => (out += c));
-    child.stderr.on("data", (c) => (out += c));
-    child.on("close", (code) => ok({ code, out }));
-  });
-}
 
 test("cove serve on Azure Blob Storage: a skopeo push lands in the container, pulls back byte for byte, and a pull while the store is down is a 503", { skip }, async () => {
   const dataDir = join(work, "data");
@@ -108,13 +97,13 @@ test("cove serve on Azure Blob Storage: a skopeo push lands in the container, pu
 test("a connection string that is not one, or a store that does not answer, stops cove serve with a sentence and no key", async () => {
   const args = async (dir: string) => ["serve", "--data-dir", join(work, dir), "--management-listen", `127.0.0.1:${await freePort()}`, "--registry-port", String(await freePort()),
     "--dns-listen", `127.0.0.1:${await freePort()}`];
-  const bad = await cove(await args("bad"), { COVE_BLOB_CONNECTION_STRING: "AccountKey=hunter2hunter2;nonsense" });
+  const bad = await runCove(await args("bad"), { COVE_BLOB_CONNECTION_STRING: "AccountKey=hunter2hunter2;nonsense" });
   assert.notEqual(bad.code, 0, bad.out);
   assert.match(bad.out, /blobConnectionString: not an Azure Storage connection string/);
   assert.doesNotMatch(bad.out, /hunter2/);
 
   const down = azurite.connectionString.replace(`:${azurite.port}/`, `:${await freePort()}/`);
-  const r = await cove(await args("down"), { COVE_BLOB_CONNECTION_STRING: down });
+  const r = await runCove(await args("down"), { COVE_BLOB_CONNECTION_STRING: down });
   assert.notEqual(r.code, 0, r.out);
   assert.match(r.out, /the blob store is unavailable \(no answer ECONNREFUSED\)/);
   assert.ok(!r.out.includes(AZURITE_KEY), "the account key is never printed");

@@ -6,11 +6,10 @@
 // which hold the same principal and the same CA; a token from any node is good on every node.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, spawnCove, type SpawnedCove, type TestCove } from "../support/cove.js";
+import { freePort, runCove, spawnCove, type SpawnedCove, type TestCove } from "../support/cove.js";
 import { managementToken } from "../support/arm.js";
 import { https, type HttpResult } from "../support/http.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
@@ -145,16 +144,8 @@ test("a data dir whose keys were made for another store does not join: the start
   const first = await spawnCove(dataDir, await freePort(), await freePort(), { COVE_METADATA_URL: other }, true);
   first.child.kill("SIGTERM");
   await first.waitExit();
-  const child = spawn(process.execPath, ["bin/cove.js", "serve", "--data-dir", dataDir, "--management-listen", `127.0.0.1:${await freePort()}`, "--registry-port", String(await freePort())], {
-    env: { ...process.env, COVE_LOG_LEVEL: "warn", COVE_DNS_LISTEN: `127.0.0.1:${await freePort()}`, COVE_METADATA_URL: url },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-  const code = await new Promise<number | null>((done) => child.once("exit", done));
-  clearTimeout(timer);
+  const { code, out } = await runCove(["serve", "--data-dir", dataDir, "--management-listen", `127.0.0.1:${await freePort()}`, "--registry-port", String(await freePort())],
+    { COVE_LOG_LEVEL: "warn", COVE_DNS_LISTEN: `127.0.0.1:${await freePort()}`, COVE_METADATA_URL: url }, 20_000);
   assert.notEqual(code, 0, out);
   assert.match(out, /token-signing\.jwk\.json differs from the .* the shared metadata store holds: this data dir belongs to another Cove/);
   // Nothing of the store's was replaced: every node still answers with its token.

@@ -3,7 +3,7 @@
 // (not in a cove.db), survive a restart, and the URL's password never appears in what Cove prints.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
-import { freePort, spawnCove, type SpawnedCove, type TestCove } from "../support/cove.js";
+import { freePort, runCove, spawnCove, type SpawnedCove, type TestCove } from "../support/cove.js";
 import { createRegistry, credentialFor } from "../support/arm.js";
 import { have, runWithHosts } from "../support/hosts.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
@@ -33,17 +33,6 @@ after(async () => {
 async function testCove(s: SpawnedCove, dataDir: string, rport: number): Promise<TestCove> {
   const ca = await readFile(s.credentials.caCertPath, "utf8");
   return { credentials: s.credentials, ca, managementUrl: s.credentials.managementEndpoint, registryPort: rport, suffix: "cove.test", dataDir } as TestCove;
-}
-
-/** `cove <args>` to its end: exit code and everything it printed. */
-function cove(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
-  return new Promise((ok) => {
-    const child = spawn(process.execPath, ["bin/cove.js", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (c) => (out += c));
-    child.stderr.on("data", (c) => (out += c));
-    child.on("close", (code) => ok({ code, out }));
-  });
 }
 
 test("cove serve on PostgreSQL keeps a registry and a skopeo-pushed image across a restart", { skip }, async () => {
@@ -114,12 +103,12 @@ test("cove serve on PostgreSQL keeps a registry and a skopeo-pushed image across
 
 test("a metadata URL that is not PostgreSQL is a config error that does not echo it", async () => {
   await writeFile(join(work, "bad.yaml"), "metadataUrl: mysql://cove:hunter2@db.internal/cove\n");
-  const verify = await cove(["config", "verify", join(work, "bad.yaml")]);
+  const verify = await runCove(["config", "verify", join(work, "bad.yaml")]);
   assert.notEqual(verify.code, 0, verify.out);
   assert.match(verify.out, /metadataUrl: must be a postgres:\/\/ or postgresql:\/\/ URL/);
   assert.doesNotMatch(verify.out, /hunter2/);
 
-  const serve = await cove(["serve", "--data-dir", join(work, "never"), "--metadata-url", "mysql://cove:hunter2@db.internal/cove"]);
+  const serve = await runCove(["serve", "--data-dir", join(work, "never"), "--metadata-url", "mysql://cove:hunter2@db.internal/cove"]);
   assert.notEqual(serve.code, 0);
   assert.match(serve.out, /metadataUrl/);
   assert.doesNotMatch(serve.out, /hunter2/);
@@ -128,7 +117,7 @@ test("a metadata URL that is not PostgreSQL is a config error that does not echo
 test("cove serve names the database it cannot reach, with the password masked", async () => {
   const wrong = server.url.replace(server.password, "not-the-password");
   const mport = await freePort();
-  const r = await cove(["serve", "--data-dir", join(work, "refused"), "--management-listen", `127.0.0.1:${mport}`, "--registry-port", String(await freePort()),
+  const r = await runCove(["serve", "--data-dir", join(work, "refused"), "--management-listen", `127.0.0.1:${mport}`, "--registry-port", String(await freePort()),
     "--dns-listen", `127.0.0.1:${await freePort()}`], { COVE_METADATA_URL: wrong });
   assert.notEqual(r.code, 0, r.out);
   assert.match(r.out, new RegExp(`127\\.0\\.0\\.1:${server.port}`));

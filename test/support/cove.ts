@@ -118,3 +118,19 @@ export async function spawnCove(dataDir: string, mport: number, rport: number, e
   child.kill("SIGKILL");
   throw new Error(`cove serve did not become ready within 20 s${out ? `: ${out.slice(-2000)}` : ""}`);
 }
+
+/**
+ * `cove <args>` to its end, as a user runs it (the real bin/cove.js): its exit code and everything it
+ * printed. For commands that stop by themselves (a failed start, `config verify`); SIGKILLed after
+ * `timeoutMs` so a test never waits on one that does not.
+ */
+export function runCove(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<{ code: number | null; out: string }> {
+  return new Promise((ok) => {
+    const child = spawn(process.execPath, ["bin/cove.js", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.stderr.on("data", (c) => (out += c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (code) => { clearTimeout(timer); ok({ code, out }); });
+  });
+}
