@@ -44,15 +44,18 @@ export class PgKeyLocks {
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailable(STORE_NAME, "closed");
     const k = keyOf(key);
-    const client = await this.health.call(async () => {
-      const deadline = Date.now() + LOCK_WAIT_MS;
-      for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    let client: pg.Client | undefined;
+    for (let wait = 5; !client; wait = Math.min(wait * 2, 100)) {
+      // Only the database's answers count as its health: a key held too long is contention, not an outage.
+      client = await this.health.call(async () => {
         const c = await this.open();
-        if ((await c.query("SELECT pg_try_advisory_lock($1, $2) AS ok", [KEY_SPACE, k])).rows[0]?.ok === true) return c;
-        if (Date.now() + wait > deadline) throw new StoreUnavailable(STORE_NAME, `blob ${key} is locked by another node for more than ${LOCK_WAIT_MS / 1000} s`);
-        await new Promise((r) => setTimeout(r, wait));
-      }
-    });
+        return (await c.query("SELECT pg_try_advisory_lock($1, $2) AS ok", [KEY_SPACE, k])).rows[0]?.ok === true ? c : undefined;
+      });
+      if (client) break;
+      if (Date.now() + wait > deadline) throw new StoreUnavailable(STORE_NAME, `blob ${key} is locked by another node for more than ${LOCK_WAIT_MS / 1000} s`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
     try {
       return await fn();
     } finally {
