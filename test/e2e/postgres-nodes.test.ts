@@ -15,6 +15,7 @@ import { https, type HttpResult } from "../support/http.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 import { startTcpBalancer, type TcpBalancer } from "../support/tcp-balancer.js";
 import { PgMetadataStore } from "../../src/storage/pg-metadata-store.js";
+import { verifyAuditChain } from "../../src/audit/chain.js";
 
 interface Node { name: string; spawned: SpawnedCove; cove: TestCove; token: string }
 
@@ -249,6 +250,25 @@ test("3 nodes approve and reject the same pending connections at once: a rejecti
   for (const node of nodes) {
     const back = (await ok(arm(node, "GET", `${reg}/privateEndpointConnections?api-version=2025-11-01`), "connections")).value as any[];
     assert.deepEqual(back.map((c) => c.properties.privateLinkServiceConnectionState.status), Array(6).fill("Rejected"), `node ${node.name}`);
+  }
+});
+
+test("after the three nodes' races, the audit chain they all appended to is one gap-free sequence that verifies", async () => {
+  const reader = await PgMetadataStore.open(url);
+  try {
+    const all: Awaited<ReturnType<PgMetadataStore["readAudit"]>> = [];
+    for (let page = 0; page < 1000; page++) {
+      const next = await reader.readAudit(all.at(-1)?.seq ?? 0, 500);
+      if (next.length === 0) break;
+      all.push(...next);
+    }
+    // The races above wrote dozens of audited ARM writes from three processes at once.
+    assert.ok(all.length > 60, `${all.length} records`);
+    assert.deepEqual(all.map((r) => r.seq), Array.from({ length: all.length }, (_, i) => i + 1), "no gap, no duplicate");
+    const verdict = verifyAuditChain(all);
+    assert.equal(verdict.ok, true, JSON.stringify(verdict));
+  } finally {
+    await reader.close();
   }
 });
 
