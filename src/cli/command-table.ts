@@ -10,6 +10,7 @@ import * as adSp from "./commands/ad-sp.js";
 import * as role from "./commands/role.js";
 import * as acrCheckHealth from "./commands/acr-check-health.js";
 import * as acrPrivateLink from "./commands/acr-private-link.js";
+import * as acrReplication from "./commands/acr-replication.js";
 import * as acrNetworkReport from "./commands/acr-network-report.js";
 import * as networkVnet from "./commands/network-vnet.js";
 import * as networkPrivateEndpoint from "./commands/network-private-endpoint.js";
@@ -29,6 +30,7 @@ const FILES: { groups: GroupSpec[]; commands: CommandSpec[] }[] = [
   acrPrivateLink, networkVnet, networkPrivateEndpoint, networkPrivateDns, audit, acrPreflight,
   acrReadiness, acrEvidence,
   acrCheckHealth,
+  acrReplication,
   policy, policyExemption, policyInsights,
   az,
   lab,
