@@ -18,9 +18,10 @@ export interface Landing {
   dns: PrivateDnsManagementClient;
   acr: ReturnType<typeof clients>["acr"];
   registry(name: string, sku?: string, props?: Record<string, unknown>): Promise<string>;
-  vnet(name: string, n: number): Promise<string>;
+  vnet(name: string, n: number, location?: string): Promise<string>;
   peer(a: string, b: string): Promise<void>;
-  endpoint(name: string, vnet: string, registryId: string, manual?: boolean): Promise<{ id: string; registryIp: string; dataIp: string }>;
+  /** `location` is the endpoint's own region (default westeurope): a second region's endpoint on the same registry. */
+  endpoint(name: string, vnet: string, registryId: string, manual?: boolean, location?: string): Promise<{ id: string; registryIp: string; dataIp: string }>;
   zone(): Promise<string>;
   link(vnet: string, policy?: "Default" | "NxDomainRedirect"): Promise<void>;
   zoneGroup(endpoint: string): Promise<void>;
@@ -48,9 +49,9 @@ export async function landing(cove: TestCove, rg = "rg-toolkit"): Promise<Landin
       const r = await c.acr.registries.beginCreateAndWait(rg, name, { location: "westeurope", sku: { name: sku as never }, ...props } as never);
       return r.id!;
     },
-    async vnet(name, n) {
+    async vnet(name, n, location = "westeurope") {
       await net.virtualNetworks.beginCreateOrUpdateAndWait(rg, name, {
-        location: "westeurope",
+        location,
         addressSpace: { addressPrefixes: [`127.${n}.0.0/16`] },
         subnets: [{ name: "pe", addressPrefix: `127.${n}.1.0/24` }, { name: "app", addressPrefix: `127.${n}.2.0/24` }],
       } as never);
@@ -59,10 +60,10 @@ export async function landing(cove: TestCove, rg = "rg-toolkit"): Promise<Landin
     async peer(a, b) {
       await net.virtualNetworkPeerings.beginCreateOrUpdateAndWait(rg, a, `${a}-to-${b}`, { remoteVirtualNetwork: { id: vnetId(b) }, allowVirtualNetworkAccess: true } as never);
     },
-    async endpoint(name, vnet, registryId, manual = false) {
+    async endpoint(name, vnet, registryId, manual = false, location = "westeurope") {
       const conn = [{ name: `${name}-conn`, privateLinkServiceId: registryId, groupIds: ["registry"] }];
       const pe = await net.privateEndpoints.beginCreateOrUpdateAndWait(rg, name, {
-        location: "westeurope",
+        location,
         subnet: { id: `${vnetId(vnet)}/subnets/pe` },
         ...(manual ? { manualPrivateLinkServiceConnections: conn } : { privateLinkServiceConnections: conn }),
       } as never);

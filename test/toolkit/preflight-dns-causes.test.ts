@@ -45,13 +45,26 @@ test("DNS_NXDOMAIN: the login server's record removed from the linked zone; the 
 test("DNS_WRONG_ADDRESS: a second region's endpoint and zone group overwrite the shared record; the fix points it back", async () => {
   await base("pfwrong", 44);
   const reg = (await h.cli.json("acr", "show", "-n", "pfwrong")).id;
-  await h.lz.vnet("pfwrongdr", 45);
+  await h.lz.vnet("pfwrongdr", 45, "northeurope");
   await h.lz.link("pfwrongdr");
-  await h.lz.endpoint("pfwrong-dr-pe", "pfwrongdr", reg);
+  await h.lz.endpoint("pfwrong-dr-pe", "pfwrongdr", reg, false, "northeurope");
   await h.lz.zoneGroup("pfwrong-dr-pe");
+  // The text a person reads names the record's history: who overwrote it, when, and whose address it replaced.
+  const text = await h.cli.run("acr", "preflight", "-n", "pfwrong", "--from", "pfwronghub/app");
+  assert.equal(text.code, 5, text.stderr);
+  assert.match(text.stdout, /history: Record pfwrong in zone privatelink\.cove\.test was written by zone group default of endpoint pfwrong-dr-pe \(northeurope\) at \S+ \(127\.45\.1\.\d+\), overwriting zone group default of endpoint pfwrong-pe \(westeurope\)'s 127\.44\.1\.\d+ written at \S+\.$/m, text.stdout);
+  assert.match(text.stdout, /^ {2}history of record pfwrong in zone privatelink\.cove\.test \(newest first\):\n {4}\S+ {2}written with 127\.45\.1\.\d+ by zone group default of endpoint pfwrong-dr-pe \(northeurope\), asked by \S+/m, text.stdout);
   const r = await h.causeThenFix(["-n", "pfwrong", "--from", "pfwronghub/app"], "DNS_WRONG_ADDRESS");
   assert.match(r.evidence.answered, /^127\.45\.1\./, "the record points at the second region's endpoint");
   assert.match(r.evidence.expected, /^127\.44\.1\./);
+  const [last, first] = r.recordHistory.changes;
+  assert.equal(r.recordHistory.changes.length, 2, JSON.stringify(r.recordHistory, null, 2));
+  assert.deepEqual([last.writer.endpoint, last.writer.location, last.action], ["pfwrong-dr-pe", "northeurope", "write"]);
+  assert.deepEqual([first.writer.endpoint, first.writer.location], ["pfwrong-pe", "westeurope"]);
+  assert.deepEqual(last.addresses, [r.evidence.answered]);
+  assert.deepEqual(first.addresses, [r.evidence.expected]);
+  assert.ok(last.time >= first.time && last.seq > first.seq, "newest first");
+  assert.ok(last.actorName || last.actor, "who asked");
 });
 
 test("DNS_NO_DATA_RECORD: the data endpoint's record removed; the login server still resolves; the fix adds it", async () => {

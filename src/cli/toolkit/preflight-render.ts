@@ -3,6 +3,7 @@
 // natively: one test suite per preflight, one test case per step, the root cause as the failure.
 import type { StepResult } from "./live/observe.js";
 import type { PreflightResult, PreflightStep } from "./preflight.js";
+import { historyLines } from "../../network-policy/reachability/record-history.js";
 
 const MARK = { ok: "ok", failed: "FAILED", skipped: "skipped" } as const;
 
@@ -20,6 +21,10 @@ export function verdictText(r: PreflightResult): string {
   else {
     lines.push(`FAILED: ${r.cause}`, `  ${r.summary}`);
     for (const [k, v] of Object.entries(r.evidence ?? {})) lines.push(`  ${k}: ${v}`);
+    if (r.recordHistory?.changes.length) {
+      lines.push(`  history of record ${r.recordHistory.record} in zone ${r.recordHistory.zone} (newest first):`);
+      for (const l of historyLines(r.recordHistory)) lines.push(`    ${l}`);
+    }
     if (r.fix?.length) {
       lines.push("  fix:");
       for (const f of r.fix) lines.push(`    ${f.cove}`, ...(f.blocked ? [`      ${f.blocked}`] : []));

@@ -16,6 +16,8 @@ import { describeNetwork, dnsServerFor, resolveSource } from "./sources.js";
 import { observeLive, type StepResult } from "./live/observe.js";
 import { credentialFor, type Session } from "../session.js";
 import { usageError } from "../errors.js";
+import { readRecordHistory } from "./record-history.js";
+import type { RecordHistory } from "../../network-policy/reachability/record-history.js";
 
 export interface PreflightOptions {
   name: string;
@@ -58,6 +60,25 @@ export interface PreflightResult {
   /** The model's verdict for the same client; `agree` is false when it differs from the live one. */
   modelled: { ok: boolean; cause?: string };
   agree: boolean;
+  /** DNS_WRONG_ADDRESS: who wrote the record and when, newest first (record-history.ts). */
+  recordHistory?: RecordHistory;
+  /** Why the record's history could not be read (the audit log is not readable for the caller). */
+  historyUnavailable?: string;
+}
+
+/** The record set a DNS_WRONG_ADDRESS verdict names (its evidence's zone and record). */
+function wrongRecordSet(v: Verdict): string | undefined {
+  if (v.cause !== "DNS_WRONG_ADDRESS" || !v.evidence.zone || !v.evidence.record) return undefined;
+  return `${v.evidence.zone}/A/${v.evidence.record}`;
+}
+
+/** Adds the history of the overwritten record to a DNS_WRONG_ADDRESS result, or says why it is unavailable. */
+async function withHistory(s: Session, inv: ArmInventory, model: ReachabilityModel, v: Verdict, r: PreflightResult): Promise<PreflightResult> {
+  const id = wrongRecordSet(v);
+  if (!id) return r;
+  const a = await readRecordHistory(s, inv, model, id);
+  if ("unavailable" in a) return { ...r, evidence: { ...r.evidence, history: `unavailable: ${a.unavailable}` }, historyUnavailable: a.unavailable };
+  return { ...r, evidence: { ...r.evidence, history: a.history.summary }, recordHistory: a.history };
 }
 
 function modelledSteps(o: Observation): PreflightStep[] {
@@ -127,9 +148,9 @@ export async function runPreflight(s: Session, o: PreflightOptions, env: Record<
   const modelled = diagnose(model, reg, modelledObs, dopts);
   if (o.modelled) steps = modelledSteps(modelledObs);
   const v = live ?? modelled;
-  return {
+  return withHistory(s, inv, model, v, {
     ok: v.ok, registry: reg.name, loginServer: reg.loginServer, host, source: address ?? "", network: describeNetwork(model, address), identity: who,
     mode: live ? "live" : "modelled", steps: steps!, ...(v.ok ? {} : { cause: v.cause, evidence: v.evidence, ...await checked(v.fix) }), summary: v.summary,
     modelled: { ok: modelled.ok, ...(modelled.cause ? { cause: modelled.cause } : {}) }, agree: modelled.ok === v.ok && modelled.cause === v.cause,
-  };
+  });
 }

@@ -157,12 +157,12 @@ function walkDns(c: Ctx): PathTaken | Verdict {
     const e = hit.endpoint;
     const right = ipOf(c.best?.status === "Approved" ? c.best : undefined, false);
     if (e.registryKey !== reg.key || hit.member.member !== "registry") {
-      return broken(c, "DNS_WRONG_ADDRESS", `${obs.host} resolves to ${ip}, which serves ${hit.member.fqdn || "another registry"}, not ${reg.host}.`, { answered: ip, expected: right ?? "a private endpoint of this registry", record: c.loginRel }, [...replaceRecord(c, c.loginRel, d.ips, right), ...dataFix(c, recordZone(c), c.best)]);
+      return broken(c, "DNS_WRONG_ADDRESS", `${obs.host} resolves to ${ip}, which serves ${hit.member.fqdn || "another registry"}, not ${reg.host}.`, { answered: ip, expected: right ?? "a private endpoint of this registry", record: c.loginRel, zone: recordZone(c)?.id ?? "" }, [...replaceRecord(c, c.loginRel, d.ips, right), ...dataFix(c, recordZone(c), c.best)]);
     }
     if (!c.vnet || !model.routable(c.vnet.id, e.vnetId)) {
       const ownVnet = model.vnet(e.vnetId);
       if (right) {
-        return broken(c, "DNS_WRONG_ADDRESS", `${obs.host} resolves to ${ip} (endpoint ${e.name} in ${ownVnet?.name ?? e.vnetId}), which this network cannot reach; its own endpoint ${c.best!.name} has ${right}. A zone shared across regions was overwritten by another zone group.`, { answered: ip, expected: right, record: c.loginRel }, [...replaceRecord(c, c.loginRel, d.ips, right), ...dataFix(c, recordZone(c), c.best)]);
+        return broken(c, "DNS_WRONG_ADDRESS", `${obs.host} resolves to ${ip} (endpoint ${e.name} in ${ownVnet?.name ?? e.vnetId}), which this network cannot reach; its own endpoint ${c.best!.name} has ${right}. A zone shared across regions was overwritten by another zone group.`, { answered: ip, expected: right, record: c.loginRel, zone: recordZone(c)?.id ?? "" }, [...replaceRecord(c, c.loginRel, d.ips, right), ...dataFix(c, recordZone(c), c.best)]);
       }
       const peering = c.vnet && ownVnet ? fix.peer(c.vnet, ownVnet) : [];
       const oneSided = c.vnet && ownVnet && (c.vnet.peerings.some((p) => p.remoteVnetId.toLowerCase() === ownVnet.id.toLowerCase()) || ownVnet.peerings.some((p) => p.remoteVnetId.toLowerCase() === c.vnet!.id.toLowerCase()));
@@ -177,7 +177,7 @@ function walkDns(c: Ctx): PathTaken | Verdict {
   const stale = c.linkedZone?.records.get(c.loginRel)?.includes(ip);
   if (stale) {
     const right = ipOf(c.best?.status === "Approved" ? c.best : undefined, false);
-    return broken(c, "DNS_WRONG_ADDRESS", `Record ${c.loginRel} in ${c.linkedZone!.name} points at ${ip}, which no private endpoint holds.`, { answered: ip, expected: right ?? "a private endpoint address", record: c.loginRel }, [...replaceRecord(c, c.loginRel, d.ips, right), ...dataFix(c, recordZone(c), c.best)]);
+    return broken(c, "DNS_WRONG_ADDRESS", `Record ${c.loginRel} in ${c.linkedZone!.name} points at ${ip}, which no private endpoint holds.`, { answered: ip, expected: right ?? "a private endpoint address", record: c.loginRel, zone: recordZone(c)?.id ?? "" }, [...replaceRecord(c, c.loginRel, d.ips, right), ...dataFix(c, recordZone(c), c.best)]);
   }
   if (c.reachable.length > 0) {
     const best = c.best!;
@@ -210,7 +210,7 @@ function walkData(c: Ctx, path: PathTaken & { kind: "private" }): Verdict | unde
   if (d.kind !== "address" || (!hit && !inZone)) {
     return broken(c, "DNS_NO_DATA_RECORD", `${obs.host} resolves privately, but ${reg.dataHost} ${d.kind === "address" ? "resolves to the public endpoint" : "does not resolve"}: layer downloads fail.`, { answered: dnsText(d), expected: right ?? "", record: c.dataRel }, zone && right ? [fix.addRecord(zone, c.dataRel, right)] : [], path);
   }
-  return broken(c, "DNS_WRONG_ADDRESS", `${reg.dataHost} resolves to ${ip}, not to the data address ${right} of endpoint ${e.name}.`, { answered: ip!, expected: right ?? "", record: c.dataRel }, replaceRecord(c, c.dataRel, d.ips, right), path);
+  return broken(c, "DNS_WRONG_ADDRESS", `${reg.dataHost} resolves to ${ip}, not to the data address ${right} of endpoint ${e.name}.`, { answered: ip!, expected: right ?? "", record: c.dataRel, zone: recordZone(c)?.id ?? "" }, replaceRecord(c, c.dataRel, d.ips, right), path);
 }
 
 export function diagnose(model: ReachabilityModel, reg: RegistryInfo, obs: Observation, opts: DiagnoseOptions = {}): Verdict {

@@ -88,6 +88,8 @@ export interface EndpointInfo {
   id: string;
   name: string;
   group: string;
+  /** The endpoint's own region (lower-case): which region a record pointing at it sends clients to. */
+  location: string;
   subnetId: string;
   vnetId: string;
   registryKey: string;
@@ -248,7 +250,7 @@ export function buildModel(inventory: ArmInventory, opts: ModelOptions = {}): Re
     const listeners = listenerStates(e);
     const requested = [...(e.properties?.privateLinkServiceConnections ?? []), ...(e.properties?.manualPrivateLinkServiceConnections ?? [])][0] as ArmJson | undefined;
     return {
-      id, name: String(e.name ?? nameOf(id)), group: groupOf(id),
+      id, name: String(e.name ?? nameOf(id)), group: groupOf(id), location: lower(e.location),
       subnetId: String(e.properties?.subnet?.id ?? ""), vnetId: parentOf(String(e.properties?.subnet?.id ?? "")),
       registryKey: mine[0]?.registryKey ?? (conn ? lower(parentOf(String(conn.id))) : lower(requested?.properties?.privateLinkServiceId)),
       status: mine[0]?.status ?? "Disconnected",
