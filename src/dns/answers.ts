@@ -137,13 +137,13 @@ function publicLookup(ctx: AnswerContext, name: string, qtype: number): Step {
 }
 
 /** Whether the labels name an existing registry's login server ("<reg>") or data endpoint
- *  ("<reg>.<location>.data": the registry's own location, with data endpoints enabled or a private
+ *  ("<reg>.<location>.data": the registry's home or a replica's location, with data endpoints enabled or a private
  *  endpoint serving that name). `publicName` is the name under the suffix. */
 function registryName(snapshot: NetworkSnapshot, labels: string[], publicName: string): boolean {
   if (labels.length === 1) return snapshot.registryByName(labels[0]!) !== undefined;
   if (labels.length !== 3 || labels[2] !== "data") return false;
   const reg = snapshot.registryByName(labels[0]!);
-  if (!reg || reg.location.toLowerCase() !== labels[1]) return false;
+  if (!reg || !(reg.dataLocations ?? [reg.location.toLowerCase()]).includes(labels[1]!)) return false;
   if (reg.dataEndpointEnabled) return true;
   return snapshot.endpointAddresses().some((e) => e.registryKey === reg.key && e.fqdn.toLowerCase() === publicName);
 }

@@ -4,6 +4,7 @@
 
 import { registryHost } from "./resource-ids.js";
 import { REGISTRY_TYPE } from "./resource-types.js";
+import type { ReplicaView } from "./replication.js";
 
 export type SkuName = "Basic" | "Standard" | "Premium" | "Classic";
 
@@ -21,6 +22,8 @@ export interface RegistryView {
   anonymousPullEnabled: boolean;
   publicNetworkAccess: "Enabled" | "Disabled";
   dataEndpointEnabled: boolean;
+  /** Geo-replicas (the home region excluded), from the stored `replications` (state/read-facts.ts). */
+  replicas: readonly ReplicaView[];
 }
 
 /** Registry names as Azure: 5-50 alphanumerics. */
@@ -32,7 +35,7 @@ export function loginServerFor(name: string, suffix: string, port: number): stri
 }
 
 /** Builds the view from a stored registry resource body (ARM shape, nested `properties`). */
-export function registryViewFrom(id: string, body: Record<string, any>): RegistryView {
+export function registryViewFrom(id: string, body: Record<string, any>, replicas: readonly ReplicaView[] = []): RegistryView {
   const p = body.properties ?? {};
   return {
     key: id.toLowerCase(),
@@ -45,5 +48,6 @@ export function registryViewFrom(id: string, body: Record<string, any>): Registr
     anonymousPullEnabled: p.anonymousPullEnabled === true,
     publicNetworkAccess: p.publicNetworkAccess === "Disabled" ? "Disabled" : "Enabled",
     dataEndpointEnabled: p.dataEndpointEnabled === true,
+    replicas,
   };
 }

@@ -7,6 +7,7 @@ export const RESOURCE_GROUP_TYPE = "Microsoft.Resources/resourceGroups";
 export const REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries";
 export const PEC_TYPE = "Microsoft.ContainerRegistry/registries/privateEndpointConnections";
 export const PLR_TYPE = "Microsoft.ContainerRegistry/registries/privateLinkResources";
+export const REPLICATION_TYPE = "Microsoft.ContainerRegistry/registries/replications";
 
 export const VNET_TYPE = "Microsoft.Network/virtualNetworks";
 export const SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets";

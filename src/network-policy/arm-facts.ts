@@ -82,8 +82,19 @@ function registryFacts(registries: ArmDoc[]): RegistryNetwork[] {
       defaultAction: rules.defaultAction === "Deny" ? "Deny" : "Allow",
       ipRules: ((rules.ipRules ?? []) as Json[]).map((x) => String(x.value)),
       dataEndpointEnabled: p.dataEndpointEnabled === true,
+      dataLocations: dataLocationsOf(lower(r.body.name), lower(r.body.location), p.dataEndpointHostNames),
     } satisfies RegistryNetwork;
   });
+}
+
+/** The home region, then every other region named by a `<name>.<region>.data.<suffix>` host. */
+function dataLocationsOf(name: string, home: string, hosts: unknown): string[] {
+  const out = [home];
+  for (const h of Array.isArray(hosts) ? hosts : []) {
+    const labels = lower(h).split(".");
+    if (labels.length > 3 && labels[0] === name && labels[2] === "data" && !out.includes(labels[1]!)) out.push(labels[1]!);
+  }
+  return out;
 }
 
 /**
@@ -103,6 +114,7 @@ function endpointFacts(
     const p = props(pe);
     const endpointId = pe.id.toLowerCase();
     const vnetId = parentOf(String((p.subnet as Json | undefined)?.id ?? "")).toLowerCase();
+    const location = lower(pe.body.location);
     const conn = connByEndpoint.get(endpointId);
     const requested = [...((p.privateLinkServiceConnections ?? []) as Json[]), ...((p.manualPrivateLinkServiceConnections ?? []) as Json[])][0];
     const registryKey = conn ? parentOf(conn.id).toLowerCase() : lower((requested?.properties as Json | undefined)?.privateLinkServiceId);
@@ -119,7 +131,7 @@ function endpointFacts(
         const link = (cp.privateLinkConnectionProperties ?? {}) as Json;
         const member = String(link.requiredMemberName ?? "");
         const fqdn = lower((link.fqdns as unknown[] | undefined)?.[0]) || fqdnFor(reg, member, suffix);
-        out.push({ ip, endpointId, vnetId, registryKey, member, fqdn, status });
+        out.push({ ip, endpointId, location, vnetId, registryKey, member, fqdn, status });
       }
     }
   }

@@ -14,13 +14,15 @@ export interface Location {
   subnetId: string; // lower-cased resource id
 }
 
-/** One IP of one private endpoint (there are two per endpoint: login-server member and data member). */
+/** One IP of one private endpoint (login-server member, home data member, one data member per geo-replica). */
 export interface EndpointAddress {
   ip: string;
   endpointId: string; // lower-cased
+  /** The private endpoint's own region (lower-case): which replica a client on this IP is routed to. */
+  location: string;
   vnetId: string; // the endpoint's own VNet, lower-cased
   registryKey: string; // lower-cased registry resource id
-  /** "registry" or "registry_data_<location>" */
+  /** "registry" or "registry_data_<location>" (home or replica region) */
   member: string;
   /** The public name this IP serves: "<r>.<suffix>" or "<r>.<location>.data.<suffix>". */
   fqdn: string;
@@ -36,6 +38,8 @@ export interface RegistryNetwork {
   /** IPv4 addresses and CIDRs of networkRuleSet.ipRules, as stored. */
   ipRules: string[];
   dataEndpointEnabled: boolean;
+  /** Regions with a data endpoint: the home region first, then each geo-replica's (lower-case). */
+  dataLocations: string[];
 }
 
 export interface ZoneView {

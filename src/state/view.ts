@@ -26,7 +26,7 @@ export interface StateView {
   registries(): readonly RegistryView[];
   /** The registry a Host header (port stripped, lower-case) names: its login server or its data endpoint. */
   registryByHost(host: string): RegistryView | undefined;
-  /** The registries' locations (lower-case, distinct, sorted): each needs a data-endpoint certificate. */
+  /** The registries' home and replica locations (lower-case, distinct, sorted): each needs a data-endpoint certificate. */
   locations(): string[];
 }
 
@@ -55,16 +55,19 @@ class View implements StateView {
     if (!host.endsWith(this.tail)) return undefined;
     const labels = host.slice(0, -this.tail.length).split(".");
     if (labels.length === 1) return this.byName.get(labels[0]!);
-    // Dedicated data endpoint: <name>.<location>.data (both names resolve to the same registry).
+    // Dedicated data endpoint: <name>.<location>.data, of the home region or of a replica region
+    // (every one of these names is the same registry).
     if (labels.length === 3 && labels[2] === "data") {
       const view = this.byName.get(labels[0]!);
-      return view && view.location.toLowerCase() === labels[1] ? view : undefined;
+      if (!view) return undefined;
+      const region = labels[1]!;
+      return view.location.toLowerCase() === region || view.replicas.some((r) => r.location === region) ? view : undefined;
     }
     return undefined;
   }
 
   locations(): string[] {
-    return [...new Set(this.list.flatMap((r) => (r.location ? [r.location.toLowerCase()] : [])))].sort();
+    return [...new Set(this.list.flatMap((r) => [...(r.location ? [r.location.toLowerCase()] : []), ...r.replicas.map((x) => x.location)]))].sort();
   }
 }
 

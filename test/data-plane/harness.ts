@@ -24,6 +24,7 @@ export const REGISTRY: RegistryView = {
   anonymousPullEnabled: false,
   publicNetworkAccess: "Enabled",
   dataEndpointEnabled: false,
+  replicas: [],
 };
 
 export const OTHER_REGISTRY: RegistryView = { ...REGISTRY, key: REGISTRY.key.replace("myreg", "otherreg"), id: REGISTRY.id.replace("myreg", "otherreg"), name: "otherreg", loginServer: "otherreg.cove.test:8444" };

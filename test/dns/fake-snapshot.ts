@@ -23,7 +23,7 @@ export function vnetId(name: string): string {
 export function registry(name: string, location: string, dataEndpointEnabled: boolean): RegistryNetwork {
   return {
     key: `/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/reg/providers/microsoft.containerregistry/registries/${name}`,
-    name, location, publicNetworkAccess: "Enabled", defaultAction: "Allow", ipRules: [], dataEndpointEnabled,
+    name, location, publicNetworkAccess: "Enabled", defaultAction: "Allow", ipRules: [], dataEndpointEnabled, dataLocations: [location],
   };
 }
 

@@ -22,7 +22,7 @@ function facts(peerings: Array<[string, string]> = []): NetworkFacts {
     ...noNetworkFacts(),
     subnets: [subnet("hub", "pe", "10.0.1.0/24"), subnet("spoke", "apps", "10.1.0.0/24"), subnet("other", "s", "10.2.0.0/24")],
     peerings: peerings.map(([a, b]) => [vnet(a), vnet(b)]),
-    endpoints: [{ ip: "10.0.1.4", endpointId: "pe", vnetId: vnet("hub"), registryKey: "r", member: "registry", fqdn: "r.cove.test", status: "Approved" }],
+    endpoints: [{ ip: "10.0.1.4", endpointId: "pe", location: "westeurope", vnetId: vnet("hub"), registryKey: "r", member: "registry", fqdn: "r.cove.test", status: "Approved" }],
   };
 }
 const lab = labAddresses("198.19.255.254");

@@ -59,11 +59,11 @@ export function landingZoneFacts(sub = TEST_SUB, suffix = "cove.test"): NetworkF
   const lz = landingZone(sub, suffix);
   const subnet = (vnetId: string, subnetId: string, prefix: string) => ({ cidr: cidr(prefix), vnetId, subnetId });
   const registry = (key: string, extra: Partial<RegistryNetwork> = {}): RegistryNetwork => ({
-    key, name: key.split("/").pop()!, location: "westeurope", publicNetworkAccess: "Enabled", defaultAction: "Allow", ipRules: [], dataEndpointEnabled: true, ...extra,
+    key, name: key.split("/").pop()!, location: "westeurope", publicNetworkAccess: "Enabled", defaultAction: "Allow", ipRules: [], dataEndpointEnabled: true, dataLocations: ["westeurope"], ...extra,
   });
   const pair = (endpointId: string, registryKey: string, first: number, status: ConnectionStatus): EndpointAddress[] => {
     const name = registryKey.split("/").pop()!;
-    const base = { endpointId, vnetId: lz.vnet.hub, registryKey, status };
+    const base = { endpointId, location: "westeurope", vnetId: lz.vnet.hub, registryKey, status };
     return [
       { ip: `127.16.1.${first}`, ...base, member: "registry", fqdn: `${name}.${suffix}` },
       { ip: `127.16.1.${first + 1}`, ...base, member: "registry_data_westeurope", fqdn: `${name}.westeurope.data.${suffix}` },

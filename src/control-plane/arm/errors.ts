@@ -86,6 +86,12 @@ export const ARM_ERRORS = {
     message: "Network rules are not supported for the SKU {sku}. Network rules require the Premium SKU. For more information, please visit https://aka.ms/acr/firewall.",
   },
   FeatureNotSupportedForSku: { status: 400, message: "The feature '{feature}' is not supported for the SKU {sku}. It requires the {required} SKU." },
+  // --- Microsoft.ContainerRegistry/registries/replications (geo-replication, Premium) ---
+  HomeReplicationCannotBeDeleted: { status: 400, message: "The replication '{name}' is in the home region '{location}' of registry '{registry}' and cannot be deleted; delete the registry instead." },
+  HomeReplicationCannotBeChanged: { status: 400, message: "The replication '{name}' is in the home region '{location}' of registry '{registry}': it is created with the registry and Cove does not change it." },
+  ReplicationInHomeRegion: { status: 400, message: "Replication could not be created in the same location as the registry ('{location}')." },
+  ReplicationLocationInUse: { status: 409, message: "Registry '{registry}' already has the replication '{existing}' in location '{location}'; a registry has at most one replication per region." },
+  InvalidReplicationName: { status: 400, message: "Replication name '{name}' is invalid: it must be 5 to 50 alphanumeric characters." },
   // --- Microsoft.Network (virtual networks, private endpoints) and private link on the registry ---
   InvalidAddressPrefixFormat: { status: 400, message: "The address prefix '{prefix}' of resource {id} is not a valid IPv4 prefix in CIDR notation, for example 10.0.0.0/24." },
   InvalidCIDRNotation: { status: 400, message: "The address prefix {prefix} in resource {id} has an invalid CIDR notation. For the given prefix length, the address prefix should be {canonical}." },

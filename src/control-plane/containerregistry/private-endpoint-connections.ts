@@ -23,7 +23,7 @@ import { assertSubscription, getRegistry } from "../arm/scopes.js";
 import { asObject, onlyKeys, optEnum, optObject, optString, invalid, type Json } from "../arm/strict-json.js";
 import { PEC_TYPE, PRIVATE_ENDPOINT_TYPE, REGISTRY_TYPE } from "../../domain/resource-types.js";
 import { getTyped } from "../arm/resource-kit.js";
-import { dataEndpointHost } from "../../domain/resource-ids.js";
+import { dataHostNames, replicaLocations } from "./replication-records.js";
 import { appendAudit } from "../../audit/log.js";
 import type { PrivateEndpointConnectionEvent } from "../../audit/event.js";
 
@@ -63,7 +63,7 @@ export async function refreshRegistryConnections(deps: Pick<ManagementApiDeps, "
   const props: Json = { ...(reg.body.properties as Json), privateEndpointConnections: list };
   if (list.length > 0 && props.dataEndpointEnabled !== true) {
     props.dataEndpointEnabled = true;
-    props.dataEndpointHostNames = [dataEndpointHost(String(reg.body.name), String(reg.body.location), deps.loginServerSuffix)];
+    props.dataEndpointHostNames = dataHostNames(String(reg.body.name), String(reg.body.location), await replicaLocations(deps.meta, reg.id), deps.loginServerSuffix);
   }
   await deps.meta.putResource({ id: reg.id, type: REGISTRY_TYPE, body: { ...reg.body, properties: props } });
 }

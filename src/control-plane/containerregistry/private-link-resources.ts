@@ -1,6 +1,6 @@
 // Microsoft.ContainerRegistry/registries/privateLinkResources: list and get. A registry has one
-// group, `registry`, whose required members are the registry endpoint and the data endpoint of its
-// home region (one more per geo-replica in Azure; Cove has none), and whose DNS zone is
+// group, `registry`, whose required members are the registry endpoint, the data endpoint of its
+// home region and one more per geo-replica (as Azure), and whose DNS zone is
 // `privatelink.<login server suffix>` (acr-networking.md 1.4, 3).
 
 import type { ResourceRecord } from "../../storage/types.js";
@@ -8,17 +8,19 @@ import type { ArmCall, ArmResult } from "../arm/types.js";
 import { armError } from "../arm/errors.js";
 import { assertSubscription, getRegistry } from "../arm/scopes.js";
 import { PLR_TYPE } from "../../domain/resource-types.js";
+import { replicaLocations } from "./replication-records.js";
+import { requiredMembers } from "../network/private-endpoints.js";
 
 export const PLR_READ = "Microsoft.ContainerRegistry/registries/privateLinkResources/read";
 
-function resource(registry: ResourceRecord, suffix: string) {
+function resource(registry: ResourceRecord, replicas: string[], suffix: string) {
   return {
     id: `${registry.id}/privateLinkResources/registry`,
     name: "registry",
     type: PLR_TYPE,
     properties: {
       groupId: "registry",
-      requiredMembers: ["registry", `registry_data_${String(registry.body.location)}`],
+      requiredMembers: requiredMembers(registry, replicas),
       requiredZoneNames: [`privatelink.${suffix}`],
     },
   };
@@ -27,7 +29,7 @@ function resource(registry: ResourceRecord, suffix: string) {
 export async function listPrivateLinkResources(c: ArmCall): Promise<ArmResult> {
   assertSubscription(c.deps, c.params.subscriptionId!);
   const registry = await getRegistry(c.deps, c.params.resourceGroupName!, c.params.registryName!);
-  return { status: 200, body: { value: [resource(registry, c.deps.loginServerSuffix)] } };
+  return { status: 200, body: { value: [resource(registry, await replicaLocations(c.deps.meta, registry.id), c.deps.loginServerSuffix)] } };
 }
 
 export async function getPrivateLinkResource(c: ArmCall): Promise<ArmResult> {
@@ -36,5 +38,5 @@ export async function getPrivateLinkResource(c: ArmCall): Promise<ArmResult> {
   if (c.params.groupName!.toLowerCase() !== "registry") {
     throw armError("ResourceNotFound", { type: PLR_TYPE, name: `${c.params.registryName}/${c.params.groupName}`, resourceGroup: c.params.resourceGroupName! });
   }
-  return { status: 200, body: resource(registry, c.deps.loginServerSuffix) };
+  return { status: 200, body: resource(registry, await replicaLocations(c.deps.meta, registry.id), c.deps.loginServerSuffix) };
 }

@@ -16,8 +16,9 @@ import { checkPrivateLinkRules, checkSkuRules, defaultProps, mergeProps, parseRe
 import { disconnectRegistry } from "./private-endpoint-connections.js";
 import { PASSWORD_NAMES, createAdminCredentials, readAdminCredentials, regeneratePassword } from "./credentials.js";
 import { REGISTRY_TYPE } from "../../domain/resource-types.js";
+import { REPLICATION_SYNC_TYPE, replicationSyncId } from "../../domain/replication.js";
 import { registryId } from "../../domain/resource-ids.js";
-import { dataEndpointHost } from "../../domain/resource-ids.js";
+import { dataHostNames, replicaLocations } from "./replication-records.js";
 import { listTracked } from "../arm/resource-kit.js";
 
 export const REG_READ = "Microsoft.ContainerRegistry/registries/read";
@@ -65,11 +66,13 @@ function identityFor(input: Json | undefined, previous: Json | undefined, tenant
 interface DocParts {
   id: string; name: string; location: string; sku: SkuName; tags?: Record<string, string>; identity?: Json;
   props: RegistryProps; loginServer: string; creationDate: string; systemData: Json; privateEndpointConnections: unknown[];
+  /** Lower-case replica regions (stored replications), for `dataEndpointHostNames`. */
+  replicas: string[];
 }
 
 function registryDocument(d: DocParts, suffix: string): Json {
   const p = d.props;
-  const dataHosts = p.dataEndpointEnabled === true ? [dataEndpointHost(d.name, d.location, suffix)] : [];
+  const dataHosts = p.dataEndpointEnabled === true ? dataHostNames(d.name, d.location, d.replicas, suffix) : [];
   return {
     id: d.id,
     name: d.name,
@@ -131,6 +134,9 @@ export async function putRegistry(c: ArmCall): Promise<ArmResult> {
   const connections = ((existing?.body.properties as Json | undefined)?.privateEndpointConnections as unknown[] | undefined)?.length ?? 0;
   checkPrivateLinkRules(input.sku, input.props, props, connections);
   checkSkuRules(input.sku, props);
+  if (existing && input.sku !== "Premium" && (await replicaLocations(c.deps.meta, existing.id)).length > 0) {
+    throw armError("FeatureNotSupportedForSku", { feature: "replications", sku: input.sku, required: "Premium" });
+  }
 
   const id = existing?.id ?? id0;
   const regName = existing ? String(existing.body.name) : name;
@@ -148,6 +154,7 @@ export async function putRegistry(c: ArmCall): Promise<ArmResult> {
       lastModifiedBy: actor(c.principal), lastModifiedByType: "Application", lastModifiedAt: now,
     },
     privateEndpointConnections: ((prevBody.properties as Json | undefined)?.privateEndpointConnections as unknown[]) ?? [],
+    replicas: existing ? await replicaLocations(c.deps.meta, id) : [],
   }, c.deps.loginServerSuffix);
   await c.deps.meta.putResource({ id, type: REGISTRY_TYPE, body: doc });
   if (!existing) await createAdminCredentials(c.deps.meta, id, regName);
@@ -171,6 +178,9 @@ export async function patchRegistry(c: ArmCall): Promise<ArmResult> {
   const props = mergeProps(storedProps(body), input.props, now);
   checkPrivateLinkRules(sku, input.props, props, ((body.properties as Json).privateEndpointConnections as unknown[] | undefined)?.length ?? 0);
   checkSkuRules(sku, props);
+  const replicas = await replicaLocations(c.deps.meta, rec.id);
+  // Geo-replication is Premium-only: a registry with replicas cannot leave Premium (delete them first).
+  if (sku !== "Premium" && replicas.length > 0) throw armError("FeatureNotSupportedForSku", { feature: "replications", sku, required: "Premium" });
   const prevProps = body.properties as Json;
   const prevSystem = (body.systemData ?? {}) as Json;
   const doc = registryDocument({
@@ -182,6 +192,7 @@ export async function patchRegistry(c: ArmCall): Promise<ArmResult> {
     creationDate: String(prevProps.creationDate),
     systemData: { ...prevSystem, lastModifiedBy: actor(c.principal), lastModifiedByType: "Application", lastModifiedAt: now },
     privateEndpointConnections: (prevProps.privateEndpointConnections as unknown[]) ?? [],
+    replicas,
   }, c.deps.loginServerSuffix);
   await c.deps.meta.putResource({ id: rec.id, type: REGISTRY_TYPE, body: doc });
   return { status: 200, body: doc };
@@ -196,7 +207,9 @@ export async function deleteRegistry(c: ArmCall): Promise<ArmResult> {
   // Endpoints that pointed here show Disconnected (audited); their records go with the registry.
   await disconnectRegistry(c.deps, rec.id, { actor: c.principal.id, requestId: c.ctx.requestId });
   await c.deps.meta.deleteRegistryContent(rec.id.toLowerCase());
-  await c.deps.meta.deleteResource(rec.id, true);
+  await c.deps.meta.deleteResource(rec.id, true); // its replications with it
+  // What the replicator reported on them (records beside, not under, the registry).
+  for (const s of await c.deps.meta.listResources({ type: REPLICATION_SYNC_TYPE, underId: replicationSyncId(rec.id, "") })) await c.deps.meta.deleteResource(s.id);
   return { status: 200 };
 }
 

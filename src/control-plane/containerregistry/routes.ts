@@ -10,6 +10,7 @@ import {
 import { PEC_APPROVAL, PEC_DELETE, PEC_READ, deleteConnection, getConnection, listConnections, putConnection } from "./private-endpoint-connections.js";
 import { PLR_READ, getPrivateLinkResource, listPrivateLinkResources } from "./private-link-resources.js";
 import { getNetworkReport } from "./network-report.js";
+import { REPLICATION_DELETE, REPLICATION_READ, REPLICATION_WRITE, deleteReplication, getReplication, listReplications, patchReplication, putReplication } from "./replications.js";
 import { postWhatIf } from "./network-what-if.js";
 import { getPublicAccessReadiness } from "./public-access-readiness.js";
 import { registryId, subscriptionId } from "../../domain/resource-ids.js";
@@ -40,6 +41,11 @@ export const CONTAINER_REGISTRY_ROUTES: Route[] = [
   route("DELETE", `${REG}/privateEndpointConnections/{privateEndpointConnectionName}`, ACR, "registries/privateEndpointConnections", requires(PEC_DELETE, reg), { audit: true }, deleteConnection),
   route("GET", `${REG}/privateLinkResources`, ACR, "registries/privateLinkResources", requires(PLR_READ, reg), {}, listPrivateLinkResources),
   route("GET", `${REG}/privateLinkResources/{groupName}`, ACR, "registries/privateLinkResources", requires(PLR_READ, reg), {}, getPrivateLinkResource),
+  route("GET", `${REG}/replications`, ACR, "registries/replications", requires(REPLICATION_READ, reg), {}, listReplications),
+  route("GET", `${REG}/replications/{replicationName}`, ACR, "registries/replications", requires(REPLICATION_READ, reg), {}, getReplication),
+  route("PUT", `${REG}/replications/{replicationName}`, ACR, "registries/replications", requires(REPLICATION_WRITE, reg), { audit: true, body: true }, putReplication),
+  route("PATCH", `${REG}/replications/{replicationName}`, ACR, "registries/replications", requires(REPLICATION_WRITE, reg), { audit: true, body: true }, patchReplication),
+  route("DELETE", `${REG}/replications/{replicationName}`, ACR, "registries/replications", requires(REPLICATION_DELETE, reg), { audit: true }, deleteReplication),
   // Cove extension: the reachability matrix (docs/management-api.md), readable like the registry.
   route("GET", `${REG}/networkReport`, ACR, "registries/networkReport", requires(REG_READ, reg), {}, getNetworkReport),
   // Cove extension: what a network change would do to reachability, computed, nothing changed.

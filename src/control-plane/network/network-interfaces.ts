@@ -24,27 +24,30 @@ export interface NicMember {
   fqdns: string[];
 }
 
+/** One ipConfiguration of a private endpoint's NIC: one required member, its address and names. */
+export function ipConfiguration(nicId: string, subnetId: string, m: NicMember, primary: boolean): Json {
+  const name = m.configName ?? `privateEndpointIpConfig.${randomUUID()}`;
+  return {
+    id: `${nicId}/ipConfigurations/${name}`, name, type: NIC_IP_CONFIGURATION_TYPE, etag: networkEtag(),
+    properties: {
+      provisioningState: "Succeeded",
+      privateIPAddress: m.address,
+      privateIPAllocationMethod: m.allocation,
+      privateIPAddressVersion: "IPv4",
+      subnet: { id: subnetId },
+      primary,
+      privateLinkConnectionProperties: { groupId: m.groupId, requiredMemberName: m.memberName, fqdns: m.fqdns },
+    },
+  };
+}
+
 export function nicDocument(id: string, location: string, endpointId: string, subnetId: string, members: NicMember[]): Json {
   return {
     id, name: id.split("/").pop(), type: NIC_TYPE, location, etag: networkEtag(),
     properties: {
       provisioningState: "Succeeded",
       resourceGuid: randomUUID(),
-      ipConfigurations: members.map((m, i) => {
-        const name = m.configName ?? `privateEndpointIpConfig.${randomUUID()}`;
-        return {
-          id: `${id}/ipConfigurations/${name}`, name, type: NIC_IP_CONFIGURATION_TYPE, etag: networkEtag(),
-          properties: {
-            provisioningState: "Succeeded",
-            privateIPAddress: m.address,
-            privateIPAllocationMethod: m.allocation,
-            privateIPAddressVersion: "IPv4",
-            subnet: { id: subnetId },
-            primary: i === 0,
-            privateLinkConnectionProperties: { groupId: m.groupId, requiredMemberName: m.memberName, fqdns: m.fqdns },
-          },
-        };
-      }),
+      ipConfigurations: members.map((m, i) => ipConfiguration(id, subnetId, m, i === 0)),
       dnsSettings: { dnsServers: [], appliedDnsServers: [] },
       enableAcceleratedNetworking: false,
       vnetEncryptionSupported: false,

@@ -34,6 +34,7 @@ import { REGISTRY_TYPE, NIC_TYPE, PRIVATE_ENDPOINT_TYPE, VNET_TYPE, SUBNET_TYPE,
 import { actorOf, getTyped, listTracked, networkEtag, notFoundTracked } from "../arm/resource-kit.js";
 import { networkId, parentOf } from "../../domain/resource-ids.js";
 import { dataEndpointHost } from "../../domain/resource-ids.js";
+import { replicaLocations } from "../containerregistry/replication-records.js";
 
 export const PE_READ = "Microsoft.Network/privateEndpoints/read";
 export const PE_WRITE = "Microsoft.Network/privateEndpoints/write";
@@ -46,14 +47,17 @@ function linkedFailure(c: ArmCall, scope: string, linkedAction: string, linkedSc
   });
 }
 
-/** Members of the registry's private link resource, in the order Cove allocates them. */
-export function requiredMembers(registry: ResourceRecord): string[] {
-  return ["registry", `registry_data_${String(registry.body.location)}`];
+/**
+ * Members of the registry's private link resource, in the order Cove allocates them: the registry
+ * endpoint, the home region's data endpoint, then one data endpoint per geo-replica (as Azure).
+ */
+export function requiredMembers(registry: ResourceRecord, replicaLocations: readonly string[] = []): string[] {
+  return ["registry", `registry_data_${String(registry.body.location)}`, ...replicaLocations.map((l) => `registry_data_${l}`)];
 }
 
-function fqdnsFor(registry: ResourceRecord, member: string, suffix: string): string[] {
+export function fqdnsFor(registry: ResourceRecord, member: string, suffix: string): string[] {
   if (member === "registry") return [String((registry.body.properties as Json).loginServer).replace(/:\d+$/, "")];
-  return [dataEndpointHost(String(registry.body.name), String(registry.body.location), suffix)];
+  return [dataEndpointHost(String(registry.body.name), member.slice("registry_data_".length), suffix)];
 }
 
 /** Static addresses: both members named, each free, unreserved and inside the subnet. */
@@ -87,7 +91,7 @@ function checkStatic(peId: string, subnetId: string, cidrs: Cidr[], taken: Map<n
   return byMember;
 }
 
-function dynamicAddresses(subnet: ResourceRecord, cidrs: Cidr[], taken: Map<number, string>, count: number): string[] {
+export function dynamicAddresses(subnet: ResourceRecord, cidrs: Cidr[], taken: Map<number, string>, count: number): string[] {
   const used = new Set(taken.keys());
   const out: number[] = [];
   for (const c of cidrs) {
@@ -175,7 +179,7 @@ export async function putPrivateEndpoint(c: ArmCall): Promise<ArmResult> {
   }
 
   // 2. addresses
-  const members = requiredMembers(registry);
+  const members = requiredMembers(registry, await replicaLocations(meta, registry.id));
   const cidrs = subnetCidrs(subnet);
   const usage = await subnetUsage(meta, subnet.id);
   const nicName = input.customNicName ?? `${c.params.privateEndpointName!}.nic.${randomUUID()}`;
