@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { pino, type Logger } from "pino";
 import { loadConfig, type CoveConfig } from "./config/index.js";
 import { openStores } from "./storage/open.js";
+import { openRegionStores, type RegionStores } from "./storage/region-stores.js";
 import type { BlobStore, MetadataStore } from "./storage/types.js";
 import { shareDataDirFiles, type SharedFile } from "./storage/shared-files.js";
 import { CA_CERT_FILE, CA_KEY_FILE, openLocalCa, type LocalCa } from "./http/tls/local-ca.js";
@@ -26,7 +27,7 @@ import { createRegistryAuth } from "./data-plane/registry-auth/registry-auth.js"
 import { managementAudiences } from "./auth/audiences.js";
 import { createLoginThrottle } from "./auth/login-throttle.js";
 import { createAudienceGuard } from "./control-plane/arm/token-audience.js";
-import { createDataPlane } from "./data-plane/index.js";
+import { createDataPlane, createReplicator } from "./data-plane/index.js";
 import { ociErrorResult, unknownHostResult } from "./data-plane/errors.js";
 import { createManagementApi, mapArmError } from "./control-plane/index.js";
 import { createIdentityRoutes } from "./identity/routes.js";
@@ -101,7 +102,7 @@ export async function loadSettings(flags: Record<string, string | undefined>, en
   return { cfg, log, dataDir };
 }
 
-interface Storage { blobs: BlobStore; meta: MetadataStore }
+interface Storage { blobs: BlobStore; meta: MetadataStore; regions: RegionStores }
 
 /** Step 2: the blob store and the metadata store of the data dir (storage/open.ts). */
 export async function openStorage(s: Settings, closers: Closers): Promise<Storage> {
@@ -110,7 +111,10 @@ export async function openStorage(s: Settings, closers: Closers): Promise<Storag
   const stores = await openStores(s.dataDir, { metadataUrl: s.cfg.metadataUrl, blob, log: s.log });
   closers.push("blob store", () => stores.blobs.close());
   closers.push("metadata store", () => stores.meta.close());
-  return stores;
+  // Geo-replicas: one more store per replica region, beside the home one (storage/region-stores.ts).
+  const regions = openRegionStores(s.dataDir, { blob, log: s.log });
+  closers.push("region blob stores", () => regions.close());
+  return { ...stores, regions };
 }
 
 /** Signs data-endpoint URLs, so a redirect issued just before a restart (or by another node) still works. */
@@ -302,7 +306,16 @@ export async function composePlanes(s: Settings, st: Storage, id: Identity, stat
   const audiences = managementAudiences(cfg.managementListen).with(cfg.managementUrl ? [cfg.managementUrl] : []);
   const registryAuth = createRegistryAuth({ meta, idp, access, log, audit, tokenIssues: tokens.record, armAudiences: audiences, throttle });
   const dataEndpointKey = await loadOrCreateKey(join(dataDir, DATA_ENDPOINT_KEY_FILE));
-  const dataPlane = createDataPlane({ meta, blobs, auth: registryAuth, log, uploadTtlMs: cfg.uploadTtlMinutes * 60_000, dataEndpointKey });
+  // Pushes land in the home store; the replicator copies them to each replica region's store.
+  const replicator = createReplicator({ meta, home: blobs, regions: st.regions, registries: () => state.current().registries(), log, sweepMs: cfg.replicationSweepSeconds * 1000 });
+  closers.push("replicator", () => replicator.close());
+  closers.push("replicator follows the view", state.subscribe(() => replicator.kick()));
+  const dataPlane = createDataPlane({
+    meta, blobs, auth: registryAuth, log, uploadTtlMs: cfg.uploadTtlMinutes * 60_000, dataEndpointKey,
+    regions: st.regions, publicRegion: cfg.replicationPublicRegion,
+    endpointRegion: (ip) => state.current().network.endpointAt(ip)?.location,
+    onManifestStored: (key) => replicator.notify(key), onBlobRemoved: (digest) => replicator.forget(digest),
+  });
   const planes: Planes = { routes: {}, verifyToken: (t) => idp.verifyAccessToken(t, audiences), dataPlane, denials };
   const arm = createManagementApi({
     meta, access, log,

@@ -40,6 +40,8 @@ export interface CoveConfig {
   loginFailureWindowSeconds: number;
   networkMode: "loopback" | "lab";
   labAddress: string;
+  replicationSweepSeconds: number;
+  replicationPublicRegion?: string;
 }
 
 type Kind = "string" | "port" | "hostPort" | "ip" | "suffix" | "number" | "ipList" | "logLevel" | "path" | "enum";
@@ -96,6 +98,8 @@ export const FIELDS: readonly Field[] = [
   { key: "networkMode", kind: "enum", values: ["loopback", "lab"], default: "loopback", doc: "loopback: every address on this host (VNets in 127.0.0.0/8, no root). lab: Cove runs in a network namespace of its own and each declared client host gets one (root; `cove serve --lab`, docs/lab.md); managementListen, registryPort, publicAddress and dnsListen then default to labAddress:8443, 443, labAddress and labAddress:53." },
   { key: "labAddress", kind: "ip", default: "198.19.255.254", doc: "Lab mode: the address every lab host reaches, carrying the public endpoint, the DNS server and the management endpoint. Its /24 is the lab's own (internet hosts get addresses in it); no VNet may overlap it." },
   { key: "loginFailureWindowSeconds", kind: "number", default: 60, min: 1, max: 86400, doc: "Length (seconds, at least 1) of the failed-login window; also how often failed logins are audited as exact counts." },
+  { key: "replicationSweepSeconds", kind: "number", default: 30, min: 1, max: 86400, doc: "Geo-replication: how often every replica is checked against its registry's content even without a push, so a replica store (or the home store) that was down catches up by itself (docs/storage.md, Replica regions)." },
+  { key: "replicationPublicRegion", kind: "string", doc: "Geo-replication: the region whose data endpoint public clients' blob downloads are redirected to, when it is an enabled replica of the registry. Unset: the registry's home region. Private clients always go to their private endpoint's region." },
 ];
 
 export function envName(key: string): string {

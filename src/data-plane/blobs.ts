@@ -3,6 +3,7 @@
 // repositories of a registry, never across registries, and the link is what scopes them.
 import type { HandlerResult } from "../http/types.js";
 import { DomainError } from "../domain/errors.js";
+import type { BlobStore } from "../storage/types.js";
 import type { DataPlaneDeps } from "./deps.js";
 import type { OciRequest } from "./router.js";
 import { parseRangeHeader } from "./range.js";
@@ -10,6 +11,14 @@ import { toOciError } from "./errors.js";
 
 /** How many referencing manifests a refused blob delete names in its detail. */
 const REFERENCING_SHOWN = 5;
+/** Which region's store sent a blob's bytes (geo-replication: a replica's data host may fall back to home). */
+export const SERVED_FROM_HEADER = "x-cove-served-from";
+
+/** A blob store and the region it belongs to. */
+export interface RegionStore {
+  store: BlobStore;
+  region: string;
+}
 
 export function blobHandlers(d: DataPlaneDeps) {
   async function linkedSize(r: OciRequest): Promise<number> {
@@ -19,10 +28,13 @@ export function blobHandlers(d: DataPlaneDeps) {
     return size;
   }
 
-  async function getBlob(r: OciRequest): Promise<HandlerResult> {
+  /** GET/HEAD from `from` (a replica region's store), else the home store. */
+  async function getBlob(r: OciRequest, from?: RegionStore): Promise<HandlerResult> {
     const digest = r.params.digest!;
     const size = await linkedSize(r);
+    const store = from?.store ?? d.blobs;
     const base = {
+      [SERVED_FROM_HEADER]: from?.region ?? r.registry.location.toLowerCase(),
       "Content-Type": "application/octet-stream",
       "Docker-Content-Digest": digest,
       ETag: `"${digest}"`,
@@ -44,14 +56,14 @@ export function blobHandlers(d: DataPlaneDeps) {
       return {
         status: 206,
         headers: { ...base, "Content-Length": length, "Content-Range": `bytes ${range.start}-${range.end}/${size}` },
-        body: head ? undefined : await d.blobs.read(digest, range),
+        body: head ? undefined : await store.read(digest, range),
       };
     }
     // @azure/container-registry needs Content-Length on blob GET ("Expected property contentLength").
     return {
       status: 200,
       headers: { ...base, "Content-Length": size },
-      body: head || size === 0 ? undefined : await d.blobs.read(digest),
+      body: head || size === 0 ? undefined : await store.read(digest),
     };
   }
 
@@ -67,10 +79,22 @@ export function blobHandlers(d: DataPlaneDeps) {
       const removed = await d.meta.unlinkBlob(r.registry.key, name, digest);
       if (!removed) throw new DomainError("BLOB_UNKNOWN", "blob unknown to the repository", { digest });
       // Bytes go when no repository of any registry links them any more.
-      if ((await d.meta.countBlobLinks(digest)) === 0) await d.blobs.remove(digest);
+      if ((await d.meta.countBlobLinks(digest)) === 0) {
+        await d.blobs.remove(digest);
+        d.onBlobRemoved(digest);
+        await removeReplicaCopies(r, digest);
+      }
     });
     // OCI dist-spec end-10: success MUST be 202 Accepted.
     return { status: 202, headers: { "Content-Length": 0, "Docker-Content-Digest": digest } };
+  }
+
+  /** The replicas' copies go too, best effort: a copy left behind is unreachable (no link) and only costs space. */
+  async function removeReplicaCopies(r: OciRequest, digest: string): Promise<void> {
+    for (const replica of r.registry.replicas) {
+      const store = d.regions?.peek(replica.location);
+      await store?.remove(digest).catch((err) => d.log.warn({ err: String(err), region: replica.location, digest }, "could not remove a replica's copy of a deleted blob"));
+    }
   }
 
   // linkedSize: the data endpoint's redirect checks the link before it sends a client elsewhere.

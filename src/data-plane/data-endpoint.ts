@@ -17,12 +17,22 @@
 // (persisted by the composition root, so URLs survive a restart); tokens on the data host are never
 // looked at, and the token endpoints stay on the login server only ("Requests to the token server
 // over a private endpoint connection don't require data endpoint configuration").
+//
+// Geo-replicas: each replica region has its own data host, `<name>.<region>.data.<suffix>`. The
+// login server's 307 names the data host of the CLIENT's region, decided from the socket alone:
+// the private endpoint whose IP accepted the connection has a location (the view's endpointAt);
+// when that is a replica of this registry with regionEndpointEnabled, its host, else home's.
+// Public clients go home (or to `publicRegion` when it is an enabled replica). A Host header or
+// any other client-chosen input never picks the region. The data host of a replica serves from
+// its own region's store when that holds the blob, else from home's: a blob not yet replicated,
+// or a replica store that is down, is never a 404. `x-cove-served-from` says which one answered.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { HandlerResult, RequestContext } from "../http/types.js";
 import type { RegistryView } from "../domain/registry.js";
-import { DomainError } from "../domain/errors.js";
+import { DomainError, StorageError } from "../domain/errors.js";
 import type { DataPlaneDeps } from "./deps.js";
-import { BLOB, matchRoute, route, type NeedsFn, type OciHandler, type OciRequest, type Route } from "./router.js";
+import type { RegionStore } from "./blobs.js";
+import { BLOB, matchRoute, route, type NeedsFn, type OciRequest, type Route } from "./router.js";
 import { blobLocation } from "./locations.js";
 import { dataEndpointHost } from "../domain/resource-ids.js";
 
@@ -50,13 +60,13 @@ export interface DataEndpointAddress {
 }
 
 /**
- * The registry's data endpoint, derived from its login server (suffix = login host minus
+ * The registry's data endpoint in `region` (default: home), derived from its login server (suffix = login host minus
  * "<name>."; the port is the login server's), or undefined when the view has no location.
  */
-export function dataEndpointOf(registry: RegistryView): DataEndpointAddress | undefined {
+export function dataEndpointOf(registry: RegistryView, region: string = registry.location): DataEndpointAddress | undefined {
   const m = /^([^:]+)(:[0-9]+)?$/.exec(registry.loginServer.toLowerCase());
   const name = registry.name.toLowerCase();
-  const location = registry.location.toLowerCase();
+  const location = region.toLowerCase();
   if (!m || !location || !m[1]!.startsWith(name + ".")) return undefined;
   const host = dataEndpointHost(name, location, m[1]!.slice(name.length + 1));
   return { host, authority: host + (m[2] ?? "") };
@@ -93,14 +103,25 @@ export function verifyBlobGrant(key: Buffer, g: BlobGrant, query: URLSearchParam
 /** No registry-auth need on the data host: the signed URL is the credential (checked by the handler). */
 const signedUrlOnly: NeedsFn = () => [];
 
-export function dataEndpointHandlers(d: DataPlaneDeps, blob: { getBlob: OciHandler; linkedSize(r: OciRequest): Promise<number> }) {
+/** The region whose data host `host` is (home or a replica), or undefined when it is none of the registry's. */
+export function dataHostRegion(host: string, registry: RegistryView): string | undefined {
+  if (host === "") return undefined;
+  for (const region of [registry.location, ...registry.replicas.map((x) => x.location)]) {
+    if (host === dataEndpointOf(registry, region)?.host) return region.toLowerCase();
+  }
+  return undefined;
+}
+
+type BlobHandlers = { getBlob(r: OciRequest, from?: RegionStore): Promise<HandlerResult>; linkedSize(r: OciRequest): Promise<number> };
+
+export function dataEndpointHandlers(d: DataPlaneDeps, blob: BlobHandlers) {
   const grantFor = (r: OciRequest): BlobGrant => ({
     registryKey: r.registry.key, repository: r.params.name!, digest: r.params.digest!, method: "GET",
   });
 
   /** Login server, GET blob (after the route's pull need): the bytes, or a 307 to the data endpoint. */
   async function getBlobOrRedirect(r: OciRequest): Promise<HandlerResult> {
-    const endpoint = r.registry.dataEndpointEnabled ? dataEndpointOf(r.registry) : undefined;
+    const endpoint = r.registry.dataEndpointEnabled ? dataEndpointOf(r.registry, routedRegion(r)) : undefined;
     if (!endpoint) return blob.getBlob(r);
     // A blob the repository does not link is a 404 here, not a redirect to one.
     await blob.linkedSize(r);
@@ -117,18 +138,48 @@ export function dataEndpointHandlers(d: DataPlaneDeps, blob: { getBlob: OciHandl
     };
   }
 
+  /** The region whose data host this client is sent to: from the socket's private endpoint, never a header. */
+  function routedRegion(r: OciRequest): string {
+    const l = r.ctx.listener;
+    const wanted = l.via === "private" ? d.endpointRegion(l.address) : d.publicRegion;
+    const replica = wanted === undefined ? undefined : r.registry.replicas.find((x) => x.location === wanted.toLowerCase() && x.regionEndpointEnabled);
+    return replica?.location ?? r.registry.location;
+  }
+
   /** Data host, GET blob: the signature first (before storage is touched), then the bytes, Range included. */
   async function getSignedBlob(r: OciRequest): Promise<HandlerResult> {
     const refused = verifyBlobGrant(d.dataEndpointKey, grantFor(r), r.ctx.query, d.now());
     if (refused) throw new DomainError("DATA_URL_DENIED", refused);
+    const region = dataHostRegion(r.ctx.host, r.registry);
+    const local = region && region !== r.registry.location.toLowerCase() ? await replicaHolding(region, r.params.digest!) : undefined;
+    if (local) {
+      try {
+        return await blob.getBlob(r, local);
+      } catch (e) {
+        // The replica lost the blob or went down between stat and read: home still has it.
+        if (!isStoreMiss(e)) throw e;
+      }
+    }
     return blob.getBlob(r);
+  }
+
+  /** The replica region's store when it holds the blob now; undefined when it does not or cannot say. */
+  async function replicaHolding(region: string, digest: string): Promise<RegionStore | undefined> {
+    if (!d.regions) return undefined;
+    try {
+      const store = await d.regions.get(region);
+      return (await store.stat(digest)) ? { store, region } : undefined;
+    } catch (e) {
+      if (!isStoreMiss(e)) throw e;
+      return undefined;
+    }
   }
 
   const routes: Route[] = [route("GET", BLOB, signedUrlOnly, getSignedBlob)];
 
-  /** True when the request names the registry's data endpoint rather than its login server. */
+  /** True when the request names one of the registry's data endpoints (home or a replica's) rather than its login server. */
   function isDataHost(ctx: RequestContext, registry: RegistryView): boolean {
-    return ctx.host !== "" && ctx.host === dataEndpointOf(registry)?.host;
+    return dataHostRegion(ctx.host, registry) !== undefined;
   }
 
   /** The data host's whole API: one route. Manifests, uploads, tokens and listings live on the login server. */
@@ -142,4 +193,9 @@ export function dataEndpointHandlers(d: DataPlaneDeps, blob: { getBlob: OciHandl
   }
 
   return { getBlobOrRedirect, isDataHost, dispatch };
+}
+
+/** A replica store's answer that means "ask home instead": the blob is not there, or the store is down. */
+function isStoreMiss(e: unknown): boolean {
+  return e instanceof StorageError && (e.code === "BlobNotFound" || e.code === "StoreUnavailable");
 }

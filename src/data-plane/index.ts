@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import type { HandlerResult, RequestContext } from "../http/types.js";
 import type { RegistryView } from "../domain/registry.js";
 import type { BlobStore, MetadataStore } from "../storage/types.js";
+import type { RegionStores } from "../storage/region-stores.js";
 import { parseDigest } from "../domain/digest.js";
 import { validateRepositoryName } from "../domain/oci.js";
 import { DomainError } from "../domain/errors.js";
@@ -32,6 +33,8 @@ import { DATA_ENDPOINT_KEY_BYTES, DEFAULT_DATA_URL_TTL_MS, dataEndpointHandlers 
 
 export { OCI_ERRORS, toOciError } from "./errors.js";
 export { DATA_ENDPOINT_KEY_BYTES, DEFAULT_DATA_URL_TTL_MS, dataEndpointOf } from "./data-endpoint.js";
+export { SERVED_FROM_HEADER } from "./blobs.js";
+export { createReplicator, type Replicator } from "./replication/replicator.js";
 
 export const DEFAULT_UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
 // OCI dist-spec v1.1: registries SHOULD accept manifests of at least 4 MiB.
@@ -74,6 +77,12 @@ export function createDataPlane(deps: {
   dataUrlTtlMs?: number;
   /** The clock (tests move it to expire uploads and signed URLs). */
   now?: () => number;
+  /** Geo-replication (DataPlaneDeps): the replica regions' stores, where each private IP's clients are, and the replicator's triggers. */
+  regions?: RegionStores;
+  endpointRegion?: (ip: string) => string | undefined;
+  publicRegion?: string;
+  onManifestStored?: (registryKey: string) => void;
+  onBlobRemoved?: (digest: string) => void;
 }): DataPlane {
   if (deps.dataEndpointKey && deps.dataEndpointKey.length < DATA_ENDPOINT_KEY_BYTES) {
     throw new Error(`dataEndpointKey must be at least ${DATA_ENDPOINT_KEY_BYTES} bytes`);
@@ -89,6 +98,11 @@ export function createDataPlane(deps: {
     now: deps.now ?? Date.now,
     dataEndpointKey: deps.dataEndpointKey ?? randomBytes(DATA_ENDPOINT_KEY_BYTES),
     dataUrlTtlMs: deps.dataUrlTtlMs ?? DEFAULT_DATA_URL_TTL_MS,
+    regions: deps.regions,
+    endpointRegion: deps.endpointRegion ?? (() => undefined),
+    publicRegion: deps.publicRegion,
+    onManifestStored: deps.onManifestStored ?? (() => undefined),
+    onBlobRemoved: deps.onBlobRemoved ?? (() => undefined),
   };
   const blob = blobHandlers(d);
   const upload = uploadHandlers(d);
@@ -116,7 +130,12 @@ export function createDataPlane(deps: {
 
     route("GET", MANIFEST, needs("pull"), manifest.getManifest),
     route("HEAD", MANIFEST, needs("pull"), manifest.getManifest),
-    route("PUT", MANIFEST, needs("push"), manifest.putManifest),
+    route("PUT", MANIFEST, needs("push"), async (r) => {
+      const result = await manifest.putManifest(r);
+      // Stored: the replicator copies it to the registry's replicas, after this answer.
+      d.onManifestStored(r.registry.key);
+      return result;
+    }),
     route("DELETE", MANIFEST, needs("delete"), manifest.deleteManifest),
 
     route("GET", ACR_CATALOG, needsCatalog, acr.catalog),

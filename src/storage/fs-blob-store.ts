@@ -20,8 +20,8 @@ import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from "nod
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import {
-  BlobNotFound, BlobRangeInvalid, DigestInvalid, DigestMismatch, UploadChunkTooLarge, UploadExists, UploadIdInvalid, UploadNotFound,
-  UploadOffsetMismatch,
+  BlobNotFound, BlobRangeInvalid, DigestInvalid, DigestMismatch, StoreUnavailable, UploadChunkTooLarge, UploadExists, UploadIdInvalid,
+  UploadNotFound, UploadOffsetMismatch,
 } from "../domain/errors.js";
 import { SequentialWriter } from "./fs-sequential-writer.js";
 import type { BlobInfo, BlobStore, Digest } from "./types.js";
@@ -32,6 +32,7 @@ type Algorithm = keyof typeof ALGORITHMS;
 /** Upload ids are server-generated (UUIDs); anything else is refused before it becomes a path. */
 const UPLOAD_ID = /^[A-Za-z0-9_-]{8,128}$/;
 const READ_CHUNK = 256 * 1024;
+const STORE_NAME = "blob store";
 
 interface ParsedDigest {
   algorithm: Algorithm;
@@ -94,7 +95,7 @@ export class FsBlobStore implements BlobStore {
       const st = await stat(this.blobPath(d));
       return { digest, size: st.size };
     } catch (e) {
-      if (isNotFound(e)) return undefined;
+      if (isNotFound(e)) return this.absent(d, undefined);
       throw e;
     }
   }
@@ -105,7 +106,7 @@ export class FsBlobStore implements BlobStore {
     try {
       fh = await open(this.blobPath(d), "r");
     } catch (e) {
-      if (isNotFound(e)) throw new BlobNotFound(digest);
+      if (isNotFound(e)) throw await this.absent(d, new BlobNotFound(digest));
       throw e;
     }
     try {
@@ -139,6 +140,8 @@ export class FsBlobStore implements BlobStore {
       fh = await open(this.uploadPath(id), fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY, 0o600);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new UploadExists(id);
+      // uploads/ itself gone: the store's directory was moved or unmounted, not "no such upload".
+      if (isNotFound(e)) throw unavailable("its uploads directory is missing");
       throw e;
     }
     await fh.close();
@@ -157,7 +160,7 @@ export class FsBlobStore implements BlobStore {
     try {
       fh = await open(this.uploadPath(id), "r+");
     } catch (e) {
-      if (isNotFound(e)) throw uploadUnknown(id);
+      if (isNotFound(e)) throw (await exists(this.uploadsDir)) ? uploadUnknown(id) : unavailable("its uploads directory is missing");
       throw e;
     }
     try {
@@ -311,12 +314,26 @@ export class FsBlobStore implements BlobStore {
   /** Creates blobs/<alg>/<2 hex>/ once, syncing its parent so the new entry is durable too. */
   private async ensureBlobDir(d: ParsedDigest): Promise<string> {
     const dir = join(this.blobsDir, d.algorithm, d.hex.slice(0, 2));
-    if (!this.knownDirs.has(dir)) {
-      const made = await mkdir(dir, { recursive: true, mode: 0o700 });
-      if (made !== undefined) await fsyncDir(join(this.blobsDir, d.algorithm));
+    if (!this.knownDirs.has(dir) || !(await exists(dir))) {
+      // Not recursive: a missing blobs/<alg>/ means the store's root was moved away or unmounted,
+      // and recreating it would silently start an empty store beside the real one.
+      try {
+        await mkdir(dir, { mode: 0o700 });
+        await fsyncDir(join(this.blobsDir, d.algorithm));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") throw unavailable("its blobs directory is missing");
+        if (code !== "EEXIST") throw e;
+      }
       this.knownDirs.add(dir);
     }
     return dir;
+  }
+
+  /** A missing blob file: `missing`, or StoreUnavailable when blobs/<alg>/ is gone (moved, unmounted): never a 404 then. */
+  private async absent<T>(d: ParsedDigest, missing: T): Promise<T> {
+    if (!(await exists(join(this.blobsDir, d.algorithm)))) throw unavailable("its blobs directory is missing");
+    return missing;
   }
 
   private withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
@@ -337,6 +354,18 @@ export class FsBlobStore implements BlobStore {
 /** An id that is not valid names no upload, and is not echoed back. */
 function uploadUnknown(id: string): UploadNotFound {
   return new UploadNotFound(isValidUploadId(id) ? id : undefined);
+}
+
+const unavailable = (reason: string) => new StoreUnavailable(STORE_NAME, reason);
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
+  }
 }
 
 function isNotFound(e: unknown): boolean {
