@@ -85,6 +85,9 @@ export async function linked(w: World, n: Names, o: { pe?: boolean } = {}): Prom
   await w.ok("PUT", linkUrl(n.rg, n.zone, "l"), linkBody(n.ctx.vnet!));
 }
 
+const replicationUrl = (n: Names) => `${regPath(n.rg, n.reg)}/replications/northeurope?${ACR_V}`;
+const replicaHost = (n: Names) => `${n.reg}.northeurope.data.cove.test`;
+
 export const dnsFromVnet = async (w: World, n: Names) => w.dns(n.login, n.client);
 export const PUBLIC_A = "NOERROR 127.0.0.1";
 
@@ -144,6 +147,28 @@ export const SCENARIOS: Record<string, Scenario> = {
     observe: async (w, n) => w.request(n.login, "/v2/", { ...pvia(n.peLogin), client: n.client }),
     before: () => "200",
     after: () => "denied:endpoint-not-approved",
+  },
+  [`PUT ${ACR}/replications/{replicationName}`]: {
+    setup: (w, n) => base(w, n, { pe: true }),
+    write: (_w, n) => ({ method: "PUT", url: replicationUrl(n), body: { location: "northeurope" } }),
+    observe: async (w, n) => [w.listeners(n.p), w.dns(replicaHost(n), "127.0.0.1")],
+    before: (n) => [[n.peLogin, n.peData], "NXDOMAIN"],
+    after: (n) => [[n.peLogin, n.peData, `${n.p}.1.6`], PUBLIC_A],
+  },
+  [`PATCH ${ACR}/replications/{replicationName}`]: {
+    setup: async (w, n) => { await base(w, n, { pe: true }); await w.ok("PUT", replicationUrl(n), { location: "northeurope" }); },
+    write: (_w, n) => ({ method: "PATCH", url: replicationUrl(n), body: { properties: { regionEndpointEnabled: false } } }),
+    // What the data plane routes by (which region's data endpoint a blob GET is sent to).
+    observe: async (w, n) => w.view().registryByHost(n.login)?.replicas,
+    before: () => [{ location: "northeurope", regionEndpointEnabled: true }],
+    after: () => [{ location: "northeurope", regionEndpointEnabled: false }],
+  },
+  [`DELETE ${ACR}/replications/{replicationName}`]: {
+    setup: async (w, n) => { await base(w, n, { pe: true }); await w.ok("PUT", replicationUrl(n), { location: "northeurope" }); },
+    write: (_w, n) => ({ method: "DELETE", url: replicationUrl(n) }),
+    observe: async (w, n) => [w.listeners(n.p), w.dns(replicaHost(n), "127.0.0.1")],
+    before: (n) => [[n.peLogin, n.peData, `${n.p}.1.6`], PUBLIC_A],
+    after: (n) => [[n.peLogin, n.peData], "NXDOMAIN"],
   },
   // ---- Microsoft.Authorization
   [`PUT ${AZ}/roleDefinitions/{roleDefinitionId}`]: {
