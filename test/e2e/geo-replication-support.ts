@@ -136,16 +136,18 @@ async function curl(g: Geo, r: Region, resolves: string[], args: string[]): Prom
 }
 
 /** The replica's Cove sync status, as the replication GET shows it (raw: the SDK drops `syncStatus`). */
-export async function replicaStatus(g: Geo, region = REPLICA): Promise<{ displayStatus: string; sync: any }> {
+export interface ReplicaStatus { displayStatus: string; message: string; sync: any }
+
+export async function replicaStatus(g: Geo, region = REPLICA): Promise<ReplicaStatus> {
   const token = await managementToken(g.cove);
   const r = await https(`${g.cove.managementUrl}${g.registryId}/replications/${region}?api-version=2023-07-01`, { ca: g.cove.ca, headers: { authorization: `Bearer ${token}` } });
   assert.equal(r.status, 200, r.body.toString());
   const p = r.json().properties;
-  return { displayStatus: p.status?.displayStatus, sync: p.syncStatus };
+  return { displayStatus: p.status?.displayStatus, message: p.status?.message ?? "", sync: p.syncStatus };
 }
 
 /** Polls the replication GET until `want` holds (bounded: 20 s), and returns that status. */
-export async function waitStatus(g: Geo, want: (s: { displayStatus: string; sync: any }) => boolean, what: string): Promise<{ displayStatus: string; sync: any }> {
+export async function waitStatus(g: Geo, want: (s: ReplicaStatus) => boolean, what: string): Promise<ReplicaStatus> {
   let last;
   for (const end = Date.now() + 20_000; Date.now() < end; await sleep(100)) {
     last = await replicaStatus(g);
