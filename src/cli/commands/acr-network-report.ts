@@ -61,6 +61,8 @@ export const commands: CommandSpec[] = [
       const report = networkReport(model, reg);
       // The endpoint IPs Cove says it cannot listen on (listenerStatus, read with the endpoint list; Azure has none).
       for (const l of report.listeners ?? []) if (l.finding) ctx.warn(l.finding);
+      // A zone whose record for the registry points at an endpoint a linked VNet cannot reach (the regional trap).
+      for (const z of report.zoneFindings ?? []) ctx.warn(z.finding);
       if (opts.svg !== undefined) {
         try {
           await writeFile(opts.svg, reportSvg(model, report));

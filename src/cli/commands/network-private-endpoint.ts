@@ -1,6 +1,7 @@
 // `cove network private-endpoint ...` and `... dns-zone-group create|list|show|delete` through
 // @azure/arm-network 39 (`dns-zone-group delete` asks for confirmation unless --yes, as az's; the
-// two deletes take --what-if and warn about the networks they cut off, cli/toolkit/what-if.ts).
+// two deletes take --what-if and warn about the networks they cut off, cli/toolkit/what-if.ts;
+// `dns-zone-group create --what-if` writes nothing and names the record sets it would overwrite).
 // As az: the connection goes in `privateLinkServiceConnections`, or with `--manual-request` in
 // `manualPrivateLinkServiceConnections` (the registry owner then approves it); `--subnet` is an id
 // or a name with `--vnet-name`; `--ip-config` gives static addresses (az's shorthand, repeatable);
@@ -15,7 +16,8 @@ import { warnIfNotListening } from "./listener-warning.js";
 import { many, maxLength, parseIpConfigs, parseNetworkName, parseResourceId } from "./network-flags.js";
 import { nameOrIdOf, networkId, toId } from "./network-ids.js";
 import type { Session } from "../session.js";
-import { WHAT_IF, whatIfTable, withWhatIf } from "../toolkit/what-if.js";
+import { WHAT_IF, isWhatIf, whatIfTable, withWhatIf } from "../toolkit/what-if.js";
+import { cutWarnings } from "../../network-policy/reachability/what-if.js";
 
 export const groups: GroupSpec[] = [
   { name: "network private-endpoint", summary: "Manage private endpoints." },
@@ -152,10 +154,22 @@ export const commands: CommandSpec[] = [
       ZONE_GROUP_NAME,
       { flags: "--private-dns-zone <name-or-id>", description: "Name (in the same group) or id of the private DNS zone.", parse: nameOrIdOf("privateDnsZones", parseDnsSuffix), required: true },
       { flags: "--zone-name <name>", description: "Name of the zone configuration inside the group.", parse: parseNetworkName, required: true },
+      {
+        ...WHAT_IF,
+        description: "Write nothing: print the record sets the zone group would overwrite (a shared zone's records of another region's endpoint) and the networks that would lose the registry.",
+      },
     ],
+    table: whatIfTable(),
     async run(opts, ctx) {
       const s = await ctx.session();
       const zoneId = toId(s, opts.privateDnsZone, opts.resourceGroup, "privateDnsZones");
+      if (opts.whatIf) {
+        // A zone group overwrites record sets of the same name: the regional trap, shown before it is written.
+        const zoneGroupId = `${networkId(s, opts.resourceGroup, "privateEndpoints", opts.endpointName)}/privateDnsZoneGroups/${opts.name}`;
+        const result = await withWhatIf(opts, ctx, () => ({ kind: "create-zone-group", zoneGroupId, zoneId, zoneConfigName: opts.zoneName }), async () => undefined);
+        if (isWhatIf(result)) for (const line of cutWarnings(result, "would")) ctx.warn(line);
+        return result;
+      }
       const net = await s.network();
       return net.privateDnsZoneGroups.beginCreateOrUpdateAndWait(opts.resourceGroup, opts.endpointName, opts.name, {
         privateDnsZoneConfigs: [{ name: opts.zoneName, privateDnsZoneId: zoneId }],

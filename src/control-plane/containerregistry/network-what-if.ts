@@ -22,6 +22,7 @@ const MEMBERS: Record<Kind, { required: string[]; optional?: Record<string, "str
   "remove-address": { required: ["recordSetId", "ip"], optional: { keepEmpty: "boolean" } },
   "delete-link": { required: ["linkId"] },
   "delete-zone-group": { required: ["zoneGroupId"] },
+  "create-zone-group": { required: ["zoneGroupId", "zoneId"], optional: { zoneConfigName: "string" } },
 };
 const KINDS = Object.keys(MEMBERS) as Kind[];
 

@@ -104,7 +104,7 @@ export function moveToLoopback(model: ReachabilityModel, reg: RegistryInfo, e: E
   for (let i = 2; taken.has(name.toLowerCase()); i++) name = `${old.name}-loopback-${i}`;
   const subnet = nameOf(e.subnetId);
   const id = `${old.id.slice(0, old.id.lastIndexOf("/"))}/${name}`;
-  const moved: VnetInfo = { id, name, group: old.group, prefixes: [`127.${n}.0.0/16`], subnets: [], peerings: [] };
+  const moved: VnetInfo = { id, name, group: old.group, location: old.location, prefixes: [`127.${n}.0.0/16`], subnets: [], peerings: [] };
   const out = [cmd(["network", "vnet", "create", "-g", old.group, "-n", name, "--address-prefixes", `127.${n}.0.0/16`, "--subnet-name", subnet, "--subnet-prefixes", `127.${n}.1.0/24`])];
   out.push(...recreateEndpoint(reg, { ...e, subnetId: `${id}/subnets/${subnet}` }, fallbackZone));
   for (const v of model.vnets) if (v.id.toLowerCase() !== old.id.toLowerCase() && model.routable(v.id, old.id)) out.push(...peer(moved, v));

@@ -58,6 +58,8 @@ export interface VnetInfo {
   id: string;
   name: string;
   group: string;
+  /** The VNet's region (lower-case). */
+  location: string;
   /** The VNet's address space (`addressSpace.addressPrefixes`). */
   prefixes: string[];
   subnets: SubnetInfo[];
@@ -226,7 +228,7 @@ export function buildModel(inventory: ArmInventory, opts: ModelOptions = {}): Re
     remoteVnetId: String(p.properties?.remoteVirtualNetwork?.id ?? ""), state: String(p.properties?.peeringState ?? ""),
   }));
   const vnets: VnetInfo[] = inv.virtualNetworks.map((v) => ({
-    id: String(v.id), name: String(v.name), group: groupOf(String(v.id)),
+    id: String(v.id), name: String(v.name), group: groupOf(String(v.id)), location: lower(v.location),
     prefixes: Array.isArray(v.properties?.addressSpace?.addressPrefixes) ? v.properties.addressSpace.addressPrefixes.map(String) : [],
     subnets: subnets.filter((s) => lower(s.vnetId) === lower(v.id)),
     peerings: peerings.filter((p) => lower(p.vnetId) === lower(v.id)),

@@ -64,7 +64,7 @@ export function concernsRecordSet(r: AuditRow, recordSetId: string): boolean {
 }
 
 /** The record name of `fqdn` in zone `zone` (privatelink.<suffix> holds the names of <suffix>), as zone groups write it. */
-function recordNameIn(fqdn: string, zone: string): string | undefined {
+export function recordNameIn(fqdn: string, zone: string): string | undefined {
   const f = lower(fqdn).replace(/\.$/, "");
   const z = lower(zone);
   for (const suffix of [z, z.replace(/^privatelink\./, "")]) if (f.endsWith("." + suffix)) return f.slice(0, f.length - suffix.length - 1);

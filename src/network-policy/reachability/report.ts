@@ -8,6 +8,7 @@ import type { EndpointInfo, EndpointIp, ListenerState, ReachabilityModel, Regist
 import { PUBLIC_ENDPOINT } from "./model.js";
 import type { DnsSeen } from "./observation.js";
 import { predict } from "./predict.js";
+import { zoneFindings, type ZoneFinding } from "./zone-findings.js";
 
 /** Where the model stands an internet client (TEST-NET-3, RFC 5737: in no VNet, never sent a packet). */
 export const INTERNET_CLIENT = "203.0.113.10";
@@ -57,6 +58,8 @@ export interface NetworkReport {
   rows: ReportRow[];
   /** Every IP of the registry's endpoints with its listener; absent where the ARM serves no listener status (Azure). */
   listeners?: ListenerRow[];
+  /** Zones whose record for the registry points at an endpoint a linked VNet cannot reach (zone-findings.ts); absent when none. */
+  zoneFindings?: ZoneFinding[];
   counts: { vnets: number; subnets: number; endpoints: number; allow: number; deny: number };
 }
 
@@ -125,6 +128,7 @@ export function networkReport(model: ReachabilityModel, reg: RegistryInfo): Netw
   rows.push(row("internet", null, "-", null, INTERNET_CLIENT));
   const allow = rows.filter((r) => r.decision === "allow").length;
   const listeners = listenerRows(model, reg);
+  const zones = zoneFindings(model, reg);
   return {
     registry: {
       id: reg.id, name: reg.name, loginServer: reg.loginServer, sku: reg.sku, publicNetworkAccess: reg.publicNetworkAccess,
@@ -132,6 +136,7 @@ export function networkReport(model: ReachabilityModel, reg: RegistryInfo): Netw
     },
     rows,
     ...(listeners ? { listeners } : {}),
+    ...(zones.length ? { zoneFindings: zones } : {}),
     counts: { vnets: model.vnets.length, subnets: model.subnets.length, endpoints: model.endpoints.length, allow, deny: rows.length - allow },
   };
 }

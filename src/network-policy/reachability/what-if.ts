@@ -23,6 +23,9 @@ import { parentOf } from "../../domain/resource-ids.js";
 import type { ArmInventory, ArmJson } from "./inventory.js";
 import { buildModel } from "./model.js";
 import { networkReport, type ReportRow } from "./report.js";
+import { applyCreateZoneGroup, ownedRecordSets, type CreateZoneGroup, type Overwrite } from "./zone-group-records.js";
+
+export { ownedRecordSets, type Overwrite } from "./zone-group-records.js";
 
 export type NetworkChange =
   | { kind: "delete-endpoint"; endpointId: string }
@@ -33,7 +36,8 @@ export type NetworkChange =
   | { kind: "delete-record-set"; recordSetId: string }
   | { kind: "remove-address"; recordSetId: string; ip: string; keepEmpty?: boolean }
   | { kind: "delete-link"; linkId: string }
-  | { kind: "delete-zone-group"; zoneGroupId: string };
+  | { kind: "delete-zone-group"; zoneGroupId: string }
+  | CreateZoneGroup;
 
 /** One row of a registry's matrix whose decision or path changes. */
 export interface RowChange {
@@ -56,6 +60,8 @@ export interface WhatIfResult {
   registries: { name: string; id: string; changes: RowChange[] }[];
   /** Rows that go from allow to deny, over all registries. */
   cutOff: number;
+  /** create-zone-group: the record sets it would overwrite (and whose they were). */
+  overwrites?: Overwrite[];
 }
 
 const lower = (v: unknown) => String(v ?? "").toLowerCase();
@@ -86,38 +92,13 @@ function mirror(inv: ArmInventory, endpointId: string, state: ArmJson): void {
   }
 }
 
-/**
- * The A record sets (lower-cased ids) a zone group still owns. The server keeps the owner in a
- * marker ARM does not show; from ARM's documents, a set is the group's when the group lists it as
- * written, it still has the addresses the group wrote, and its `creator` metadata names the group's
- * endpoint (and resource guid). A second endpoint's group that overwrote it changes the creator; a
- * manual edit changes the addresses.
- */
-export function ownedRecordSets(inv: ArmInventory, group: ArmJson): string[] {
-  const pe = inv.privateEndpoints.find((e) => same(e.id, parentOf(String(group.id))));
-  if (!pe) return [];
-  const creator = `created by private endpoint ${String(pe.name ?? nameOf(String(pe.id)))} with resource guid ${String(pe.properties?.resourceGuid ?? "")}`;
-  const out: string[] = [];
-  for (const cfg of (group.properties?.privateDnsZoneConfigs ?? []) as ArmJson[]) {
-    const zoneId = String(cfg.properties?.privateDnsZoneId ?? cfg.privateDnsZoneId ?? "");
-    for (const w of (cfg.properties?.recordSets ?? []) as ArmJson[]) {
-      const set = inv.aRecordSets.find((a) => same(a.id, `${zoneId}/A/${String(w.recordSetName)}`));
-      if (!set || set.properties?.metadata?.creator !== creator) continue;
-      const ips = ((set.properties?.aRecords ?? []) as ArmJson[]).map((r) => String(r.ipv4Address)).sort().join(",");
-      if (ips !== ((w.ipAddresses ?? []) as string[]).map(String).sort().join(",")) continue;
-      out.push(lower(set.id));
-    }
-  }
-  return out;
-}
-
 function dropZoneGroup(inv: ArmInventory, group: ArmJson): void {
   const owned = new Set(ownedRecordSets(inv, group));
   removeWhere(inv.aRecordSets, (a) => owned.has(lower(a.id)));
   removeWhere(inv.zoneGroups, (g) => same(g.id, group.id));
 }
 
-type Applied = Pick<WhatIfResult, "change" | "found" | "notes">;
+type Applied = Pick<WhatIfResult, "change" | "found" | "notes" | "overwrites">;
 
 /** Applies `change` to `inv` in place, as the server would. */
 export function applyChange(inv: ArmInventory, change: NetworkChange): Applied {
@@ -201,6 +182,11 @@ export function applyChange(inv: ArmInventory, change: NetworkChange): Applied {
       set.properties = { ...set.properties, aRecords: kept };
       return { change: what, found: true, notes: [] };
     }
+    case "create-zone-group": {
+      const what = `create private DNS zone group ${nameOf(change.zoneGroupId)} of private endpoint ${nameOf(parentOf(change.zoneGroupId))}`;
+      const r = applyCreateZoneGroup(inv, change);
+      return { change: what, found: r.found, notes: r.notes, ...(r.overwrites.length ? { overwrites: r.overwrites } : {}) };
+    }
     case "delete-link": {
       const what = `delete virtual network link ${nameOf(change.linkId)} of zone ${nameOf(parentOf(change.linkId))}`;
       if (removeWhere(inv.virtualNetworkLinks, (l) => same(l.id, change.linkId)) === 0) return missing(what);
@@ -243,15 +229,15 @@ export function whatIf(inventory: ArmInventory, change: NetworkChange): WhatIfRe
   return result;
 }
 
-/** One line per network the change cuts off (a row from allow to deny), as the commands warn. */
-export function cutWarnings(r: WhatIfResult): string[] {
+/** One line per network the change cuts off (a row from allow to deny), as the commands warn; `would` before the change is made. */
+export function cutWarnings(r: WhatIfResult, tense: "done" | "would" = "done"): string[] {
   const out: string[] = [];
   for (const reg of r.registries) {
     for (const c of reg.changes) {
       if (c.before !== "allow" || c.after !== "deny") continue;
       const where = c.subnetId ? `subnet ${c.vnet}/${c.subnet}` : "the internet";
       const kind = c.beforePath.startsWith("private") ? "private" : "public";
-      out.push(`${where} loses its ${kind} path to ${reg.name} (now: ${c.afterReason})`);
+      out.push(tense === "would" ? `${where} would lose its ${kind} path to ${reg.name} (then: ${c.afterReason})` : `${where} loses its ${kind} path to ${reg.name} (now: ${c.afterReason})`);
     }
   }
   return out;
