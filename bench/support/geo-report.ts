@@ -20,6 +20,7 @@ export interface GeoRun {
   replica: string;
   lag: { seenSeconds: number; completedSeconds: number; polls: number; sawSyncing: boolean; maxPendingBytes: number };
   copySeconds: number;
+  copies: number[];
   pulls: { replica: PullRun[]; home: PullRun[]; replicaMedian: number; homeMedian: number };
 }
 
@@ -39,7 +40,7 @@ export async function writeGeoReport(path: string, r: GeoRun): Promise<void> {
     "",
     "| what | Cove | peer | ratio |",
     "| --- | --- | --- | --- |",
-    `| replication lag of a ${r.mib} MiB image: manifest PUT's 201 to the replica complete (its \`lastSyncedAt\`) | ${f(r.lag.completedSeconds)} s (${rate(r.lag.completedSeconds)}) | plain copy of the same bytes on the same disk, fsync'd: ${f(r.copySeconds)} s (${rate(r.copySeconds)}) | ${f(r.lag.completedSeconds / r.copySeconds)} |`,
+    `| replication lag of a ${r.mib} MiB image: manifest PUT's 201 to the replica complete (its \`lastSyncedAt\`) | ${f(r.lag.completedSeconds)} s (${rate(r.lag.completedSeconds)}) | plain copy of the same bytes on the same disk, fsync'd, median of ${r.copies.length}: ${f(r.copySeconds)} s (${rate(r.copySeconds)}; ${r.copies.map((c) => f(c)).join(", ")}) | ${f(r.lag.completedSeconds / r.copySeconds)} |`,
     `| ... until \`syncStatus.state\` read Synced (polled every 100 ms, ${r.lag.polls} polls) | ${f(r.lag.seenSeconds)} s (${rate(r.lag.seenSeconds)}) | the same copy | ${f(r.lag.seenSeconds / r.copySeconds)} |`,
     `| blob GET of the ${r.mib} MiB layer from the replica hub (curl, 307 followed), median of ${r.pulls.replica.length} | ${f(r.pulls.replicaMedian)} s (${rate(r.pulls.replicaMedian)}; ${pullCell(r.pulls.replica)}) | the same GET from the home hub: ${f(r.pulls.homeMedian)} s (${rate(r.pulls.homeMedian)}; ${pullCell(r.pulls.home)}) | ${f(r.pulls.replicaMedian / r.pulls.homeMedian)} |`,
     "",
