@@ -18,6 +18,7 @@
 // which is harmless (commitUpload is idempotent); the last status written wins.
 import type { Logger } from "pino";
 import type { RegistryView } from "../../domain/registry.js";
+import { StorageError } from "../../domain/errors.js";
 import type { BlobStore, ManifestRecord, MetadataStore } from "../../storage/types.js";
 import type { RegionStores } from "../../storage/region-stores.js";
 import { copyBlob, eachLimited } from "./copy-blob.js";
@@ -98,15 +99,15 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       const store = await deps.regions.get(job.region);
       pending = await plan(job, store);
       job.writer.set(counts(job, pending));
-      for (const p of pending) {
-        await eachLimited(p.missing, COPY_CONCURRENCY, async (digest) => {
+      while (pending.length > 0) {
+        await eachLimited(pending[0]!.missing, COPY_CONCURRENCY, async (digest) => {
           if (job.stopped || job.present.has(digest)) return;
           await copyBlob(deps.home, store, digest);
           job.present.add(digest);
         });
         if (job.stopped) return;
         job.lastSyncedAt = new Date(now()).toISOString();
-        pending.shift();
+        pending = pending.slice(1);
         job.writer.set(counts(job, pending));
       }
       job.failures = 0;
@@ -139,7 +140,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       const missing: string[] = [];
       for (const digest of m.blobRefs) {
         if (job.present.has(digest)) continue;
-        if (!absent.has(digest) && (await store.stat(digest))) job.present.add(digest);
+        if (!absent.has(digest) && (await holds(store, digest))) job.present.add(digest);
         else { absent.add(digest); missing.push(digest); }
       }
       // Children are pushed before their index, so they sort first: an index waits for them.
@@ -212,7 +213,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
         if (busy.length === 0) break;
         await Promise.all(busy.map((j) => j.running));
       }
-      await Promise.all([...jobs.values()].map((j) => j.writer.settled()));
+      await Promise.all([...jobs.values()].map((j) => j.writer.flushed()));
     },
     async close() {
       clearInterval(sweep);
@@ -221,6 +222,16 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       await Promise.allSettled(running);
     },
   };
+}
+
+/** Whether the region store holds the blob; a store that cannot say counts as not (the copy then reports why). */
+async function holds(store: BlobStore, digest: string): Promise<boolean> {
+  try {
+    return (await store.stat(digest)) !== undefined;
+  } catch (e) {
+    if (e instanceof StorageError && e.code === "StoreUnavailable") return false;
+    throw e;
+  }
 }
 
 /** A referenced blob's size from the manifest's own descriptors (config and layers), 0 when not named there. */

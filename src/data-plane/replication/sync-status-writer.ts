@@ -15,6 +15,9 @@ export class SyncStatusWriter {
   private lastWriteAt = -Infinity;
   private pending?: SyncStatus;
   private timer?: NodeJS.Timeout;
+  /** While a status is held: resolves when its timer has fired or been cleared. */
+  private held?: Promise<void>;
+  private release?: () => void;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -40,7 +43,8 @@ export class SyncStatusWriter {
     const wait = this.lastWriteAt + MIN_WRITE_INTERVAL_MS - this.now();
     if (wait <= 0) this.writePending();
     else {
-      this.timer = setTimeout(() => { this.timer = undefined; this.writePending(); }, wait);
+      this.held = new Promise((ok) => { this.release = ok; });
+      this.timer = setTimeout(() => { this.timer = undefined; this.writePending(); this.release?.(); }, wait);
       this.timer.unref();
     }
   }
@@ -50,12 +54,19 @@ export class SyncStatusWriter {
     return this.chain;
   }
 
+  /** Resolves when a held status, if any, has been written too (or dropped by stop). */
+  async flushed(): Promise<void> {
+    await this.held;
+    await this.chain;
+  }
+
   /** No more writes (the replica was deleted, or Cove is closing). */
   stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = undefined;
+    this.release?.();
     return this.chain;
   }
 
