@@ -48,7 +48,7 @@ if (runningTooOld(root)) {
 // And the PostgreSQL and Azure Blob tests (test/e2e/postgres-*, azure-blob-*, test/conformance/pg-*, azure-*):
 // they wait on the database and the emulator, and on the outages they stage; with them the two lanes
 // end within about a minute of each other (main 1493 s and lab 1200 s in a CI run before they moved).
-const LAB_LANE = /dist\/test\/(lab|az|web|image)\/|dist\/test\/e2e\/(scale-out-|azure-blob-|postgres-)|dist\/test\/conformance\/(pg-|azure-)/;
+const LAB_LANE = /dist\/test\/(lab|az|web|image)\/|dist\/test\/e2e\/(scale-out-|azure-blob-|postgres-|geo-replication-azure)|dist\/test\/conformance\/(pg-|azure-)/;
 const lab = files.filter((f) => LAB_LANE.test(f));
 const main = files.filter((f) => !LAB_LANE.test(f));
 const args = ["--test", "--test-concurrency=1", "--test-reporter=spec"];
