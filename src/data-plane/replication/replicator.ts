@@ -29,6 +29,10 @@ const COPY_CONCURRENCY = 2;
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 30_000;
 const PAGE = 1000;
+/** Copies cut short (a crash, a store gone mid-copy) leave upload bytes in the region store; reclaimed after this long. */
+const STALE_COPY_MS = 60 * 60_000;
+/** How long close waits for a copy in progress before the stores close under it. */
+const CLOSE_WAIT_MS = 5_000;
 
 export interface ReplicatorDeps {
   meta: MetadataStore;
@@ -64,6 +68,8 @@ interface Job {
   failures: number;
   retry?: NodeJS.Timeout;
   lastSyncedAt?: string;
+  /** When this job last reclaimed the region store's abandoned copies. */
+  reclaimedAt: number;
   stopped: boolean;
 }
 
@@ -97,6 +103,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
     let pending: Pending[] = [];
     try {
       const store = await deps.regions.get(job.region);
+      await reclaim(job, store);
       pending = await plan(job, store);
       job.writer.set(counts(job, pending));
       while (pending.length > 0) {
@@ -121,6 +128,13 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       job.retry = setTimeout(() => schedule(job), wait);
       job.retry.unref();
     }
+  }
+
+  /** Cancels the region store's uploads idle for an hour: only copies write there, and a live copy appends far more often. */
+  async function reclaim(job: Job, store: BlobStore): Promise<void> {
+    if (now() - job.reclaimedAt < STALE_COPY_MS) return;
+    job.reclaimedAt = now();
+    for (const id of await store.listStaleUploads(now() - STALE_COPY_MS)) await store.cancelUpload(id);
   }
 
   /** The manifests not yet present in the region, oldest first, each with the blobs it still lacks there. */
@@ -184,7 +198,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
         wanted.add(id);
         if (jobs.has(id)) continue;
         const job: Job = {
-          key: r.key, region: replica.location, present: new Set(), again: false, failures: 0, stopped: false,
+          key: r.key, region: replica.location, present: new Set(), again: false, failures: 0, stopped: false, reclaimedAt: -Infinity,
           writer: new SyncStatusWriter(deps.meta, r.key, replica.location, now, (err) => log.warn({ registry: r.key, region: replica.location, err: String(err) }, "replica status write failed")),
         };
         jobs.set(id, job);
@@ -219,7 +233,10 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       clearInterval(sweep);
       const running = [...jobs.values()].map((j) => j.running);
       for (const [id, job] of [...jobs]) stopJob(id, job);
-      await Promise.allSettled(running);
+      // A copy in progress ends at its next blob; a store that hangs is not waited for past this.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled(running), new Promise((ok) => { timer = setTimeout(ok, CLOSE_WAIT_MS); })]);
+      clearTimeout(timer);
     },
   };
 }
