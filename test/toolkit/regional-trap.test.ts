@@ -26,8 +26,8 @@ before(async () => {
   cli = await realCli();
   lz = await landing(cli.cove, RG);
   regId = await lz.registry("trapacr");
-  await lz.vnet("trapweu", 71);
-  await lz.vnet("trapneu", 72, "northeurope");
+  await lz.vnet("trapweu", 86);
+  await lz.vnet("trapneu", 87, "northeurope");
   await lz.zone();
   await lz.link("trapweu");
   await lz.link("trapneu");
@@ -45,11 +45,11 @@ test("dns-zone-group create --what-if warns which records the second region's gr
   assert.equal(shown.code, 0, shown.stderr);
   const r = JSON.parse(shown.stdout);
   assert.deepEqual(r.overwrites.map((o: any) => [o.record, o.before[0], o.after[0], o.writtenBy]), [
-    ["trapacr", "127.71.1.4", "127.72.1.4", "trap-pe-weu"], ["trapacr.westeurope.data", "127.71.1.5", "127.72.1.5", "trap-pe-weu"],
+    ["trapacr", "127.86.1.4", "127.87.1.4", "trap-pe-weu"], ["trapacr.westeurope.data", "127.86.1.5", "127.87.1.5", "trap-pe-weu"],
   ]);
-  assert.match(shown.stderr, /^WARNING: overwrites record set trapacr of zone privatelink\.cove\.test \(127\.71\.1\.4, written by private endpoint trap-pe-weu's zone group\) with 127\.72\.1\.4$/m);
+  assert.match(shown.stderr, /^WARNING: overwrites record set trapacr of zone privatelink\.cove\.test \(127\.86\.1\.4, written by private endpoint trap-pe-weu's zone group\) with 127\.87\.1\.4$/m);
   assert.match(shown.stderr, /^WARNING: subnet trapweu\/app would lose its private path to trapacr \(then: DNS_WRONG_ADDRESS\)$/m);
-  assert.deepEqual(await record("trapacr"), ["127.71.1.4"], "--what-if wrote nothing");
+  assert.deepEqual(await record("trapacr"), ["127.86.1.4"], "--what-if wrote nothing");
   assert.equal((await cli.json("network", "private-endpoint", "dns-zone-group", "list", "-g", RG, "--endpoint-name", "trap-pe-neu")).length, 0);
   const table = await cli.run(...createArgs, "--what-if", "-o", "table");
   assert.match(table.stdout, /trapacr\s+trapweu\s+app\s+allow\s+deny\s+DNS_WRONG_ADDRESS/);
@@ -58,13 +58,13 @@ test("dns-zone-group create --what-if warns which records the second region's gr
   assert.equal(written.code, 0, written.stderr);
   assert.equal(written.stderr, "", "without --what-if the command warns about nothing, as before");
   assert.equal(JSON.parse(written.stdout).name, "default");
-  assert.deepEqual(await record("trapacr"), ["127.72.1.4"], "the shared zone's record now points at the second region");
+  assert.deepEqual(await record("trapacr"), ["127.87.1.4"], "the shared zone's record now points at the second region");
 });
 
 test("network-report flags the shared zone: its record points at the northeurope endpoint, which the linked westeurope hub cannot reach", async () => {
   const r = await cli.run("acr", "network-report", "-n", "trapacr");
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, new RegExp(`^WARNING: Zone ${esc(ZONE)} \\(resource group ${RG}\\) answers trapacr with 127\\.72\\.1\\.4, private endpoint trap-pe-neu in VNet trapneu \\(northeurope\\), which the linked VNet trapweu cannot reach .* give each region its own zone`, "m"));
+  assert.match(r.stderr, new RegExp(`^WARNING: Zone ${esc(ZONE)} \\(resource group ${RG}\\) answers trapacr with 127\\.87\\.1\\.4, private endpoint trap-pe-neu in VNet trapneu \\(northeurope\\), which the linked VNet trapweu cannot reach .* give each region its own zone`, "m"));
   const rows = JSON.parse(r.stdout);
   assert.equal(rows.find((x: any) => x.vnet === "trapweu" && x.subnet === "app").reason, "DNS_WRONG_ADDRESS");
   const res = await fetchJson(`${cli.cove.managementUrl}${regId}/networkReport?api-version=2025-11-01`, await managementToken(cli.cove));
