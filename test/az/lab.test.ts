@@ -5,7 +5,8 @@
 // a refresh token, and acr repository list shows what skopeo pushed, as the pipeline identity that
 // holds AcrPush and nothing else (az then finds no registry in ARM and falls back to
 // <name><acrLoginServerEndpoint>, which setup took from Cove). On the internet, once public access
-// is off: az's CONNECTIVITY_FORBIDDEN_ERROR, exit 1, while the spoke still lists.
+// is off: az's CONNECTIVITY_FORBIDDEN_ERROR, exit 1, while the spoke still lists. A replica made
+// with az from the spoke: its data host resolves there, through the zone, until it is deleted.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -98,6 +99,20 @@ test("check-health from the spoke as the registry's owner: the private IP, the t
   const wrong = await coveAz("agent", ["--", "acr", "check-health", "-n", cl.registry, "--yes", "--vnet", "spoke"]);
   assert.equal(wrong.code, 1, wrong.stderr);
   assert.match(wrong.stderr, /doesn't have private endpoints in the vnet of/);
+});
+
+test("the spoke's agent adds a replica with az: listed beside the home region, its data host resolves to the hub endpoint's new address in the spoke, and goes with the delete", async () => {
+  requireAz();
+  const dataHost = `${cl.registry}.westeurope.data.cove.test`;
+  const created = await azOk("agent", ["--", "acr", "replication", "create", "-r", cl.registry, "-l", "westeurope"]);
+  assert.equal(created.provisioningState, "Succeeded");
+  const listed = await azOk("agent", ["--", "acr", "replication", "list", "-r", cl.registry, "--query", "[].name"]);
+  assert.deepEqual(listed, ["eastus", "westeurope"]);
+  const resolved = await onHost("agent", ["getent", "ahostsv4", dataHost]);
+  assert.equal(resolved.code, 0, resolved.stderr);
+  assert.match(resolved.stdout, /^198\.18\.1\.\d+\s/, "the spoke resolves the replica's data host through the zone the hub's endpoint writes");
+  await azOk("agent", ["--", "acr", "replication", "delete", "-r", cl.registry, "-n", "westeurope"]);
+  assert.notEqual((await onHost("agent", ["getent", "ahostsv4", dataHost])).code, 0, "the record went with the replica");
 });
 
 test("public access off, from the internet host's own az: the internet is refused with CONNECTIVITY_FORBIDDEN_ERROR; the spoke still lists", async () => {
