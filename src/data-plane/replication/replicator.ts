@@ -18,17 +18,16 @@
 // which is harmless (commitUpload is idempotent); the last status written wins.
 import type { Logger } from "pino";
 import type { RegistryView } from "../../domain/registry.js";
-import { StorageError } from "../../domain/errors.js";
-import type { BlobStore, ManifestRecord, MetadataStore } from "../../storage/types.js";
+import type { BlobStore, MetadataStore } from "../../storage/types.js";
 import type { RegionStores } from "../../storage/region-stores.js";
 import { copyBlob, eachLimited } from "./copy-blob.js";
-import { SyncStatusWriter, type SyncStatus } from "./sync-status-writer.js";
+import { SyncStatusWriter } from "./sync-status-writer.js";
+import { counts, pendingIn, type Pending } from "./plan.js";
 
 export const DEFAULT_SWEEP_MS = 30_000;
 const COPY_CONCURRENCY = 2;
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 30_000;
-const PAGE = 1000;
 /** Copies cut short (a crash, a store gone mid-copy) leave upload bytes in the region store; reclaimed after this long. */
 const STALE_COPY_MS = 60 * 60_000;
 /** How long close waits for a copy in progress before the stores close under it. */
@@ -73,8 +72,6 @@ interface Job {
   stopped: boolean;
 }
 
-interface Pending { m: ManifestRecord; missing: string[] }
-
 export function createReplicator(deps: ReplicatorDeps): Replicator {
   const now = deps.now ?? Date.now;
   const log = deps.log.child({ component: "replicator" });
@@ -104,8 +101,8 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
     try {
       const store = await deps.regions.get(job.region);
       await reclaim(job, store);
-      pending = await plan(job, store);
-      job.writer.set(counts(job, pending));
+      pending = await pendingIn(deps.meta, job.key, store, job.present);
+      job.writer.set(counts(pending, job.present, job.lastSyncedAt));
       while (pending.length > 0) {
         await eachLimited(pending[0]!.missing, COPY_CONCURRENCY, async (digest) => {
           if (job.stopped || job.present.has(digest)) return;
@@ -115,7 +112,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
         if (job.stopped) return;
         job.lastSyncedAt = new Date(now()).toISOString();
         pending = pending.slice(1);
-        job.writer.set(counts(job, pending));
+        job.writer.set(counts(pending, job.present, job.lastSyncedAt));
       }
       job.failures = 0;
     } catch (err) {
@@ -124,7 +121,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       const wait = Math.min(RETRY_FIRST_MS * 2 ** (job.failures - 1), RETRY_MAX_MS);
       const message = String((err as Error)?.message ?? err);
       if (job.failures === 1) log.warn({ registry: job.key, region: job.region, err: message }, "replication to the region failed; retrying");
-      job.writer.set({ ...counts(job, pending), state: "Failed", message });
+      job.writer.set({ ...counts(pending, job.present, job.lastSyncedAt), state: "Failed", message });
       job.retry = setTimeout(() => schedule(job), wait);
       job.retry.unref();
     }
@@ -135,52 +132,6 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
     if (now() - job.reclaimedAt < STALE_COPY_MS) return;
     job.reclaimedAt = now();
     for (const id of await store.listStaleUploads(now() - STALE_COPY_MS)) await store.cancelUpload(id);
-  }
-
-  /** The manifests not yet present in the region, oldest first, each with the blobs it still lacks there. */
-  async function plan(job: Job, store: BlobStore): Promise<Pending[]> {
-    const all: ManifestRecord[] = [];
-    let last: string | undefined;
-    for (let i = 0; i < 100_000; i++) {
-      const page = await deps.meta.listRepositories(job.key, PAGE, last);
-      for (const repo of page.items) all.push(...(await deps.meta.listManifests(job.key, repo)));
-      if (!page.next || page.items.length === 0) break;
-      last = page.next;
-    }
-    all.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    const absent = new Set<string>();
-    const out: Pending[] = [];
-    for (const m of all) {
-      const missing: string[] = [];
-      for (const digest of m.blobRefs) {
-        if (job.present.has(digest)) continue;
-        if (!absent.has(digest) && (await holds(store, digest))) job.present.add(digest);
-        else { absent.add(digest); missing.push(digest); }
-      }
-      // Children are pushed before their index, so they sort first: an index waits for them.
-      if (missing.length > 0 || m.manifestRefs.some((c) => out.some((p) => p.m.digest === c))) out.push({ m, missing });
-    }
-    return out;
-  }
-
-  function counts(job: Job, pending: Pending[]): SyncStatus {
-    const blobs = new Map<string, number>();
-    for (const p of pending) {
-      for (const digest of p.missing) {
-        if (job.present.has(digest)) continue;
-        const i = p.m.blobRefs.indexOf(digest);
-        blobs.set(digest, sizeOf(p.m, i));
-      }
-    }
-    const oldest = pending.length ? Math.min(...pending.map((p) => Date.parse(p.m.createdAt))) : undefined;
-    return {
-      state: pending.length ? "Syncing" : "Synced",
-      ...(oldest === undefined ? {} : { oldestPendingSince: oldest }),
-      pendingManifests: pending.length,
-      pendingBlobs: blobs.size,
-      pendingBytes: [...blobs.values()].reduce((a, b) => a + b, 0),
-      ...(job.lastSyncedAt ? { lastSyncedAt: job.lastSyncedAt } : {}),
-    };
   }
 
   function stopJob(id: string, job: Job): void {
@@ -239,27 +190,4 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       clearTimeout(timer);
     },
   };
-}
-
-/** Whether the region store holds the blob; a store that cannot say counts as not (the copy then reports why). */
-async function holds(store: BlobStore, digest: string): Promise<boolean> {
-  try {
-    return (await store.stat(digest)) !== undefined;
-  } catch (e) {
-    if (e instanceof StorageError && e.code === "StoreUnavailable") return false;
-    throw e;
-  }
-}
-
-/** A referenced blob's size from the manifest's own descriptors (config and layers), 0 when not named there. */
-function sizeOf(m: ManifestRecord, index: number): number {
-  if (index < 0) return 0;
-  try {
-    const doc = JSON.parse(m.body.toString("utf8")) as { config?: { digest?: string; size?: number }; layers?: Array<{ digest?: string; size?: number }> };
-    const digest = m.blobRefs[index];
-    const desc = [doc.config, ...(doc.layers ?? [])].find((d) => d?.digest === digest);
-    return typeof desc?.size === "number" ? desc.size : 0;
-  } catch {
-    return 0;
-  }
 }
