@@ -107,6 +107,29 @@ test("a replica added after the pushes gets every blob of the registry (a shared
   }
 });
 
+test("content pushed while no replicator ran (a restart) is copied when the next one starts", async () => {
+  const f = await fixture();
+  try {
+    f.setReplicas(["northeurope"]);
+    await f.replicator.idle();
+    await f.replicator.close();
+    const late = randomBytes(1000);
+    await f.push("team/a", "late", [late]); // nobody hears this push
+    const store = await f.regions.get("northeurope");
+    assert.equal(await store.stat(sha(late)), undefined);
+    const next = createReplicator({ meta: f.meta, home: f.home, regions: f.regions, registries: () => [view(["northeurope"])], log: pino({ level: "silent" }), sweepMs: 3_600_000 });
+    try {
+      await next.idle();
+      assert.deepEqual(await store.stat(sha(late)), { digest: sha(late), size: late.length });
+      assert.equal((await f.status("northeurope"))?.state, "Synced");
+    } finally {
+      await next.close();
+    }
+  } finally {
+    await f.close();
+  }
+});
+
 test("the region store verifies each copy: a home blob whose bytes no longer match is not copied, and the replica says Failed", async () => {
   const f = await fixture();
   try {
