@@ -5,7 +5,7 @@
 // HOME and COVE_CONFIG_DIR in a temp dir. Variables a block sets are kept for the next block, as one
 // terminal session would keep them. The ```text output block under a command block lists lines the
 // reader is told to expect: each must appear, in that order (`…` is any text, runs of spaces count as
-// one). The three case studies run at once, each with its own Cove, to stay well under a minute.
+// one). The case studies run at once, each with its own Cove, to stay well under a minute.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -16,7 +16,7 @@ import { join, resolve } from "node:path";
 import { startCove } from "../support/cove.js";
 
 const DOC = "docs/operations.md";
-const CASES = ["defence", "payments", "research"] as const;
+const CASES = ["defence", "payments", "research", "regions"] as const;
 // A bound so a hung block ends the test, not the run. The three runbooks run at once on two cores and
 // research's first block starts some forty CLI processes: it took 54 s of a 60 s bound in one CI run
 // and was killed in another (exit 128) when the machine was busier.
@@ -138,7 +138,7 @@ async function scriptFile(dir: string, name: string, text: string): Promise<stri
 
 const blocks = parseRunbook(await readFile(DOC, "utf8"));
 
-test("the runbook has the three case studies, each logging in with COVE_DATA_DIR first and showing a failure and its fix", () => {
+test("the runbook has the four case studies, each logging in with COVE_DATA_DIR first and showing a failure and its fix", () => {
   for (const c of CASES) {
     const mine = blocks.filter((b) => b.caseName === c);
     assert.ok(mine.length >= 5, `${c}: ${mine.length} blocks`);
