@@ -48,7 +48,7 @@ test("endpoint addresses: one per NIC ipConfiguration, with the registry-side co
   assert.equal(all.length, 10, "five endpoints, two members each");
   const login = snap.endpointAt("127.16.1.4");
   assert.deepEqual({ ...login }, {
-    ip: "127.16.1.4", endpointId: lz.endpoint.hub, vnetId: lz.vnet.hub, registryKey: lz.registry.contoso,
+    ip: "127.16.1.4", endpointId: lz.endpoint.hub, location: "westeurope", vnetId: lz.vnet.hub, registryKey: lz.registry.contoso,
     member: "registry", fqdn: `contosoacr.${suffix}`, status: "Approved",
   });
   const data = snap.endpointAt("127.16.1.5");
@@ -67,7 +67,7 @@ test("endpoint addresses: one per NIC ipConfiguration, with the registry-side co
 test("registries: network properties as stored, by key and by name", () => {
   assert.deepEqual({ ...snap.registryByName("ContosoACR") }, {
     key: lz.registry.contoso, name: "contosoacr", location: "westeurope", publicNetworkAccess: "Disabled",
-    defaultAction: "Allow", ipRules: [], dataEndpointEnabled: true,
+    defaultAction: "Allow", ipRules: [], dataEndpointEnabled: true, dataLocations: ["westeurope"],
   });
   const other = snap.registryByKey(lz.registry.other);
   assert.equal(other?.defaultAction, "Deny");
