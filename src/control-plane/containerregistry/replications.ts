@@ -67,10 +67,14 @@ const DISPLAY: Record<ReplicaSyncStatus["state"], string> = { Synced: "Ready", S
 /** A stored replication with what the replicator last reported about it. */
 async function withStatus(c: ArmCall, registry: ResourceRecord, rec: ResourceRecord): Promise<Json> {
   const sync = await c.deps.meta.getResource(replicationSyncId(registry.id, String(rec.body.location)));
-  const s = sync?.body as unknown as ReplicaSyncStatus | undefined;
   const props = rec.body.properties as Json;
+  const createdAt = String((rec.body.systemData as Json | undefined)?.createdAt ?? "");
+  // A report older than the replica is about an earlier one of the same region (a status write in
+  // flight when that was deleted can land after the delete): this replica has not been reported on.
+  const reported = sync?.body as unknown as ReplicaSyncStatus | undefined;
+  const s = reported && !(createdAt && String(reported.updatedAt) < createdAt) ? reported : undefined;
   if (!s) {
-    const status = { displayStatus: "Syncing", message: "The replicator has not reported on this replica yet.", timestamp: String((rec.body.systemData as Json | undefined)?.createdAt ?? "") };
+    const status = { displayStatus: "Syncing", message: "The replicator has not reported on this replica yet.", timestamp: createdAt };
     return { ...rec.body, properties: { ...props, status } };
   }
   const lagSeconds = s.oldestPendingSince === undefined ? 0 : Math.max(0, Math.round((Date.now() - s.oldestPendingSince) / 100) / 10);
