@@ -23,25 +23,30 @@ export interface RealRegistry {
 export async function startRealRegistry(name: string): Promise<RealRegistry> {
   const cove = await startCove();
   try {
-    const { id, loginServer } = await createRegistry(cove, `${name}-rg`, name);
-    const owner = await createServicePrincipal(cove, `${name}-owner`);
-    await assignRole(cove, id, owner.objectId, ROLE.Owner);
-    const auth = basic(owner.appId, owner.password);
-    return {
-      cove,
-      loginServer,
-      user: owner.appId,
-      password: owner.password,
-      call: (method, path, o = {}) =>
-        https(`https://127.0.0.1:${cove.registryPort}${path}`, {
-          method, ca: cove.ca, host: loginServer, body: o.body, headers: { authorization: auth, ...(o.headers ?? {}) },
-        }),
-      stop: () => cove.stop(),
-    };
+    return await realRegistryOn(cove, name);
   } catch (e) {
     await cove.stop();
     throw e;
   }
+}
+
+/** The same registry and Owner on a Cove already running (a spawned one too); `stop` stops that Cove. */
+export async function realRegistryOn(cove: TestCove, name: string): Promise<RealRegistry> {
+  const { id, loginServer } = await createRegistry(cove, `${name}-rg`, name);
+  const owner = await createServicePrincipal(cove, `${name}-owner`);
+  await assignRole(cove, id, owner.objectId, ROLE.Owner);
+  const auth = basic(owner.appId, owner.password);
+  return {
+    cove,
+    loginServer,
+    user: owner.appId,
+    password: owner.password,
+    call: (method, path, o = {}) =>
+      https(`https://127.0.0.1:${cove.registryPort}${path}`, {
+        method, ca: cove.ca, host: loginServer, body: o.body, headers: { authorization: auth, ...(o.headers ?? {}) },
+      }),
+    stop: () => cove.stop(),
+  };
 }
 
 export function sha256(b: Buffer | string): string {

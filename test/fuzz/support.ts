@@ -1,0 +1,210 @@
+// Shared pieces of the fuzz suites (test/fuzz/*-fuzz.test.ts): deterministic inputs, a real
+// `cove serve` child with its log captured, and the checks every suite runs when it is done.
+//
+//   SEED                       COVE_FUZZ_SEED, or a fixed default; printed by `fuzzer()`.
+//   fuzzer(label)              a suite's generator: `.case(i)` is the Rng of case i alone (a pure
+//                              function of SEED, label and i, so one case replays without the others),
+//                              `.describe(i, input)` the failure text (seed, label, case, hex input).
+//   Rng                        next() uint32, int(n) in [0, n), chance(p), pick(arr), bytes(n).
+//   spawnFuzzCove(env)         `cove serve` on free loopback ports, JSON log captured at info;
+//                              .cove is a TestCove for test/support/arm.ts, .rssMb() reads VmRSS.
+//   dataDirFingerprint(dir)    blobs/, uploads/, ca/, keys/ (names, sizes, key/CA hashes), top-level names.
+//   armFingerprint(cove)       resource groups and resources of the subscription, through ARM GETs.
+//   catalogFingerprint(reg)    repositories, tags and manifest digests through the data plane.
+//   checkAfterSuite(fc, o)     /healthz 200 and the suite's own normal requests, RSS under the bound
+//                              the suite states, fingerprints unchanged, no error-level log line
+//                              (pino level >= 50) but the refusals the suite names; prints the numbers.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { freePort, spawnCove, type SpawnedCove, type TestCove } from "../support/cove.js";
+import { managementToken } from "../support/arm.js";
+import { https } from "../support/http.js";
+import type { RealRegistry } from "../data-plane/real-registry.js";
+
+export const SEED = process.env.COVE_FUZZ_SEED !== undefined ? Number(process.env.COVE_FUZZ_SEED) >>> 0 : 20250615;
+
+/** mulberry32: small, fast, and the same on every machine. */
+export class Rng {
+  private s: number;
+  constructor(seed: number) { this.s = seed >>> 0; }
+  next(): number {
+    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  }
+  int(n: number): number { return n <= 1 ? 0 : this.next() % n; }
+  chance(p: number): boolean { return this.next() / 0x1_0000_0000 < p; }
+  pick<T>(arr: readonly T[]): T { return arr[this.int(arr.length)]!; }
+  bytes(n: number): Buffer {
+    const b = Buffer.allocUnsafe(n);
+    for (let i = 0; i < n; i++) b[i] = this.next() & 0xff;
+    return b;
+  }
+}
+
+function mix(...parts: (number | string)[]): number {
+  let h = 0x811c9dc5;
+  for (const p of parts) for (const c of String(p) + "\u0000") h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return h;
+}
+
+export interface Fuzzer {
+  label: string;
+  case(i: number): Rng;
+  describe(i: number, input: Buffer | string, max?: number): string;
+}
+
+export function fuzzer(label: string): Fuzzer {
+  console.log(`# fuzz ${label}: seed ${SEED} (replay with COVE_FUZZ_SEED=${SEED})`);
+  return {
+    label,
+    case: (i) => new Rng(mix(SEED, label, i)),
+    describe: (i, input, max = 256) => formatInput(`${label} seed ${SEED} case ${i}`, input, max),
+  };
+}
+
+/** `what`, the input's length and its first `max` bytes in hex (and as text when it is mostly text). */
+export function formatInput(what: string, input: Buffer | string, max = 256): string {
+  const b = Buffer.isBuffer(input) ? input : Buffer.from(input, "latin1");
+  const head = b.subarray(0, max);
+  const more = b.length > max ? ` ... (${b.length - max} more bytes)` : "";
+  const printable = head.filter((c) => c >= 0x20 && c < 0x7f).length >= head.length * 0.8;
+  const text = printable ? `\n  text: ${JSON.stringify(head.toString("latin1"))}${more}` : "";
+  return `${what}: ${b.length} bytes\n  hex: ${head.toString("hex")}${more}${text}`;
+}
+
+export interface LogLine { level: number; msg?: string; [k: string]: unknown }
+
+export interface FuzzCove {
+  server: SpawnedCove;
+  /** For test/support/arm.ts and test/data-plane/real-registry.ts (`stop` is the FuzzCove's). */
+  cove: TestCove;
+  dataDir: string;
+  dnsPort: number;
+  rssMb(): number;
+  /** The captured output as pino JSON lines; anything else is kept as `{ level: 60, msg: <text> }`. */
+  logLines(): LogLine[];
+  stop(): Promise<void>;
+}
+
+export async function spawnFuzzCove(env: NodeJS.ProcessEnv = {}): Promise<FuzzCove> {
+  const work = await mkdtemp(join(tmpdir(), "cove-fuzz-"));
+  const dataDir = join(work, "data");
+  const [mport, rport, dnsPort] = [await freePort(), await freePort(), await freePort()];
+  const server = await spawnCove(dataDir, mport, rport, { COVE_LOG_LEVEL: "info", COVE_DNS_LISTEN: `127.0.0.1:${dnsPort}`, ...env }, true);
+  const c = server.credentials;
+  const stop = async () => {
+    if (server.child.exitCode === null) server.child.kill("SIGTERM");
+    await server.waitExit();
+    await rm(work, { recursive: true, force: true });
+  };
+  const cove: TestCove = {
+    dataDir, credentials: c, ca: await readFile(c.caCertPath, "utf8"), managementUrl: c.managementEndpoint,
+    registryPort: rport, suffix: "cove.test", stop,
+  };
+  return {
+    server, cove, dataDir, dnsPort, stop,
+    rssMb() {
+      const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${server.child.pid}/status`, "utf8"));
+      assert.ok(m, "no VmRSS in /proc/<pid>/status");
+      return Math.round(Number(m[1]) / 1024);
+    },
+    logLines: () => server.output().split("\n").filter((l) => l.trim() !== "").map((l): LogLine => {
+      try { return JSON.parse(l) as LogLine; } catch { return { level: 60, msg: l }; }
+    }),
+  };
+}
+
+/** What a suite must not change; compared with deepEqual. */
+export type Fingerprint = Record<string, unknown>;
+
+async function listFiles(dir: string, root = dir): Promise<string[]> {
+  let entries;
+  try { entries = await readdir(dir, { withFileTypes: true }); } catch { return []; }
+  const out: string[] = [];
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(`${relative(root, p)}/`, ...(await listFiles(p, root)));
+    else out.push(relative(root, p));
+  }
+  return out.sort();
+}
+
+/**
+ * The data dir's stored bytes: every blob and upload file with its size, the CA and key files with
+ * their hashes, and the top-level names. The metadata database (cove.db*) is left out: audit rows are
+ * written to it by design; the metadata itself is compared through armFingerprint/catalogFingerprint.
+ */
+export async function dataDirFingerprint(dataDir: string): Promise<Fingerprint> {
+  const top = (await readdir(dataDir)).filter((n) => !n.startsWith("cove.db")).sort();
+  const sized = async (sub: string) => Promise.all((await listFiles(join(dataDir, sub))).map(async (f) =>
+    f.endsWith("/") ? f : `${f} ${(await stat(join(dataDir, sub, f))).size}`));
+  const hashed = async (sub: string) => Promise.all((await listFiles(join(dataDir, sub))).map(async (f) =>
+    f.endsWith("/") ? f : `${f} ${createHash("sha256").update(await readFile(join(dataDir, sub, f))).digest("hex").slice(0, 16)}`));
+  return { top, blobs: await sized("blobs"), uploads: await sized("uploads"), ca: await hashed("ca"), keys: await hashed("keys") };
+}
+
+/** The subscription's resource groups and resources, as ARM lists them to the bootstrap principal. */
+export async function armFingerprint(cove: TestCove): Promise<Fingerprint> {
+  const token = await managementToken(cove);
+  const sub = `${cove.managementUrl}/subscriptions/${cove.credentials.subscriptionId}`;
+  const list = async (path: string) => {
+    const r = await https(`${sub}${path}?api-version=2021-04-01`, { ca: cove.ca, headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 200, `GET ${path}: ${r.status} ${r.body}`);
+    return (r.json().value as { id: string }[]).sort((a, b) => a.id.localeCompare(b.id));
+  };
+  return { resourceGroups: await list("/resourcegroups"), resources: await list("/resources") };
+}
+
+/** Repositories, their tags and each tag's manifest digest, through the registry's own API. */
+export async function catalogFingerprint(reg: RealRegistry): Promise<Fingerprint> {
+  const cat = await reg.call("GET", "/v2/_catalog");
+  assert.equal(cat.status, 200, `catalog: ${cat.status} ${cat.body}`);
+  const out: Fingerprint = {};
+  for (const repo of (cat.json().repositories as string[]).sort()) {
+    const tags = await reg.call("GET", `/v2/${repo}/tags/list`);
+    assert.equal(tags.status, 200, `tags of ${repo}: ${tags.status}`);
+    const byTag: Record<string, unknown> = {};
+    for (const tag of ((tags.json().tags ?? []) as string[]).sort()) {
+      const m = await reg.call("HEAD", `/v2/${repo}/manifests/${tag}`, { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } });
+      byTag[tag] = `${m.status} ${m.headers["docker-content-digest"]}`;
+    }
+    out[repo] = byTag;
+  }
+  return out;
+}
+
+export interface AfterSuite {
+  /** The RSS at the suite's start (MB) and the bound the suite states for its end. */
+  rssStartMb: number;
+  rssLimitMb: number;
+  /** Taken before the suite; `fingerprint()` again after it must equal it. */
+  before: Fingerprint;
+  fingerprint(): Promise<Fingerprint>;
+  /** Normal requests that must still work (a DNS answer, a token login and a manifest GET...). */
+  serving?(): Promise<void>;
+  /** Error-level messages (`msg`) the suite accepts as catalogued refusals; ideally none. */
+  allowedErrors?: readonly RegExp[];
+}
+
+export async function checkAfterSuite(fc: FuzzCove, o: AfterSuite): Promise<void> {
+  assert.equal(fc.server.child.exitCode, null, `cove serve exited during the suite: ${fc.server.output().slice(-2000)}`);
+  const health = await https(`${fc.cove.managementUrl}/healthz`, { ca: fc.cove.ca });
+  assert.equal(health.status, 200, `/healthz after the suite: ${health.status} ${health.body}`);
+  await o.serving?.();
+  const end = fc.rssMb();
+  console.log(`# RSS: ${o.rssStartMb} MB at the start, ${end} MB at the end (bound ${o.rssLimitMb} MB)`);
+  assert.ok(end <= o.rssLimitMb, `RSS ${end} MB is over the suite's bound of ${o.rssLimitMb} MB (start ${o.rssStartMb} MB)`);
+  assert.deepEqual(await o.fingerprint(), o.before, "the suite changed what it must not change");
+  const allowed = o.allowedErrors ?? [];
+  const lines = fc.logLines();
+  const errors = lines.filter((l) => l.level >= 50 && !allowed.some((re) => re.test(String(l.msg ?? ""))));
+  const warns = lines.filter((l) => l.level === 40).length;
+  console.log(`# log: ${lines.length} lines, ${warns} at warn, ${lines.filter((l) => l.level >= 50).length} at error or above`);
+  assert.deepEqual(errors.slice(0, 5), [], `error-level log lines (${errors.length}) that are not catalogued refusals`);
+}
