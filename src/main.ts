@@ -37,6 +37,7 @@ import { createAuditRoutes } from "./audit/routes.js";
 import { createRequestHandler, listenerLabel, type PipelineDeps } from "./http/pipeline.js";
 import type { HandlerResult, ListenerInfo } from "./http/types.js";
 import { openListener, type Listener, type TlsMaterial } from "./http/listener.js";
+import { createConnectionWaves } from "./http/connection-waves.js";
 import { PrivateListeners } from "./http/listeners.js";
 import { closeGracefully } from "./http/graceful-close.js";
 import { createDeniedConnections } from "./http/denied-connections.js";
@@ -399,6 +400,9 @@ export async function openListeners(s: Settings, deps: PipelineDeps, tls: Server
   const handshakeTimeoutMs = cfg.tlsHandshakeTimeoutSeconds * 1000;
   const denied = deps.network!.denied;
   const fixed: Listener[] = [];
+  // After a wave of thousands of connections, their memory is collected (connection-waves.ts).
+  const waves = createConnectionWaves({ log });
+  closers.push("connection waves", () => waves.close());
   const pl = new PrivateListeners({
     port: cfg.registryPort,
     log,
@@ -409,12 +413,12 @@ export async function openListeners(s: Settings, deps: PipelineDeps, tls: Server
     trustedProxies: deps.trustedProxies,
     reserved: new Set([cfg.publicAddress]),
     onDenial: deps.network!.onDenial,
-    onConnection: (socket, info) => metrics.trackConnection(listenerLabel(info), socket),
+    onConnection: (socket, info) => { metrics.trackConnection(listenerLabel(info), socket); waves.track(socket); },
     handshakeTimeoutMs,
     ...(lab ? { prepare: (snapshot: NetworkSnapshot) => lab.sync(snapshot) } : {}),
   });
   closers.push("listeners", () => closeGracefully(fixed, pl, cfg.shutdownGraceSeconds, () => denied.closeAll()));
-  const track = (info: ListenerInfo) => (socket: Socket) => metrics.trackConnection(listenerLabel(info), socket);
+  const track = (info: ListenerInfo) => (socket: Socket) => { metrics.trackConnection(listenerLabel(info), socket); waves.track(socket); };
   for (const info of [
     { kind: "management", address: cfg.managementListen.host, port: cfg.managementListen.port },
     { kind: "registry", via: "public", address: cfg.publicAddress, port: cfg.registryPort },
