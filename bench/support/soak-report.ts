@@ -1,0 +1,154 @@
+// What the soak concludes from its samples: the RSS slope after warm-up (least squares over the
+// samples after the first 20 % of the run, MB per minute), a row per minute (per sixth of the run
+// when it is shorter than 3 minutes), the totals per workload and the two target verdicts, as the
+// lines of docs/benchmarks.md's "Soak" section.
+import type { Sample } from "./soak-sampler.js";
+import type { Counts, Tally } from "./soak-workload.js";
+
+export interface WorkloadSpec { name: string; rate: number; maxInFlight: number; timeoutMs: number; what: string }
+
+export const WARMUP_SHARE = 0.2;
+export const SLOPE_TARGET = 1; // MB per minute
+
+/** Least squares y = intercept + slope * x. */
+export function leastSquares(pts: [number, number][]): { slope: number; intercept: number } {
+  const n = pts.length;
+  if (n < 2) return { slope: NaN, intercept: pts[0]?.[1] ?? NaN };
+  const mx = pts.reduce((a, [x]) => a + x, 0) / n;
+  const my = pts.reduce((a, [, y]) => a + y, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (const [x, y] of pts) { sxy += (x - mx) * (y - my); sxx += (x - mx) ** 2; }
+  const slope = sxx === 0 ? NaN : sxy / sxx;
+  return { slope, intercept: my - slope * mx };
+}
+
+/** The fit of RSS (MB) over minutes, on the samples after the warm-up. */
+export function rssFit(samples: Sample[], durationS: number) {
+  const after = samples.filter((s) => s.t >= WARMUP_SHARE * durationS);
+  return { ...leastSquares(after.map((s) => [s.t / 60, s.rssMB])), samples: after.length };
+}
+
+const done = (c: Counts | undefined) => (c ? c.ok + c.denied : 0);
+
+/** Completed operations per second of `name` between two samples. */
+export function rate(a: Sample, b: Sample, name: string): number {
+  return b.t > a.t ? (done(b.counts[name]) - done(a.counts[name])) / (b.t - a.t) : 0;
+}
+
+const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
+const sumErrors = (s: Sample) => Object.values(s.counts).reduce((a, c) => a + c.errors, 0);
+const sumSkipped = (s: Sample) => Object.values(s.counts).reduce((a, c) => a + c.skipped, 0);
+
+export function bucketSeconds(durationS: number): number {
+  // A multiple of the 5 s sampling interval, so every bucket holds the same number of samples.
+  return durationS >= 180 ? 60 : Math.max(5, Math.ceil(durationS / 6 / 5) * 5);
+}
+
+interface Bucket { label: string; from: Sample; last: Sample; inside: Sample[] }
+
+/** The run cut into buckets (bucketSeconds), each with the sample before it and the samples in it. */
+export function buckets(samples: Sample[], durationS: number): Bucket[] {
+  const b = bucketSeconds(durationS);
+  const out: Bucket[] = [];
+  let from = samples[0]!;
+  for (let k = 1; from.t < durationS - 0.5 && k <= Math.ceil(durationS / b) + 1; k++) {
+    const inside = samples.filter((s) => s.t > from.t && s.t <= k * b + 0.5);
+    if (inside.length === 0) continue;
+    const last = inside[inside.length - 1]!;
+    out.push({ label: b === 60 ? `${k - 1}-${k}` : `${f(from.t / 60, 2)}-${f(last.t / 60, 2)}`, from, last, inside });
+    from = last;
+  }
+  return out;
+}
+
+const most = (xs: Sample[], pick: (s: Sample) => number) => Math.max(...xs.map(pick).filter(Number.isFinite));
+const least = (xs: Sample[], pick: (s: Sample) => number) => Math.min(...xs.map(pick).filter(Number.isFinite));
+
+/** One table row per bucket: the state at its end, extremes inside it, rates over it. */
+export function rows(samples: Sample[], durationS: number, names: string[]): string[] {
+  return buckets(samples, durationS).map(({ label, from, last, inside }) =>
+    `| ${label} | ${f(last.rssMB)} | ${f(least(inside, (s) => s.heapUsedMB))} / ${f(last.heapTotalMB)} | ${last.fds} | ${f(most(inside, (s) => s.handles), 0)} | `
+    + `${f(most(inside, (s) => s.loopP99Ms))} / ${f(most(inside, (s) => s.loopMaxMs))} | `
+    + `${names.map((n) => f(rate(from, last, n))).join(" | ")} | ${sumErrors(last) - sumErrors(from)} | ${sumSkipped(last) - sumSkipped(from)} |`);
+}
+
+/**
+ * The V8 heap's floor: the least heap used in each bucket after the warm-up (what survives the
+ * collections), fitted over the buckets' ends. RSS follows the heap's total size, which V8 grows and
+ * shrinks in steps of tens of MB; a leak shows as a rising floor.
+ */
+export function heapFloorFit(samples: Sample[], durationS: number) {
+  const pts = buckets(samples, durationS).filter((b) => b.from.t >= WARMUP_SHARE * durationS - 0.5)
+    .map((b) => [b.last.t / 60, least(b.inside, (s) => s.heapUsedMB)] as [number, number]);
+  return { ...leastSquares(pts), points: pts.length };
+}
+
+export interface ReportInput {
+  date: string;
+  node: string;
+  durationS: number;
+  seed: number;
+  specs: WorkloadSpec[];
+  tallies: Tally[];
+  samples: Sample[];
+  arm: { cycles: number; approved: number; rejected: number };
+  load: string;
+  /** A sentence on the data directory at the end. */
+  disk: string;
+}
+
+export function reportLines(r: ReportInput): { lines: string[]; errors: number; slope: number; heapFloorSlope: number; met: boolean } {
+  const fit = rssFit(r.samples, r.durationS);
+  const floor = heapFloorFit(r.samples, r.durationS);
+  const first = r.samples[0]!;
+  const last = r.samples[r.samples.length - 1]!;
+  const afterWarm = r.samples.find((s) => s.t >= WARMUP_SHARE * r.durationS) ?? last;
+  const errors = r.tallies.reduce((a, t) => a + t.errors, 0);
+  const slopeMet = Number.isFinite(fit.slope) && fit.slope < SLOPE_TARGET;
+  const minutes = r.durationS / 60;
+  const names = r.specs.map((s) => s.name);
+  const unit = bucketSeconds(r.durationS) === 60 ? "minute" : "interval (minutes)";
+  const reasons = r.tallies.flatMap((t) => [...t.reasons].map(([why, n]) => `${t.name}: ${n} x ${why}`));
+  const loops = r.samples.slice(1).map((s) => s.loopP99Ms).filter(Number.isFinite).sort((a, b) => a - b);
+  const lines = [
+    "## Soak",
+    "",
+    `Measured ${r.date} by \`npm run soak\` (bench/soak.ts), ${f(minutes, minutes < 2 ? 2 : 1)} minutes (COVE_SOAK_MINUTES; seed ${r.seed}), against one \`cove serve\``,
+    `(Node ${r.node}, SQLite and the file store, default settings) with a landing zone made through the SDKs: a Premium registry with`,
+    "publicNetworkAccess Disabled, a private endpoint in a hub VNet approved by hand, `privatelink.<suffix>` linked to a peered spoke",
+    "and written by the endpoint's zone group. Every loop runs at a fixed rate with a cap on requests in flight (a slot that finds",
+    "the cap reached is skipped and counted) and stops by itself; the load generator is one Node process on the same 2 cores.",
+    `Load average at the start and end: ${r.load}.`,
+    "",
+    "| workload | what one operation is | target /s | done | expected denials | errors | skipped | achieved /s | p50 ms | p99 ms |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...r.specs.map((s, i) => {
+      const t = r.tallies[i]!;
+      return `| ${s.name} | ${s.what} | ${s.rate} | ${t.ok + t.denied} | ${t.denied} | ${t.errors} | ${t.skipped} | ${f((t.ok + t.denied) / r.durationS)} | ${f(t.percentile(0.5))} | ${f(t.percentile(0.99))} |`;
+    }),
+    "",
+    `ARM cycles completed: ${r.arm.cycles} (${r.arm.approved} endpoints approved, each answering within 2 s, and ${r.arm.rejected} rejected).`,
+    "",
+    `Per ${unit}: the server's RSS, V8 heap total (MB) and open file descriptors at the end of it; the least V8 heap used, the most`,
+    "active handles and event-loop delay (p99 / max over each 5 s scrape interval, `cove_nodejs_eventloop_lag_*`) inside it; completed operations per second.",
+    "",
+    `| ${unit} | RSS MB | heap used (least) / total MB | fds | handles | loop p99 / max ms | ${names.map((n) => `${n}/s`).join(" | ")} | errors | skipped |`,
+    `| --- | --- | --- | --- | --- | --- | ${names.map(() => "---").join(" | ")} | --- | --- |`,
+    ...rows(r.samples, r.durationS, names),
+    "",
+    `Memory: RSS ${f(first.rssMB)} MB before the load, ${f(afterWarm.rssMB)} MB after the warm-up (first ${WARMUP_SHARE * 100} %), ${f(last.rssMB)} MB at the end, at most`,
+    `${f(most(r.samples, (s) => s.rssMB))} MB; at the end ${f(last.anonMB)} MB of it anonymous (the V8 heap, ${f(last.heapTotalMB)} MB, and malloc) and ${f(last.fileMB)} MB mapped files.`,
+    "RSS follows the V8 heap's total size, which V8 grows and shrinks in steps of tens of MB; the heap's floor (its least use",
+    `per ${unit === "minute" ? "minute" : "interval"} after the warm-up) moved ${f(floor.slope, 2)} MB/min (least squares over ${floor.points} points). Open fds ${first.fds} -> ${last.fds},`,
+    `threads ${first.threads} -> ${last.threads}, active handles ${f(first.handles, 0)} -> ${f(last.handles, 0)}. ${r.disk}`,
+    `Event-loop delay p99 per 5 s interval: median ${f(loops[Math.floor(loops.length / 2)] ?? NaN)} ms, worst ${f(loops[loops.length - 1] ?? NaN)} ms; the load generator's own p99 at most`,
+    `${f(most(r.samples, (s) => s.clientLoopP99Ms))} ms (both include waiting for a core on the shared machine).`,
+    "",
+    `- No errors other than the expected denials: **${errors === 0 ? "met" : "missed"}** (${errors} errors${reasons.length ? `: ${reasons.join("; ")}` : ""}).`,
+    `- RSS flat after warm-up, slope under ${SLOPE_TARGET} MB/min: **${slopeMet ? "met" : "missed"}** (${f(fit.slope, 2)} MB/min, least squares over ${fit.samples} samples).`,
+    "",
+    "![Soak: RSS and request rates over time](images/soak.svg)",
+  ];
+  return { lines, errors, slope: fit.slope, heapFloorSlope: floor.slope, met: errors === 0 && slopeMet };
+}
