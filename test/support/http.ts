@@ -1,6 +1,6 @@
 // A small HTTPS client for tests: talks to 127.0.0.1 while presenting any Host/SNI name, so tests
 // reach a registry by its login server without touching name resolution.
-import { request } from "node:https";
+import { request, type Agent } from "node:https";
 import { Readable } from "node:stream";
 import type { IncomingHttpHeaders } from "node:http";
 
@@ -19,6 +19,8 @@ export interface HttpOptions {
   /** Name for SNI and the Host header (defaults to the URL host). */
   host?: string;
   localAddress?: string;
+  /** A keep-alive agent to reuse connections (the default opens one connection per request). */
+  agent?: Agent;
 }
 
 export async function https(url: string, o: HttpOptions): Promise<HttpResult> {
@@ -38,7 +40,7 @@ export async function https(url: string, o: HttpOptions): Promise<HttpResult> {
     const req = request({
       host: u.hostname, port: u.port || 443, path: u.pathname + u.search, method: o.method ?? "GET",
       headers, ca: o.ca, servername: /^[\d.]+$/.test(servername) ? undefined : servername,
-      localAddress: o.localAddress, agent: false,
+      localAddress: o.localAddress, agent: o.agent ?? false,
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
