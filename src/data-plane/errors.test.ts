@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   BlobNotFound, BlobRangeInvalid, DigestInvalid, DigestMismatch, DomainError, STORAGE_ERROR_CODES, UploadChunkTooLarge, UploadExists,
-  StoreUnavailable, UploadIdInvalid, UploadNotFound, UploadOffsetMismatch, type StorageError,
+  StoreFull, StoreUnavailable, UploadIdInvalid, UploadNotFound, UploadOffsetMismatch, type StorageError,
 } from "../domain/errors.js";
 import { catalogueEntry, catalogueMessage, toOciError, unknownHostResult } from "./errors.js";
 
@@ -23,6 +23,7 @@ const WIRE: [StorageError, number, string][] = [
   [new UploadNotFound(undefined), 404, `{"errors":[{"code":"BLOB_UPLOAD_UNKNOWN","message":"blob upload unknown to registry","detail":{}}]}`],
   [new UploadOffsetMismatch("u-12345678", 3, 1), 416, `{"errors":[{"code":"RANGE_INVALID","message":"requested range is not satisfiable or does not follow on","detail":{"size":3,"reason":"upload u-12345678 is at offset 3, not 1"}}]}`],
   [new StoreUnavailable("blob store", "503 ServerBusy"), 503, `{"errors":[{"code":"UNAVAILABLE","message":"the registry's storage is unavailable: retry later","detail":{"store":"blob store","reason":"the blob store is unavailable (503 ServerBusy)"}}]}`],
+  [new StoreFull("blob store", "ENOSPC"), 507, `{"errors":[{"code":"UNAVAILABLE","message":"the registry's storage is full: nothing was stored; retry once space is freed","detail":{"store":"blob store","reason":"the blob store is full (ENOSPC)"}}]}`],
   [new UploadChunkTooLarge(2), 400, `{"errors":[{"code":"SIZE_INVALID","message":"provided length did not match content length","detail":{"maxBytes":2,"reason":"upload chunk exceeds 2 bytes"}}]}`],
 ];
 

@@ -9,6 +9,7 @@
 //                       manifest for its size SHOULD answer 413 Payload Too Large);
 //   ROUTE_UNKNOWN    -> UNSUPPORTED with 404 (a path that is not part of the API at all);
 //   BODY_TIMEOUT     -> BLOB_UPLOAD_INVALID with 408 (a request body that stalled);
+//   STORE_FULL       -> UNAVAILABLE with 507 (the data dir's disk is full, not an outage: no Retry-After);
 // and two because a refusal needs its own message: DATA_URL_DENIED -> DENIED with 403, telling a
 // client refused on the data endpoint to go back to the login server (data-endpoint.ts), and
 // BLOB_REFERENCED -> DENIED with 403, telling an owner to delete the manifest first (blobs.ts).
@@ -67,6 +68,9 @@ export const OCI_ERRORS = {
   // The storage engine behind a networked driver is down or refusing (StoreUnavailable): 503, so
   // clients retry. The spec has no such code; distribution's errcode UNAVAILABLE is the one clients know.
   STORE_UNAVAILABLE: entry("UNAVAILABLE", 503, "the registry's storage is unavailable: retry later"),
+  // The data dir's disk is full (StoreFull): RFC 4918's 507 Insufficient Storage, without Retry-After
+  // (space comes back when an operator frees it, not by waiting). Same wire code as the outage: clients know it.
+  STORE_FULL: entry("UNAVAILABLE", 507, "the registry's storage is full: nothing was stored; retry once space is freed"),
   // Azure's answer, byte for byte, when a registry's firewall refuses the client on the public
   // endpoint (acr-networking.md 4.1): publicNetworkAccess=Disabled or an IP not in the rules, on
   // every route. Not the authorization refusal (DENIED above). {ip} is the client's address.
@@ -94,6 +98,7 @@ export const STORAGE_TO_OCI = {
   UploadOffsetMismatch: "RANGE_INVALID",
   UploadChunkTooLarge: "SIZE_INVALID",
   StoreUnavailable: "STORE_UNAVAILABLE",
+  StoreFull: "STORE_FULL",
 } as const satisfies Record<StorageErrorCode, OciErrorKey>;
 
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);

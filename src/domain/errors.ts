@@ -39,6 +39,7 @@ export const STORAGE_ERROR_CODES = [
   "UploadOffsetMismatch",
   "UploadChunkTooLarge",
   "StoreUnavailable",
+  "StoreFull",
 ] as const;
 
 export type StorageErrorCode = (typeof STORAGE_ERROR_CODES)[number];
@@ -125,5 +126,16 @@ export class UploadChunkTooLarge extends StorageError {
 export class StoreUnavailable extends StorageError {
   constructor(store: string, reason: string) {
     super("StoreUnavailable", `the ${store} is unavailable (${reason})`, { store });
+  }
+}
+
+/**
+ * An embedded driver found no room for a write at the data dir (a full disk or quota: ENOSPC,
+ * EDQUOT, SQLITE_FULL). Nothing of the write was kept; it succeeds again once space is freed.
+ * `reason` is the system's error code.
+ */
+export class StoreFull extends StorageError {
+  constructor(store: string, reason: string) {
+    super("StoreFull", `the ${store} is full (${reason})`, { store });
   }
 }

@@ -12,12 +12,14 @@
 //   └── uploads/<upload id>         bytes of an upload in progress; on commit this very file is
 //                                   renamed into blobs/ (same filesystem, so the rename is atomic)
 //
-// Why it is crash-safe: see the header of fs-blob-store.ts and docs/storage.md.
+// Why it is crash-safe: see the header of fs-blob-store.ts and docs/storage.md. On a full disk the
+// embedded stores refuse writes with StoreFull (store-full.ts).
 
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { FsBlobStore } from "./fs-blob-store.js";
 import { SqliteMetadataStore } from "./sqlite-metadata-store.js";
+import { fullAware } from "./store-full.js";
 import type { AzureBlobOptions } from "./azure-blob-store.js";
 import type { StoreLog } from "./pg-errors.js";
 import type { BlobStore, MetadataStore } from "./types.js";
@@ -36,13 +38,13 @@ export interface StoreOptions {
 export async function openStores(dataDir: string, o: StoreOptions = {}): Promise<{ blobs: BlobStore; meta: MetadataStore }> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   // Loaded only when chosen, like node-postgres below: the default start-up does not load the Azure SDK.
-  const blobs = o.blob ? await (await import("./azure-blob-store.js")).AzureBlobStore.open(o.blob, o.log) : await FsBlobStore.open(dataDir);
+  const blobs = o.blob ? await (await import("./azure-blob-store.js")).AzureBlobStore.open(o.blob, o.log) : fullAware(await FsBlobStore.open(dataDir), "blob store", o.log);
   let meta: MetadataStore;
   try {
     // Loaded only when chosen: the embedded default's start-up does not pay for node-postgres.
     meta = o.metadataUrl
       ? await (await import("./pg-metadata-store.js")).PgMetadataStore.open(o.metadataUrl, o.log)
-      : SqliteMetadataStore.open(join(dataDir, METADATA_FILE));
+      : fullAware(SqliteMetadataStore.open(join(dataDir, METADATA_FILE)), "metadata store", o.log);
   } catch (e) {
     await blobs.close();
     throw e;
