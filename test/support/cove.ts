@@ -89,9 +89,19 @@ export interface SpawnedCove {
   output(): string;
 }
 
+export interface SpawnOptions {
+  /** A command that runs cove: its argv comes after these words (e.g. `nsenter -t <pid> -m --`). */
+  prefix?: string[];
+  /** Where this process finds a path of the server's (its credentials, CA) when the server sees another mount namespace: `/proc/<pid>/root<path>`. */
+  view?: (path: string) => string;
+}
+
 /** Runs `node bin/cove.js serve` and waits until credentials.json exists and /healthz answers. */
-export async function spawnCove(dataDir: string, mport: number, rport: number, env: NodeJS.ProcessEnv = {}, capture = false): Promise<SpawnedCove> {
-  const child = spawn(process.execPath, ["bin/cove.js", "serve", "--data-dir", dataDir, "--management-listen", `127.0.0.1:${mport}`, "--registry-port", String(rport)], {
+export async function spawnCove(dataDir: string, mport: number, rport: number, env: NodeJS.ProcessEnv = {}, capture = false, o: SpawnOptions = {}): Promise<SpawnedCove> {
+  const argv = [process.execPath, "bin/cove.js", "serve", "--data-dir", dataDir, "--management-listen", `127.0.0.1:${mport}`, "--registry-port", String(rport)];
+  const [command, ...args] = [...(o.prefix ?? []), ...argv];
+  const view = o.view ?? ((p: string) => p);
+  const child = spawn(command!, args, {
     env: { ...process.env, COVE_LOG_LEVEL: "warn", COVE_DNS_LISTEN: `127.0.0.1:${await freePort()}`, ...env },
     stdio: ["ignore", capture ? "pipe" : "inherit", capture ? "pipe" : "inherit"],
   });
@@ -103,8 +113,8 @@ export async function spawnCove(dataDir: string, mport: number, rport: number, e
   for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
     if (child.exitCode !== null) throw new Error(`cove serve exited with ${child.exitCode}${out ? `: ${out.slice(-2000)}` : ""}`);
     try {
-      const credentials = JSON.parse(await readFile(join(dataDir, "credentials.json"), "utf8")) as Credentials;
-      const ca = await readFile(credentials.caCertPath);
+      const credentials = JSON.parse(await readFile(view(join(dataDir, "credentials.json")), "utf8")) as Credentials;
+      const ca = await readFile(view(credentials.caCertPath));
       const ok = await new Promise<boolean>((resolve) => {
         import("node:https").then(({ get }) => {
           const req = get({ host: "127.0.0.1", port: mport, path: "/healthz", ca }, (res) => { res.resume(); resolve(res.statusCode === 200); });
