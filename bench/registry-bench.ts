@@ -5,28 +5,19 @@
 // Both servers speak TLS with a certificate from a local CA; Cove runs with token auth on (Basic
 // credentials exchanged for ACR tokens by skopeo, a bearer token for the manifest load), the peer
 // without auth, as the baseline was measured.
-import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { freePort, spawnCove } from "../test/support/cove.js";
-import { createRegistry } from "../test/support/arm.js";
 import { runWithHosts } from "../test/support/hosts.js";
 import { https, basic } from "../test/support/http.js";
-import { openLocalCa } from "../src/http/tls/local-ca.js";
+import { peakRssMiB, startCoveRegistry, startPeerRegistry } from "./support/registry-servers.js";
 import type { LoadResult } from "./load.js";
 
 const exec = promisify(execFile);
 const LAYERS_KIB = (process.env.BENCH_LAYERS_KIB ?? "1048576,262144").split(",").map(Number);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
-
-async function peakRssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  const m = /VmHWM:\s+(\d+) kB/.exec(status);
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
   const t0 = process.hrtime.bigint();
@@ -47,41 +38,15 @@ async function main() {
     const image = join(work, "image");
     await exec(process.execPath, ["scripts/make-oci-image.mjs", image, "v1", ...LAYERS_KIB.map(String)], { maxBuffer: 1 << 20 });
 
-    // Peer: docker-registry over TLS.
-    const ca = await openLocalCa(join(work, "peer-ca"));
-    const peerTls = await ca.issue(["127.0.0.1", "localhost"]);
-    await writeFile(join(work, "peer.crt"), peerTls.cert);
-    await writeFile(join(work, "peer.key"), peerTls.key);
-    const peerPort = await freePort();
-    await writeFile(join(work, "peer.yml"), [
-      "version: 0.1",
-      "log: {level: warn, accesslog: {disabled: true}}",
-      `storage: {cache: {blobdescriptor: inmemory}, filesystem: {rootdirectory: ${join(work, "peer-data")}}, delete: {enabled: true}}`,
-      `http: {addr: 127.0.0.1:${peerPort}, tls: {certificate: ${join(work, "peer.crt")}, key: ${join(work, "peer.key")}}}`,
-      "",
-    ].join("\n"));
-    const peer = spawn("docker-registry", ["serve", join(work, "peer.yml")], { stdio: "ignore" });
+    // Peer: docker-registry over TLS; Cove as a separate process like the peer.
+    const peerReg = await startPeerRegistry(work);
+    const peer = peerReg.child;
     children.push(peer);
-    const peerCerts = join(work, "peer-certs");
-    await mkdir(peerCerts);
-    await writeFile(join(peerCerts, "ca.crt"), ca.certPem);
-    for (let i = 0; i < 100; i++) {
-      try { if ((await https(`https://127.0.0.1:${peerPort}/v2/`, { ca: ca.certPem })).status === 200) break; } catch { /* starting */ }
-      await sleep(100);
-    }
-
-    // Cove, as a separate process like the peer.
-    const coveDir = join(work, "cove");
-    const rport = await freePort();
-    const cove = await spawnCove(coveDir, await freePort(), rport, { COVE_LOG_LEVEL: "error" });
+    const { port: peerPort, certDir: peerCerts } = peerReg;
+    const ca = { certPem: peerReg.ca };
+    const c = await startCoveRegistry(work, "cove");
+    const { cove, registryPort: rport, registry: reg, certDir: coveCerts, creds, hosts, ca: coveCa } = c;
     children.push(cove.child);
-    const coveCa = await readFile(cove.credentials.caCertPath, "utf8");
-    const reg = await createRegistry({ credentials: cove.credentials, ca: coveCa, managementUrl: cove.credentials.managementEndpoint } as any, "bench-rg", "benchreg");
-    const coveCerts = join(work, "cove-certs");
-    await mkdir(coveCerts);
-    await writeFile(join(coveCerts, "ca.crt"), coveCa);
-    const creds = `${cove.credentials.clientId}:${cove.credentials.clientSecret}`;
-    const hosts = { [reg.loginServer.replace(/:\d+$/, "")]: "127.0.0.1" };
 
     const skopeo = async (args: string[]) => {
       const r = await runWithHosts(hosts, "skopeo", args, { timeoutMs: 600_000 });
