@@ -115,6 +115,7 @@ test(`kill -9 during ${WORKERS} concurrent pushes, ${ROUNDS} rounds: acknowledge
         a.manifest = imageManifest({ digest: configDigest, size: config.length }, { digest: a.layerDigest, size: a.layer.length });
         const m = await putManifest(reg(), a.repo, a.tag, a.manifest);
         assert.equal(m.status, 201, `${where}: manifest ${a.repo}:${a.tag}: ${m.body}`);
+        assert.equal(m.headers["docker-content-digest"], sha256(a.manifest), `${where}: ${a.repo}:${a.tag} acknowledged under its digest`);
         a.stage = "done";
         acked.push({ repo: a.repo, tag: a.tag, digest: String(m.headers["docker-content-digest"]), body: a.manifest, blobs: [{ digest: configDigest, size: config.length }, { digest: a.layerDigest, size: a.layer.length }] });
         onAck();
