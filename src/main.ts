@@ -398,6 +398,7 @@ interface Listeners { fixed: Listener[]; privateListeners: PrivateListeners }
 export async function openListeners(s: Settings, deps: PipelineDeps, tls: ServerTls, state: StateHolder, planes: Planes, metrics: Metrics, closers: Closers, lab?: LabController): Promise<Listeners> {
   const { cfg, log } = s;
   const handshakeTimeoutMs = cfg.tlsHandshakeTimeoutSeconds * 1000;
+  const headersTimeoutMs = cfg.headersTimeoutSeconds * 1000;
   const denied = deps.network!.denied;
   const fixed: Listener[] = [];
   // After a wave of thousands of connections, their memory is collected (connection-waves.ts).
@@ -415,6 +416,7 @@ export async function openListeners(s: Settings, deps: PipelineDeps, tls: Server
     onDenial: deps.network!.onDenial,
     onConnection: (socket, info) => { metrics.trackConnection(listenerLabel(info), socket); waves.track(socket); },
     handshakeTimeoutMs,
+    headersTimeoutMs,
     ...(lab ? { prepare: (snapshot: NetworkSnapshot) => lab.sync(snapshot) } : {}),
   });
   closers.push("listeners", () => closeGracefully(fixed, pl, cfg.shutdownGraceSeconds, () => denied.closeAll()));
@@ -423,7 +425,7 @@ export async function openListeners(s: Settings, deps: PipelineDeps, tls: Server
     { kind: "management", address: cfg.managementListen.host, port: cfg.managementListen.port },
     { kind: "registry", via: "public", address: cfg.publicAddress, port: cfg.registryPort },
   ] as ListenerInfo[]) {
-    fixed.push(await openListener({ info, material: tls.material, onRequest: createRequestHandler(deps, info), log, onConnection: track(info), handshakeTimeoutMs }));
+    fixed.push(await openListener({ info, material: tls.material, onRequest: createRequestHandler(deps, info), log, onConnection: track(info), handshakeTimeoutMs, headersTimeoutMs }));
   }
   planes.privateListeners = pl;
   closers.push("private listeners follow the view", state.subscribe(() => pl.reconcile()));

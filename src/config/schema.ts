@@ -25,6 +25,7 @@ export interface CoveConfig {
   bodyProgressTimeoutSeconds: number;
   bodyProgressMinBytes: number;
   tlsHandshakeTimeoutSeconds: number;
+  headersTimeoutSeconds: number;
   dnsTcpQueryTimeoutSeconds: number;
   dnsTcpMaxConnections: number;
   dnsTcpMaxConnectionsPerSource: number;
@@ -76,6 +77,7 @@ export const FIELDS: readonly Field[] = [
   { key: "bodyProgressTimeoutSeconds", kind: "number", default: 30, min: 1, max: 3600, doc: "A request body that delivers fewer than bodyProgressMinBytes in this many seconds is ended (408, Connection: close) and its socket closed, on every HTTPS listener." },
   { key: "bodyProgressMinBytes", kind: "number", default: 1024, min: 1, max: 1000000000, doc: "Bytes a request body must deliver per bodyProgressTimeoutSeconds interval." },
   { key: "tlsHandshakeTimeoutSeconds", kind: "number", default: 10, min: 1, max: 600, doc: "A connection must send its first byte within this many seconds, and finish its TLS handshake within as many again, or it is closed." },
+  { key: "headersTimeoutSeconds", kind: "number", default: 30, min: 1, max: 600, doc: "A request's head (request line and headers) must arrive whole within this many seconds of its first byte (of the TLS handshake's end, for a connection's first request), or it is answered 408 and the connection closed, on every HTTPS listener." },
   { key: "dnsTcpQueryTimeoutSeconds", kind: "number", default: 5, min: 1, max: 120, doc: "A DNS message over TCP must arrive whole within this many seconds of its first byte, or the connection is closed." },
   { key: "dnsTcpMaxConnections", kind: "number", default: 128, min: 1, max: 100000, doc: "Open DNS TCP connections at most; when full, the oldest idle (else slowest) connection makes room for a newcomer." },
   { key: "dnsTcpMaxConnectionsPerSource", kind: "number", default: 16, min: 1, max: 100000, doc: "Open DNS TCP connections per source address at most; the newest beyond it is closed." },

@@ -42,6 +42,12 @@ export interface ListenerOptions {
    * handshake may take (config tlsHandshakeTimeoutSeconds; 0: no limit). Default 10 s.
    */
   handshakeTimeoutMs?: number;
+  /**
+   * How long a request's head (request line and headers) may take to arrive whole, from its first
+   * byte, or from the end of the TLS handshake for a connection's first request (config
+   * headersTimeoutSeconds). Past it Node answers 408 and closes the connection. Default 30 s.
+   */
+  headersTimeoutMs?: number;
 }
 
 export interface Listener {
@@ -68,11 +74,15 @@ export async function openListener(o: ListenerOptions): Promise<Listener> {
   const { info, log } = o;
   let current = o.material;
   const handshakeTimeout = o.handshakeTimeoutMs ?? 10_000;
+  const headersTimeout = o.headersTimeoutMs ?? 30_000;
   // requestTimeout stays 0: a large upload at a normal speed may take as long as it needs; a body that
-  // stalls is cut by the pipeline's body-progress watchdog (body-progress.ts) instead.
+  // stalls is cut by the pipeline's body-progress watchdog (body-progress.ts) instead. Node checks
+  // the head's deadline on a timer (connectionsCheckingInterval, 30 s by default, which let a head
+  // dripped a byte at a time hold its connection up to a minute): a quarter of the bound, 1 s at most.
   const server = createServer({
     cert: o.material.cert, key: o.material.key, SNICallback: (name, cb) => cb(null, current.sni?.(name)),
-    requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 30_000, handshakeTimeout,
+    requestTimeout: 0, headersTimeout, keepAliveTimeout: 30_000, handshakeTimeout,
+    connectionsCheckingInterval: Math.max(250, Math.min(1000, headersTimeout / 4)),
   }, o.onRequest);
   const internal = server.listeners("connection");
   if (internal.length !== 1) throw new Error(`https.Server has ${internal.length} connection listeners; the network gate expects exactly one`);
