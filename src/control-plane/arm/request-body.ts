@@ -17,19 +17,7 @@ export async function readJsonBody(ctx: RequestContext, limit = MAX_BODY_BYTES):
   const declared = Number(ctx.headers["content-length"] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw armError("RequestEntityTooLarge", { limit });
 
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    size += b.length;
-    if (size > limit) {
-      // Stop reading: the rest of an oversized body is never buffered.
-      ctx.req.destroy?.();
-      throw armError("RequestEntityTooLarge", { limit });
-    }
-    chunks.push(b);
-  }
-  const text = Buffer.concat(chunks).toString("utf8").replace(/^\uFEFF/, "");
+  const text = (await readCapped(ctx, limit)).toString("utf8").replace(/^\uFEFF/, "");
   if (text.trim() === "") throw armError("InvalidRequestContent", { reason: "The request body is empty." });
   // Before the parse: a 100,000-deep `tags` value once reached a recursive reader and a RangeError (500).
   const deep = depthExceededAt(text);
@@ -46,4 +34,29 @@ export async function readJsonBody(ctx: RequestContext, limit = MAX_BODY_BYTES):
     throw armError("InvalidRequestContent", { reason: "The request body must be a JSON object." });
   }
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * The body's bytes, or RequestEntityTooLarge as soon as they pass `limit` (a chunked body declares
+ * no length). The rest of an oversized body is read and dropped, never buffered, until the pipeline
+ * closes the connection after the answer (Connection: close, http/pipeline.ts). Destroying the
+ * request here instead closed the socket before the 413 was written: the client saw only a reset.
+ */
+function readCapped(ctx: RequestContext, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (fn: () => void) => { if (!settled) { settled = true; fn(); } };
+    ctx.req.on("data", (chunk: Buffer | string) => {
+      if (settled) return; // past the limit: dropped
+      const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+      size += b.length;
+      if (size > limit) settle(() => { chunks.length = 0; reject(armError("RequestEntityTooLarge", { limit })); });
+      else chunks.push(b);
+    });
+    ctx.req.once("end", () => settle(() => resolve(Buffer.concat(chunks, size))));
+    ctx.req.once("error", (e: Error) => settle(() => reject(e)));
+    ctx.req.once("close", () => settle(() => reject(new Error("the request body ended before it was complete"))));
+  });
 }
