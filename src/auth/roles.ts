@@ -27,6 +27,8 @@ export interface RoleDefinition {
   description: string;
   assignableScopes: string[];
   permissions: Permission[];
+  /** A custom role's createdOn, updatedOn, createdBy and updatedBy, as its PUT answered them; built-in roles have none. */
+  written?: Record<"createdOn" | "updatedOn" | "createdBy" | "updatedBy", string>;
 }
 
 function perm(actions: string[], notActions: string[] = []): Permission {
@@ -171,6 +173,7 @@ export function renderRoleDefinition(role: RoleDefinition, scope: string): Recor
         dataActions: [...p.dataActions],
         notDataActions: [...p.notDataActions],
       })),
+      ...(role.written ?? {}),
     },
   };
 }
@@ -222,5 +225,8 @@ export function roleFromBody(body: Record<string, any>): RoleDefinition | undefi
       dataActions: strings(x?.dataActions),
       notDataActions: strings(x?.notDataActions),
     })),
+    ...(typeof p.createdOn === "string" && typeof p.updatedOn === "string" && typeof p.createdBy === "string" && typeof p.updatedBy === "string"
+      ? { written: { createdOn: p.createdOn, updatedOn: p.updatedOn, createdBy: p.createdBy, updatedBy: p.updatedBy } }
+      : {}),
   };
 }
