@@ -13,6 +13,11 @@ export function appendAudit(meta: AuditStore, event: AuditEvent): Promise<AuditR
   return meta.appendAudit(event);
 }
 
+/** Appends events in order in one transaction: one commit for a burst (the denial auditor's). */
+export function appendAudits(meta: Pick<MetadataStore, "appendAudits">, events: AuditEvent[]): Promise<AuditRecord[]> {
+  return meta.appendAudits(events);
+}
+
 /** appendAudit() bound to a store, for the modules that are handed a sink instead of the store. */
 export function auditSink(meta: AuditStore): AuditSink {
   return async (event) => { await appendAudit(meta, event); };

@@ -341,16 +341,29 @@ export class PgMetadataStore implements MetadataStore {
   // ---- audit
 
   async appendAudit(event: Record<string, unknown>): Promise<AuditRecord> {
+    return (await this.appendAuditTx([event]))[0]!;
+  }
+
+  async appendAudits(events: Record<string, unknown>[]): Promise<AuditRecord[]> {
+    return events.length === 0 ? [] : this.appendAuditTx(events);
+  }
+
+  private appendAuditTx(events: Record<string, unknown>[]): Promise<AuditRecord[]> {
     // Store what JSON can carry, so the record read back hashes exactly as the one written.
-    const stored = JSON.parse(JSON.stringify(event)) as Record<string, unknown>;
+    const stored = events.map((e) => JSON.parse(JSON.stringify(e)) as Record<string, unknown>);
     return this.tx(async (q) => {
-      // Held until COMMIT: no other appender, on any node, reads the head before this record is in.
+      // Held until COMMIT: no other appender, on any node, reads the head before these records are in.
       await q("SELECT pg_advisory_xact_lock($1)", [AUDIT_LOCK]);
-      const last = (await q("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")).rows[0];
-      const rec = { seq: last === undefined ? 1 : Number(last.seq) + 1, time: new Date().toISOString(), event: stored };
-      const hash = auditRecordHash(last?.hash ?? AUDIT_GENESIS_HASH, rec);
-      await q("INSERT INTO audit (seq, time, hash, event) VALUES ($1, $2, $3, $4)", [rec.seq, rec.time, hash, JSON.stringify(stored)]);
-      return { ...rec, hash };
+      let last = (await q("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")).rows[0] as { seq: unknown; hash: string } | undefined;
+      const out: AuditRecord[] = [];
+      for (const event of stored) {
+        const rec = { seq: last === undefined ? 1 : Number(last.seq) + 1, time: new Date().toISOString(), event };
+        const hash = auditRecordHash(last?.hash ?? AUDIT_GENESIS_HASH, rec);
+        await q("INSERT INTO audit (seq, time, hash, event) VALUES ($1, $2, $3, $4)", [rec.seq, rec.time, hash, JSON.stringify(event)]);
+        out.push({ ...rec, hash });
+        last = { seq: rec.seq, hash };
+      }
+      return out;
     });
   }
 

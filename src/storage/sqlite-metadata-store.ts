@@ -24,6 +24,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly statements = new Map<string, StatementSync>();
   private readonly putManifestTx: (m: ManifestRecord, tag?: string) => void;
   private readonly appendAuditTx: (event: Record<string, unknown>) => AuditRecord;
+  private readonly appendAuditsTx: (events: Record<string, unknown>[]) => AuditRecord[];
   private readonly sections = new SerialChain();
 
   private constructor(db: DatabaseSync) {
@@ -75,6 +76,7 @@ export class SqliteMetadataStore implements MetadataStore {
     // IMMEDIATE: take the write lock before reading the chain head, so two processes sharing the
     // file can never append two records with the same predecessor.
     this.appendAuditTx = (event) => transaction(db, () => appendAudit(event), true);
+    this.appendAuditsTx = (events) => transaction(db, () => events.map(appendAudit), true);
   }
 
   /** Opens (creating when needed) the database file at `path` and brings its schema up to date. */
@@ -308,6 +310,10 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async appendAudit(event: Record<string, unknown>): Promise<AuditRecord> {
     return this.appendAuditTx(event);
+  }
+
+  async appendAudits(events: Record<string, unknown>[]): Promise<AuditRecord[]> {
+    return events.length === 0 ? [] : this.appendAuditsTx(events);
   }
 
   async readAudit(afterSeq = 0, limit?: number): Promise<AuditRecord[]> {

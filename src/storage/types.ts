@@ -190,6 +190,8 @@ export interface MetadataStore {
 
   /** Appends one event to the hash-chained audit log and returns the stored record (writers: audit/log.ts appendAudit). */
   appendAudit(event: StoredAuditEvent): Promise<AuditRecord>;
+  /** Appends events in order in one transaction (one commit, one fsync): all of them or none. */
+  appendAudits(events: StoredAuditEvent[]): Promise<AuditRecord[]>;
   readAudit(afterSeq?: number, limit?: number): Promise<AuditRecord[]>;
 
   /**

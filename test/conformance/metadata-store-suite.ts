@@ -317,6 +317,18 @@ export function metadataStoreSuite(name: string, make: () => Promise<MetadataSto
       assert.equal(verifyAuditChain(truncatedHead).ok, false, "a log that lost its first record does not verify from genesis");
     }));
 
+    it("appends a batch of audit records in order, chained to the log before them", withStore(async ({ store }) => {
+      const first = await store.appendAudit({ kind: "single" });
+      const batch = await store.appendAudits([{ kind: "batch", i: 1 }, { kind: "batch", i: 2, dropped: undefined }, { kind: "batch", i: 3 }]);
+      assert.deepEqual(batch.map((r) => r.seq), [first.seq + 1, first.seq + 2, first.seq + 3]);
+      assert.deepEqual(await store.appendAudits([]), []);
+      const next = await store.appendAudit({ kind: "single" });
+      assert.equal(next.seq, first.seq + 4);
+      const all = await store.readAudit();
+      assert.deepEqual(all, [first, ...batch, next]);
+      assert.equal(verifyAuditChain(all).ok, true);
+    }));
+
     it("is durable across close and reopen", withStore(async (h) => {
       assert.ok(h.reopen, "a driver's harness must offer reopen(): durability is part of the contract");
       const rg = `${SUB}/resourceGroups/Keep`;
