@@ -34,7 +34,8 @@ const PER_KIND = 200;
 const DRIP_MS = 700;
 /**
  * How late a close may come past its bound: 800 slow connections at once, client and server on 2
- * shared cores (measured alone: at most ~800 ms late; under a load average of 12, up to 2.1 s).
+ * shared cores (measured at a load average of 4.5: heads up to 490 ms late, which is Node's check
+ * interval, the rest up to 41 ms; under a load average of 12, up to 2.1 s).
  */
 const SLACK_MS = 2500;
 /** How early: a close before bound - EARLY_MS was not that bound's doing. */
