@@ -175,7 +175,7 @@ async function profileBatch(work: string, image: string, pulls: string, layerSiz
   const to = process.hrtime.bigint();
   const proc = procDelta(p0, await sampleProc(t.pid));
   const cpu = (await cpuOf(t.pid)) - c0;
-  await sleep(300); // the probe's next write
+  await sleep(600); // the probe's next write
   const g1 = await readGcTotals(gcFile);
   const gc = { major: g1.major - g0.major, minor: g1.minor - g0.minor, pauseMs: g1.pauseMs - g0.pauseMs };
   // SIGTERM: Cove drains and exits, and V8 writes the profile on the way out.

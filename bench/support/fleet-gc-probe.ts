@@ -1,6 +1,6 @@
 // Loaded into the profiled Cove only (NODE_OPTIONS=--import <this file>, by bench/fleet-bench.ts): counts
 // V8's garbage collections by kind, with their main-thread pause time, and rewrites the totals to the
-// file FLEET_GC_PROBE_OUT names every 200 ms. The bench reads it before and after a batch; the
+// file FLEET_GC_PROBE_OUT names every 500 ms. The bench reads it before and after a batch; the
 // difference is the batch's. (--trace-gc is not allowed in NODE_OPTIONS; a PerformanceObserver is.)
 import { writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -21,7 +21,7 @@ if (out) {
       t.pauseMs += e.duration;
     }
   }).observe({ entryTypes: ["gc"] });
-  setInterval(() => writeFileSync(out, JSON.stringify(t)), 200).unref();
+  setInterval(() => writeFileSync(out, JSON.stringify(t)), 500).unref();
 }
 
 /** The totals the probe last wrote (zeros before its first write). */
