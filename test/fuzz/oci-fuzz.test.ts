@@ -11,8 +11,9 @@
 // Every answer is 201 or a catalogued OCI error (code, status and message of an OCI_ERRORS entry);
 // where the request alone decides, exactly that error. At the end: every accepted document reads back
 // byte for byte under its digest (and tag), each repository's tags are exactly the accepted ones, no
-// refused document exists (MANIFEST_UNKNOWN), a subject pointing nowhere lists its referrer, the
-// bystander repository, the blob store and the log are as before (support.ts checks).
+// refused document exists (MANIFEST_UNKNOWN), the catalog holds only repositories an accepted PUT
+// made, a subject pointing nowhere lists its referrer; a bystander registry's content, the blob store
+// and the log are as before, and health and RSS hold (support.ts checks).
 // A failure prints the seed, the case, its mutation and the document (COVE_FUZZ_SEED replays it).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
