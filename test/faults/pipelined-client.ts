@@ -27,6 +27,8 @@ export interface PipelineResult {
   firstBody: string;
   /** Connections the server closed before every request was answered. */
   reconnects: number;
+  /** Of those, the ones closed after answering on them (a server that ends keep-alive after an answer). */
+  closedAfterAnswer: number;
   error?: string;
 }
 
@@ -36,6 +38,7 @@ export function pipelinedGets(o: PipelineOptions): Promise<PipelineResult> {
     let answered = 0;
     let firstBody: string | undefined;
     let reconnects = 0;
+    let closedAfterAnswer = 0;
     let done = false;
     let socket: TLSSocket;
     const finish = (error?: string) => {
@@ -43,11 +46,12 @@ export function pipelinedGets(o: PipelineOptions): Promise<PipelineResult> {
       done = true;
       clearTimeout(limit);
       socket.destroy();
-      resolve({ statuses, firstBody: firstBody ?? "", reconnects, ...(error ? { error } : {}) });
+      resolve({ statuses, firstBody: firstBody ?? "", reconnects, closedAfterAnswer, ...(error ? { error } : {}) });
     };
     const limit = setTimeout(() => finish(`${answered} of ${o.count} answered within ${o.limitMs ?? 60_000} ms`), o.limitMs ?? 60_000);
     const open = () => {
       let sent = answered;
+      const answeredBefore = answered;
       let buf = "";
       socket = connect({ host: o.host, port: o.port, localAddress: o.from, servername: o.servername, ca: o.ca, session: o.session } as any);
       const fill = () => {
@@ -77,6 +81,7 @@ export function pipelinedGets(o: PipelineOptions): Promise<PipelineResult> {
         if (done) return;
         if (reconnects >= 100) return finish(`the server closed the connection ${reconnects} times`);
         reconnects++;
+        if (answered > answeredBefore) closedAfterAnswer++;
         open();
       });
     };
