@@ -2,9 +2,11 @@
 // COVE_SOAK_MINUTES (default 10; COVE_SOAK_SECONDS for a quick run): pushes, pulls, manifest GETs,
 // DNS queries, ARM writes (private endpoints created, approved or rejected, deleted; a zone record
 // rewritten) and requests the firewall refuses. Every 5 s it samples the server (RSS, open fds,
-// /metrics: handles, event-loop delay) and the workloads' counts; at the end it rewrites the "Soak"
+// /metrics: handles, event-loop delay; what its main thread and the disk were doing, to explain a
+// stall) and the workloads' counts; at the end it rewrites the "Soak"
 // section of docs/benchmarks.md (between its soak:begin/end markers) and docs/images/soak.svg
-// (and every sample as JSON to COVE_SOAK_SAMPLES, when set).
+// (COVE_SOAK_DOCS names another directory for trial runs; COVE_SOAK_SAMPLES=<file> writes every
+// sample as JSON).
 // Targets: no errors other than the expected 403 DENIED, and RSS flat after warm-up (least-squares
 // slope over the last 80 % of the run under 1 MB/min). Exit code 1 when either is missed.
 // Loopback only (the landing zone's VNets are 127.113/16 and 127.114/16); every loop stops by
@@ -24,6 +26,8 @@ import { soakSvg } from "./support/soak-svg.js";
 import { replaceSection } from "./report-section.js";
 
 const SAMPLE_EVERY_MS = 5000;
+// Where the report goes: docs/ (COVE_SOAK_DOCS=<dir> for trial runs that must not touch it).
+const DOCS = process.env.COVE_SOAK_DOCS ?? "docs";
 
 export function durationSeconds(env: NodeJS.ProcessEnv): number {
   const s = env.COVE_SOAK_SECONDS ? Number(env.COVE_SOAK_SECONDS) : Number(env.COVE_SOAK_MINUTES ?? 10) * 60;
@@ -75,7 +79,7 @@ async function main() {
 
     const started = Date.now();
     const until = started + durationS * 1000;
-    const probe = sampler(z, tallies, started);
+    const probe = sampler(z, tallies, started, work);
     const samples: Sample[] = [await probe.take()];
     const sampling = (async () => {
       // Every 5 s up to the end of the run (the last one as the loops stop starting operations).
@@ -88,7 +92,7 @@ async function main() {
     })();
     await Promise.all(SPECS.map((s, i) => paced({ ...s, until }, tallies[i]!, ops[s.name]!)));
     await sampling;
-    probe.close();
+    await probe.close();
     dns.close();
     reg.close();
 
@@ -101,12 +105,12 @@ async function main() {
       name: s.name, color: s.color,
       points: samples.slice(1).map((b, i) => [b.t / 60, rate(samples[i]!, b, s.name)] as [number, number]),
     }));
-    await mkdir("docs/images", { recursive: true });
-    await writeFile("docs/images/soak.svg", soakSvg({
+    await mkdir(join(DOCS, "images"), { recursive: true });
+    await writeFile(join(DOCS, "images", "soak.svg"), soakSvg({
       samples, durationMin: durationS / 60, warmupMin: (WARMUP_SHARE * durationS) / 60, fit, rates: series,
       caption: `cove serve under the soak's mixed workload, ${(durationS / 60).toFixed(1)} min (bench/soak.ts)`,
     }));
-    await replaceSection("docs/benchmarks.md", "soak", report.lines);
+    await replaceSection(join(DOCS, "benchmarks.md"), "soak", report.lines);
     // Every sample as JSON, for a closer look (COVE_SOAK_SAMPLES=<file>).
     if (process.env.COVE_SOAK_SAMPLES) await writeFile(process.env.COVE_SOAK_SAMPLES, JSON.stringify(samples, null, 1));
     console.log(report.lines.join("\n"));

@@ -67,6 +67,15 @@ export async function soakLanding(dataDir: string): Promise<SoakLanding> {
   const registryPort = await freePort();
   const dnsPort = await freePort();
   const cove = await spawnCove(dataDir, await freePort(), registryPort, { COVE_LOG_LEVEL: "error", COVE_DNS_LISTEN: `127.0.0.1:${dnsPort}` }, true);
+  try {
+    return await build(cove, registryPort, dnsPort);
+  } catch (e) {
+    cove.child.kill("SIGKILL"); // the caller never gets the server to stop
+    throw e;
+  }
+}
+
+async function build(cove: SpawnedCove, registryPort: number, dnsPort: number): Promise<SoakLanding> {
   const ca = await readFile(cove.credentials.caCertPath, "utf8");
   const managementUrl = cove.credentials.managementEndpoint;
   const asTest = { credentials: cove.credentials, ca, managementUrl } as unknown as TestCove;

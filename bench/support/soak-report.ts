@@ -62,6 +62,35 @@ export function buckets(samples: Sample[], durationS: number): Bucket[] {
   return out;
 }
 
+/** The share of wall time between two samples that a cumulative seconds counter grew by. */
+export const share = (a: Sample, b: Sample, key: "mainCpuS" | "mainWaitS" | "cpuS") => (b.t > a.t ? (b[key] - a[key]) / (b.t - a.t) : NaN);
+const pct = (x: number) => (Number.isFinite(x) ? `${Math.round(x * 100)} %` : "n/a");
+
+/** How the machine's CPUs spent the intervals: busy, waiting on I/O, stolen, idle (shares of all ticks). */
+function machine(ps: { a: Sample; b: Sample }[]): string {
+  const sum = { busy: 0, idle: 0, iowait: 0, steal: 0 };
+  for (const { a, b } of ps) for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += b.machine[k] - a.machine[k];
+  const all = sum.busy + sum.idle + sum.iowait + sum.steal || 1;
+  return `${pct(sum.busy / all)} busy, ${pct(sum.iowait / all)} waiting on I/O, ${pct(sum.steal / all)} stolen, ${pct(sum.idle / all)} idle`;
+}
+
+/**
+ * The 5 s intervals in which the server's event loop stalled for a second or more, against the
+ * others: how much its main thread ran and waited for a core, and the probe's slowest fdatasync.
+ */
+export function stalls(samples: Sample[]): string {
+  const pairs = samples.slice(1).map((b, i) => ({ a: samples[i]!, b }));
+  const stalled = pairs.filter((p) => p.b.loopMaxMs >= 1000);
+  const calm = pairs.filter((p) => !(p.b.loopMaxMs >= 1000));
+  const mean = (xs: number[]) => xs.filter(Number.isFinite).reduce((s, x, _, all) => s + x / all.length, 0);
+  const describe = (ps: typeof pairs) =>
+    `the main thread ran ${pct(mean(ps.map((p) => share(p.a, p.b, "mainCpuS"))))} and waited for a core ${pct(mean(ps.map((p) => share(p.a, p.b, "mainWaitS"))))} of the time, `
+    + `the server used ${f(mean(ps.map((p) => share(p.a, p.b, "cpuS"))), 2)} cores, the slowest probe fdatasync took ${f(mean(ps.map((p) => p.b.fsyncMaxMs)), 0)} ms, `
+    + `and the machine's CPUs were ${machine(ps)} (means over the intervals)`;
+  if (stalled.length === 0) return `No 5 s interval had an event-loop stall of 1 s or more; in them ${describe(calm)}.`;
+  return `${stalled.length} of ${pairs.length} intervals of 5 s had an event-loop stall of 1 s or more: in those ${describe(stalled)}; in the others ${describe(calm)}.`;
+}
+
 const most = (xs: Sample[], pick: (s: Sample) => number) => Math.max(...xs.map(pick).filter(Number.isFinite));
 const least = (xs: Sample[], pick: (s: Sample) => number) => Math.min(...xs.map(pick).filter(Number.isFinite));
 
@@ -69,7 +98,7 @@ const least = (xs: Sample[], pick: (s: Sample) => number) => Math.min(...xs.map(
 export function rows(samples: Sample[], durationS: number, names: string[]): string[] {
   return buckets(samples, durationS).map(({ label, from, last, inside }) =>
     `| ${label} | ${f(last.rssMB)} | ${f(least(inside, (s) => s.heapUsedMB))} / ${f(last.heapTotalMB)} | ${last.fds} | ${f(most(inside, (s) => s.handles), 0)} | `
-    + `${f(most(inside, (s) => s.loopP99Ms))} / ${f(most(inside, (s) => s.loopMaxMs))} | `
+    + `${f(most(inside, (s) => s.loopP99Ms))} / ${f(most(inside, (s) => s.loopMaxMs))} | ${pct(share(from, last, "mainCpuS"))} / ${pct(share(from, last, "mainWaitS"))} | ${f(most(inside, (s) => s.fsyncMaxMs), 0)} | `
     + `${names.map((n) => f(rate(from, last, n))).join(" | ")} | ${sumErrors(last) - sumErrors(from)} | ${sumSkipped(last) - sumSkipped(from)} |`);
 }
 
@@ -128,13 +157,16 @@ export function reportLines(r: ReportInput): { lines: string[]; errors: number; 
       return `| ${s.name} | ${s.what} | ${s.rate} | ${t.ok + t.denied} | ${t.denied} | ${t.errors} | ${t.skipped} | ${f((t.ok + t.denied) / r.durationS)} | ${f(t.percentile(0.5))} | ${f(t.percentile(0.99))} |`;
     }),
     "",
-    `ARM cycles completed: ${r.arm.cycles} (${r.arm.approved} endpoints approved, each answering within 2 s, and ${r.arm.rejected} rejected).`,
+    `ARM cycles completed: ${r.arm.cycles}: ${r.arm.approved} endpoints approved (each must then answer a hub client within 2 s, or the`,
+    `step is an arm error) and ${r.arm.rejected} rejected, each deleted after its zone record was rewritten.`,
     "",
     `Per ${unit}: the server's RSS, V8 heap total (MB) and open file descriptors at the end of it; the least V8 heap used, the most`,
-    "active handles and event-loop delay (p99 / max over each 5 s scrape interval, `cove_nodejs_eventloop_lag_*`) inside it; completed operations per second.",
+    "active handles and event-loop delay (p99 / max over each 5 s scrape interval, `cove_nodejs_eventloop_lag_*`) inside it; the share of it",
+    "the server's main thread ran and waited for a core (/proc/<pid>/schedstat); the slowest fdatasync of 4 KiB on the same file system",
+    "(a probe, every 250 ms); completed operations per second.",
     "",
-    `| ${unit} | RSS MB | heap used (least) / total MB | fds | handles | loop p99 / max ms | ${names.map((n) => `${n}/s`).join(" | ")} | errors | skipped |`,
-    `| --- | --- | --- | --- | --- | --- | ${names.map(() => "---").join(" | ")} | --- | --- |`,
+    `| ${unit} | RSS MB | heap used (least) / total MB | fds | handles | loop p99 / max ms | main thread runs / waits | fsync max ms | ${names.map((n) => `${n}/s`).join(" | ")} | errors | skipped |`,
+    `| --- | --- | --- | --- | --- | --- | --- | --- | ${names.map(() => "---").join(" | ")} | --- | --- |`,
     ...rows(r.samples, r.durationS, names),
     "",
     `Memory: RSS ${f(first.rssMB)} MB before the load, ${f(afterWarm.rssMB)} MB after the warm-up (first ${WARMUP_SHARE * 100} %), ${f(last.rssMB)} MB at the end, at most`,
@@ -143,7 +175,7 @@ export function reportLines(r: ReportInput): { lines: string[]; errors: number; 
     `per ${unit === "minute" ? "minute" : "interval"} after the warm-up) moved ${f(floor.slope, 2)} MB/min (least squares over ${floor.points} points). Open fds ${first.fds} -> ${last.fds},`,
     `threads ${first.threads} -> ${last.threads}, active handles ${f(first.handles, 0)} -> ${f(last.handles, 0)}. ${r.disk}`,
     `Event-loop delay p99 per 5 s interval: median ${f(loops[Math.floor(loops.length / 2)] ?? NaN)} ms, worst ${f(loops[loops.length - 1] ?? NaN)} ms; the load generator's own p99 at most`,
-    `${f(most(r.samples, (s) => s.clientLoopP99Ms))} ms (both include waiting for a core on the shared machine).`,
+    `${f(most(r.samples, (s) => s.clientLoopP99Ms))} ms. ${stalls(r.samples)}`,
     "",
     `- No errors other than the expected denials: **${errors === 0 ? "met" : "missed"}** (${errors} errors${reasons.length ? `: ${reasons.join("; ")}` : ""}).`,
     `- RSS flat after warm-up, slope under ${SLOPE_TARGET} MB/min: **${slopeMet ? "met" : "missed"}** (${f(fit.slope, 2)} MB/min, least squares over ${fit.samples} samples).`,

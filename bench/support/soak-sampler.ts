@@ -1,16 +1,22 @@
-// The soak's sampler, every few seconds: the server's RSS (VmRSS in /proc/<pid>/status, with its
-// anonymous and file-backed parts, and the thread count) and open file descriptors (entries of
-// /proc/<pid>/fd), what Cove's /metrics says of itself (prom-client's
-// default metrics under cove_: event-loop delay p99 and max over the interval since the previous
-// scrape, since prom-client resets its histogram at every scrape and the soak is the only scraper;
-// active handles and resources; V8 heap used and total, external memory), the load generator's own
-// event-loop delay (a saturated client would show here, not as a slower server), and every
-// workload's cumulative counts.
-import { readdir, readFile } from "node:fs/promises";
+// The soak's sampler, every 5 s:
+//   - the server from /proc: RSS (VmRSS, with its anonymous and file-backed parts), threads, open
+//     file descriptors (entries of /proc/<pid>/fd), CPU seconds, and its main thread's (the event
+//     loop's) running and run-queue time (/proc/<pid>/schedstat: waiting for a core, not running)
+//   - the server from its /metrics (prom-client's defaults under cove_): event-loop delay p99 and
+//     max since the previous scrape (prom-client resets its histogram at every scrape, and the soak
+//     is the only scraper), active handles and resources, V8 heap used and total, external memory
+//   - the machine: how its CPUs spent the time (/proc/stat), and the slowest of the fdatasyncs of
+//     4 KiB a probe makes every 250 ms on the data directory's file system (SQLite commits fsync on
+//     the server's event loop, synchronous=FULL: a slow disk stalls it)
+//   - the load generator's own event-loop delay (a saturated client shows here, not as a slower
+//     server), and every workload's cumulative counts.
+import { open, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { https } from "../../test/support/http.js";
 import type { Counts, Tally } from "./soak-workload.js";
 import type { SoakLanding } from "./soak-landing.js";
+import { cpuOf } from "./proc-cpu.js";
 
 export interface Sample {
   /** Seconds since the workload started. */
@@ -32,6 +38,15 @@ export interface Sample {
   loopMaxMs: number;
   /** The load generator's own event-loop delay p99 over the interval. */
   clientLoopP99Ms: number;
+  /** Cumulative seconds: the server's CPU, its main thread's CPU and run-queue wait. */
+  cpuS: number;
+  mainCpuS: number;
+  mainWaitS: number;
+  /** The slowest fdatasync of the probe in the interval (ms). */
+  fsyncMaxMs: number;
+  /** The machine's CPU time since boot from /proc/stat (clock ticks, all cores): busy (user, nice,
+   *  system, irq, softirq), idle, waiting on I/O, stolen by the hypervisor. */
+  machine: { busy: number; idle: number; iowait: number; steal: number };
   counts: Record<string, Counts>;
 }
 
@@ -52,12 +67,48 @@ export function metric(text: string, name: string): number {
 
 export interface Sampler {
   take(): Promise<Sample>;
-  close(): void;
+  close(): Promise<void>;
 }
 
-export function sampler(z: SoakLanding, tallies: Tally[], started: number): Sampler {
+async function machineTicks(): Promise<Sample["machine"]> {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = (await readFile("/proc/stat", "utf8")).split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { busy: user! + nice! + system! + irq! + softirq!, idle: idle!, iowait: iowait!, steal: steal! };
+}
+
+async function schedstat(pid: number): Promise<{ mainCpuS: number; mainWaitS: number }> {
+  const [run, wait] = (await readFile(`/proc/${pid}/schedstat`, "utf8")).trim().split(/\s+/).map(Number);
+  return { mainCpuS: run! / 1e9, mainWaitS: wait! / 1e9 };
+}
+
+/** fdatasync of 4 KiB in `dir` every 250 ms until stopped; `takeMax()` returns the slowest since the last call. */
+function fsyncProbe(dir: string) {
+  let max = 0;
+  let stopped = false;
+  const block = Buffer.alloc(4096, 1);
+  const done = (async () => {
+    const fh = await open(join(dir, "soak-fsync-probe"), "w");
+    try {
+      for (let k = 0; !stopped; k++) {
+        const t0 = performance.now();
+        await fh.write(block, 0, block.length, (k % 256) * block.length);
+        await fh.datasync();
+        max = Math.max(max, performance.now() - t0);
+        await new Promise((ok) => setTimeout(ok, 250));
+      }
+    } finally {
+      await fh.close();
+    }
+  })();
+  return {
+    takeMax: () => { const m = max; max = 0; return m; },
+    stop: async () => { stopped = true; await done; },
+  };
+}
+
+export function sampler(z: SoakLanding, tallies: Tally[], started: number, probeDir: string): Sampler {
   const own = monitorEventLoopDelay({ resolution: 10 });
   own.enable();
+  const disk = fsyncProbe(probeDir);
   let token: { value: string; at: number } | undefined;
   const scrape = async (): Promise<string> => {
     if (!token || Date.now() - token.at > 5 * 60_000) token = { value: await z.managementToken(), at: Date.now() };
@@ -82,11 +133,18 @@ export function sampler(z: SoakLanding, tallies: Tally[], started: number): Samp
         loopP99Ms: metric(text, "cove_nodejs_eventloop_lag_p99_seconds") * 1000,
         loopMaxMs: metric(text, "cove_nodejs_eventloop_lag_max_seconds") * 1000,
         clientLoopP99Ms: own.percentile(99) / 1e6,
+        cpuS: await cpuOf(z.pid),
+        ...(await schedstat(z.pid)),
+        fsyncMaxMs: disk.takeMax(),
+        machine: await machineTicks(),
         counts,
       };
       own.reset();
       return s;
     },
-    close: () => own.disable(),
+    async close() {
+      own.disable();
+      await disk.stop();
+    },
   };
 }
