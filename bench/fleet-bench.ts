@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     if (PROFILE) {
       peerReg.child.kill("SIGKILL");
       coveReg.cove.child.kill("SIGKILL");
-      profile = await profileBatch(work, image, pulls, layerSizes, imageBytes, best({ batches } as FleetRun, PROFILE_CLIENTS, "cove")?.wall ?? NaN);
+      profile = await profileBatch(work, image, pulls, layerSizes, imageBytes, best(batches, PROFILE_CLIENTS, "cove")?.wall ?? NaN);
     }
     const run: FleetRun = {
       measuredAt: new Date().toISOString(), node: process.version, wallSeconds: (performance.now() - started) / 1000,

@@ -2,7 +2,9 @@
 // V8's garbage collections by kind, with their main-thread pause time, and rewrites the totals to the
 // file FLEET_GC_PROBE_OUT names every 500 ms. The bench reads it before and after a batch; the
 // difference is the batch's. (--trace-gc is not allowed in NODE_OPTIONS; a PerformanceObserver is.)
-import { writeFileSync } from "node:fs";
+// The file is written in place, padded to a fixed length: truncating it each time (writeFileSync) made
+// ext4 flush it on close, a synchronous disk wait on the main thread of the very process being profiled.
+import { openSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { PerformanceObserver, constants } from "node:perf_hooks";
 
@@ -21,7 +23,8 @@ if (out) {
       t.pauseMs += e.duration;
     }
   }).observe({ entryTypes: ["gc"] });
-  setInterval(() => writeFileSync(out, JSON.stringify(t)), 500).unref();
+  const fd = openSync(out, "w");
+  setInterval(() => writeSync(fd, JSON.stringify(t).padEnd(256), 0), 500).unref();
 }
 
 /** The totals the probe last wrote (zeros before its first write). */

@@ -28,8 +28,8 @@ const NAME: Record<Server, string> = { cove: "Cove", peer: "docker-registry" };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Each server's fastest round for `clients` (the least disturbed by the machine's other work). */
-export function best(r: FleetRun, clients: number, server: Server): Batch {
-  return r.batches.filter((b) => b.clients === clients && b.server === server).sort((a, b) => a.wall - b.wall)[0]!;
+export function best(batches: Batch[], clients: number, server: Server): Batch | undefined {
+  return batches.filter((b) => b.clients === clients && b.server === server).sort((a, b) => a.wall - b.wall)[0];
 }
 
 const aggregate = (b: Batch) => (b.clients * b.bytesEach) / b.wall / MB;
@@ -45,19 +45,19 @@ export async function writeFleetReport(path: string, r: FleetRun): Promise<void>
   const targets: string[] = [];
   for (const n of counts) {
     for (const s of ["cove", "peer"] as Server[]) {
-      const b = best(r, n, s);
+      const b = best(r.batches, n, s)!;
       const all = r.batches.filter((x) => x.clients === n && x.server === s).map((x) => f(x.wall)).join(", ");
       rows.push(`| ${n} | ${NAME[s]} | ${f(b.wall)} s (${all}) | ${f(aggregate(b), 0)} MB/s | ${f(slowest(b))} s | ${f(median(b.times))} s | ${f(b.serverCpu)} s (${f(b.serverCpu / b.wall)} cores) | ${f(b.clientsCpu)} s | ${f(b.peakRssMiB, 0)} MiB |`);
     }
-    const c = best(r, n, "cove");
-    const p = best(r, n, "peer");
+    const c = best(r.batches, n, "cove")!;
+    const p = best(r.batches, n, "peer")!;
     const ra = aggregate(c) / aggregate(p);
     const rs = slowest(c) / slowest(p);
     targets.push(`| aggregate, ${n} clients | ${f(aggregate(c), 0)} MB/s | ${f(aggregate(p), 0)} MB/s | ${f(ra)} | >= 1.0 | ${ra >= 1 ? "met" : "**missed**"} |`);
     targets.push(`| slowest client, ${n} clients | ${f(slowest(c))} s | ${f(slowest(p))} s | ${f(rs)} | <= 1.0 | ${rs <= 1 ? "met" : "**missed**"} |`);
   }
   const perThread = counts.flatMap((n) => (["cove", "peer"] as Server[]).map((sv) => {
-    const b = best(r, n, sv);
+    const b = best(r.batches, n, sv)!;
     const mib = (b.clients * b.bytesEach) / 2 ** 20;
     return `| ${n} | ${NAME[sv]} | ${threadsLine(b.proc.threads)} | ${threadsLine(b.proc.waited)} | ${f(b.proc.syscr / mib, 1)} / ${f(b.proc.syscw / mib, 1)} |`;
   }));
