@@ -13,7 +13,8 @@
 import { createHash } from "node:crypto";
 import { Agent } from "node:https";
 import { https, type HttpResult } from "../../test/support/http.js";
-import { expect, mulberry32, type Outcome } from "./soak-workload.js";
+import { Rng } from "../../test/fuzz/support.js";
+import { expect, type Outcome } from "./soak-workload.js";
 import { ADDRESSES, type SoakLanding } from "./soak-landing.js";
 
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
@@ -40,7 +41,7 @@ export function registryOps(z: SoakLanding, seed: number): RegistryOps {
   const outside = new Agent({ keepAlive: true, maxSockets: 4, localAddress: ADDRESSES.denied } as never);
   const hostHeader = `${z.loginHost}:${z.registryPort}`;
   const ipOf: Record<string, string> = { [z.loginHost]: z.loginIp, [z.dataHost]: z.dataIp };
-  const rand = mulberry32(seed);
+  const rng = new Rng(seed);
   const pushed: Pushed[] = [];
 
   /** A request to `host` (a registry or data host name) at its endpoint address, from the spoke. */
@@ -75,8 +76,7 @@ export function registryOps(z: SoakLanding, seed: number): RegistryOps {
 
   const pushImage = async (repo: string, tag: string, n: number) => {
     const auth = `Bearer ${await token(`repository:${repo}:pull,push`)}`;
-    const layer = Buffer.alloc(LAYER_BYTES);
-    for (let k = 0; k < LAYER_BYTES; k += 4) layer.writeUInt32LE(Math.floor(rand() * 2 ** 32), k);
+    const layer = rng.bytes(LAYER_BYTES);
     const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", config: { Labels: { "soak.push": String(n) } }, rootfs: { type: "layers", diff_ids: [sha256(layer)] } }));
     const c = await upload(repo, auth, config);
     const l = await upload(repo, auth, layer);
@@ -113,7 +113,7 @@ export function registryOps(z: SoakLanding, seed: number): RegistryOps {
       return "ok";
     },
     async pull() {
-      const p = pushed[Math.floor(rand() * pushed.length)]!;
+      const p = rng.pick(pushed);
       const auth = `Bearer ${await token(`repository:${p.repo}:pull`)}`;
       const m = await call(z.loginHost, `/v2/${p.repo}/manifests/${p.tag}`, { headers: { authorization: auth, accept: OCI_MANIFEST } });
       expect("manifest GET", m.status, 200, m.body);

@@ -4,6 +4,7 @@
 // counted (a server falling behind shows as skips, not as a growing queue), every operation has a
 // deadline, and the loop stops by itself at `until`, then waits for what is still in flight.
 import { setTimeout as sleep } from "node:timers/promises";
+import { Rng } from "../../test/fuzz/support.js";
 
 /** What one operation ended as: a success, or an expected refusal (403 DENIED on the denial loop). */
 export type Outcome = "ok" | "denied";
@@ -21,10 +22,10 @@ export class Tally implements Counts {
   /** Latencies in ms: a reservoir of at most 20,000 (Algorithm R, seeded), for the totals' p50/p99. */
   private readonly sample: number[] = [];
   private seen = 0;
-  private rand: () => number;
+  private readonly rng: Rng;
 
   constructor(readonly name: string, seed: number) {
-    this.rand = mulberry32(seed);
+    this.rng = new Rng(seed);
   }
 
   counts(): Counts {
@@ -41,7 +42,7 @@ export class Tally implements Counts {
     this.seen++;
     if (this.sample.length < 20_000) this.sample.push(ms);
     else {
-      const j = Math.floor(this.rand() * this.seen);
+      const j = Math.floor((this.rng.next() / 2 ** 32) * this.seen);
       if (j < this.sample.length) this.sample[j] = ms;
     }
   }
@@ -51,18 +52,6 @@ export class Tally implements Counts {
     const s = [...this.sample].sort((a, b) => a - b);
     return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
   }
-}
-
-/** A small seeded PRNG (mulberry32): the soak's random choices repeat for the same seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface PaceSpec {
