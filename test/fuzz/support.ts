@@ -7,13 +7,16 @@
 //                              `.describe(i, input)` the failure text (seed, label, case, hex input).
 //   Rng                        next() uint32, int(n) in [0, n), chance(p), pick(arr), bytes(n).
 //   spawnFuzzCove(env)         `cove serve` on free loopback ports, JSON log captured at info;
-//                              .cove is a TestCove for test/support/arm.ts, .rssMb() reads VmRSS.
+//                              .cove is a TestCove for test/support/arm.ts, .rssMb() reads VmRSS,
+//                              .cpuSeconds() the server's CPU time.
 //   dataDirFingerprint(dir)    blobs/, uploads/, ca/, keys/ (names, sizes, key/CA hashes), top-level names.
 //   armFingerprint(cove)       resource groups and resources of the subscription, through ARM GETs.
 //   catalogFingerprint(reg)    repositories, tags and manifest digests through the data plane.
 //   checkAfterSuite(fc, o)     /healthz 200 and the suite's own normal requests, RSS under the bound
 //                              the suite states, fingerprints unchanged, no error-level log line
 //                              (pino level >= 50) but the refusals the suite names; prints the numbers.
+//   parseResponses(bytes, ..)  raw HTTP/1.1 answers read off a socket, checked for well-formedness.
+//   clientHello(rng, name)     a TLS 1.3/1.2 ClientHello record built from the seed (to mutate).
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -87,6 +90,8 @@ export interface FuzzCove {
   dataDir: string;
   dnsPort: number;
   rssMb(): number;
+  /** User + system CPU the server has used (/proc/<pid>/stat, 100 ticks a second). */
+  cpuSeconds(): number;
   /** The captured output as pino JSON lines; anything else is kept as `{ level: 60, msg: <text> }`. */
   logLines(): LogLine[];
   stop(): Promise<void>;
@@ -114,6 +119,10 @@ export async function spawnFuzzCove(env: NodeJS.ProcessEnv = {}): Promise<FuzzCo
       assert.ok(m, "no VmRSS in /proc/<pid>/status");
       return Math.round(Number(m[1]) / 1024);
     },
+    cpuSeconds() {
+      const f = readFileSync(`/proc/${server.child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return (Number(f[11]) + Number(f[12])) / 100;
+    },
     logLines: () => server.output().split("\n").filter((l) => l.trim() !== "").map((l): LogLine => {
       try { return JSON.parse(l) as LogLine; } catch { return { level: 60, msg: l }; }
     }),
@@ -137,11 +146,12 @@ async function listFiles(dir: string, root = dir): Promise<string[]> {
 
 /**
  * The data dir's stored bytes: every blob and upload file with its size, the CA and key files with
- * their hashes, and the top-level names. The metadata database (cove.db*) is left out: audit rows are
- * written to it by design; the metadata itself is compared through armFingerprint/catalogFingerprint.
+ * their hashes, and the top-level names. The metadata database (cove.db*) and the audit checkpoints
+ * (audit-checkpoints.jsonl, written on a timer) are left out: the audit log is written by design; the
+ * metadata itself is compared through armFingerprint/catalogFingerprint.
  */
 export async function dataDirFingerprint(dataDir: string): Promise<Fingerprint> {
-  const top = (await readdir(dataDir)).filter((n) => !n.startsWith("cove.db")).sort();
+  const top = (await readdir(dataDir)).filter((n) => !n.startsWith("cove.db") && n !== "audit-checkpoints.jsonl").sort();
   const sized = async (sub: string) => Promise.all((await listFiles(join(dataDir, sub))).map(async (f) =>
     f.endsWith("/") ? f : `${f} ${(await stat(join(dataDir, sub, f))).size}`));
   const hashed = async (sub: string) => Promise.all((await listFiles(join(dataDir, sub))).map(async (f) =>
@@ -204,7 +214,75 @@ export async function checkAfterSuite(fc: FuzzCove, o: AfterSuite): Promise<void
   const allowed = o.allowedErrors ?? [];
   const lines = fc.logLines();
   const errors = lines.filter((l) => l.level >= 50 && !allowed.some((re) => re.test(String(l.msg ?? ""))));
-  const warns = lines.filter((l) => l.level === 40).length;
-  console.log(`# log: ${lines.length} lines, ${warns} at warn, ${lines.filter((l) => l.level >= 50).length} at error or above`);
+  const byMsg = new Map<string, number>();
+  for (const l of lines) byMsg.set(`${l.level} ${l.msg}`, (byMsg.get(`${l.level} ${l.msg}`) ?? 0) + 1);
+  const top = [...byMsg].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, n]) => `${n} x "${k}"`).join(", ");
+  console.log(`# log: ${lines.length} lines (level msg: ${top}); server CPU ${fc.cpuSeconds().toFixed(1)} s since its start`);
   assert.deepEqual(errors.slice(0, 5), [], `error-level log lines (${errors.length}) that are not catalogued refusals`);
+}
+
+export interface RawResponse { status: number; head: string }
+
+/**
+ * The HTTP/1.1 responses in `out`, read as a client would: status line and header syntax, 1xx interim
+ * answers, bodies by Content-Length, chunked or (only when `closed`) to the end. `rest` is an answer
+ * still arriving; `error` says what is malformed, or cut although the connection closed.
+ */
+export function parseResponses(out: Buffer, isHead: boolean, closed: boolean): { responses: RawResponse[]; rest: Buffer; error?: string } {
+  const responses: RawResponse[] = [];
+  let off = 0;
+  const cut = (what: string) => ({ responses, rest: out.subarray(off), error: closed ? what : undefined });
+  while (off < out.length) {
+    const end = out.indexOf("\r\n\r\n", off, "latin1");
+    if (end < 0) return cut(`a response head cut at the close: ${JSON.stringify(out.toString("latin1", off, off + 80))}`);
+    const head = out.toString("latin1", off, end);
+    const [line = "", ...fields] = head.split("\r\n");
+    const m = /^HTTP\/1\.[01] (\d{3}) [^\r\n]*$/.exec(line);
+    if (!m) return { responses, rest: out.subarray(off), error: `not a status line: ${JSON.stringify(line.slice(0, 80))}` };
+    const bad = fields.find((f) => !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[ \t]*[^\r\n]*$/.test(f));
+    if (bad !== undefined) return { responses, rest: out.subarray(off), error: `not a header line: ${JSON.stringify(bad.slice(0, 80))}` };
+    const status = Number(m[1]);
+    const header = (n: string) => fields.find((f) => f.toLowerCase().startsWith(n + ":"))?.slice(n.length + 1).trim();
+    let bodyEnd = end + 4;
+    if (status >= 200 && !isHead && status !== 204 && status !== 304) {
+      if (/chunked/i.test(header("transfer-encoding") ?? "")) {
+        for (;;) {
+          const eol = out.indexOf("\r\n", bodyEnd, "latin1");
+          if (eol < 0) return cut("a chunked body cut at the close");
+          const size = parseInt(out.toString("latin1", bodyEnd, eol), 16);
+          if (Number.isNaN(size)) return { responses, rest: out.subarray(off), error: "a bad chunk size in the answer" };
+          bodyEnd = eol + 2 + size + 2;
+          if (bodyEnd > out.length) return cut("a chunk cut at the close");
+          if (size === 0) break;
+        }
+      } else if (header("content-length") !== undefined) {
+        bodyEnd += Number(header("content-length"));
+        if (bodyEnd > out.length) return cut("a body shorter than its Content-Length at the close");
+      } else if (closed) bodyEnd = out.length;
+      else return { responses, rest: out.subarray(off) };
+    }
+    responses.push({ status, head });
+    off = bodyEnd;
+  }
+  return { responses, rest: out.subarray(off) };
+}
+
+/** A ClientHello record (TLS 1.3 with 1.2 fallback, x25519) whose random parts come from `r`. */
+export function clientHello(r: Rng, servername: string): Buffer {
+  const u16 = (n: number) => Buffer.from([n >> 8, n & 255]);
+  const ext = (type: number, body: Buffer) => Buffer.concat([u16(type), u16(body.length), body]);
+  const list16 = (items: number[]) => Buffer.concat([u16(items.length * 2), ...items.map(u16)]);
+  const name = Buffer.from(servername);
+  const exts = Buffer.concat([
+    ext(0, Buffer.concat([u16(name.length + 3), Buffer.from([0]), u16(name.length), name])),
+    ext(10, list16([0x001d, 0x0017])),
+    ext(11, Buffer.from([1, 0])),
+    ext(13, list16([0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601])),
+    ext(43, Buffer.from([4, 3, 4, 3, 3])),
+    ext(51, Buffer.concat([u16(36), u16(0x001d), u16(32), r.bytes(32)])),
+    ext(45, Buffer.from([1, 1])),
+  ]);
+  const body = Buffer.concat([u16(0x0303), r.bytes(32), Buffer.from([32]), r.bytes(32), list16([0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030]), Buffer.from([1, 0]), u16(exts.length), exts]);
+  const hs = Buffer.concat([Buffer.from([1, body.length >> 16, (body.length >> 8) & 255, body.length & 255]), body]);
+  return Buffer.concat([Buffer.from([22, 3, 1]), u16(hs.length), hs]);
 }
