@@ -51,6 +51,7 @@ export function createDenialAuditor(meta: MetadataStore, log: Logger, options: D
   const windowMs = Math.max(1, options.windowMs ?? DENIAL_DEFAULTS.windowMs);
   const maxSources = options.maxSources ?? DENIAL_DEFAULTS.maxSources;
   let windowStart = Date.now();
+  let timer: NodeJS.Timeout | undefined;
   // source -> written (against the quota) and the tally per reason
   let sources = new Map<string, { written: number; reasons: Map<string, Tally> }>();
   let overflow = new Map<string, number>();
@@ -96,6 +97,10 @@ export function createDenialAuditor(meta: MetadataStore, log: Logger, options: D
     windowStart = now;
     sources = new Map();
     overflow = new Map();
+    // The next window ends windowMs after this one began, whoever closed this one. (A fixed-phase
+    // interval, after a denial had closed a window its delayed tick was late for, closed the next
+    // one again a moment later: a window of a few ms with its own quota for every source.)
+    timer?.refresh();
   };
 
   /** False when the event is only counted (quota spent, or a source beyond the cap). */
@@ -123,7 +128,7 @@ export function createDenialAuditor(meta: MetadataStore, log: Logger, options: D
     return false;
   };
 
-  const timer = setInterval(() => closeWindow(Date.now()), windowMs);
+  timer = setTimeout(() => closeWindow(Date.now()), windowMs);
   timer.unref();
 
   return {
@@ -167,7 +172,8 @@ export function createDenialAuditor(meta: MetadataStore, log: Logger, options: D
       await pending;
     },
     async close() {
-      clearInterval(timer);
+      clearTimeout(timer);
+      timer = undefined;
       closeWindow(Date.now());
       write();
       await pending;

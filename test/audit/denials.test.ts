@@ -102,3 +102,17 @@ test("the summary is written when the window ends, without waiting for a later d
   assert.equal((await events()).filter((e) => e.kind === "data-plane-denied").length, 2);
   await meta.close();
 });
+
+test("a window closed by a denial while the timer was late lasts a whole window: the late tick does not close the next one at once", async () => {
+  const a = await fresh({ limit: 1, windowMs: 200 });
+  a.record(req("127.0.2.1"), 401);
+  const busy = Date.now() + 260;
+  while (Date.now() < busy); // the event loop is held: the window's timer is late
+  a.record(req("127.0.2.1"), 401); // this denial closes the first window and opens the second
+  await sleep(20); // the late tick runs now
+  a.record(req("127.0.2.1"), 401); // still the second window: over the quota, counted
+  await a.close();
+  const t = tally(await events());
+  assert.deepEqual(t.get("127.0.2.1 token-rejected"), { named: 2, counted: 1 });
+  await meta.close();
+});

@@ -1,8 +1,10 @@
 // Many requests on one keep-alive TLS connection, for denial-flood.test.ts: 100,000 requests in a
 // minute on 2 cores leave no room for a handshake each. `pipelinedGets` sends `count` GETs from one
 // source address, at most `window` of them unanswered at a time (HTTP/1.1 pipelining: Node's server
-// answers them in order), reads the answers by their Content-Length, and reconnects (counted) if the
-// server closes the connection before all are answered. Bounded: it gives up after `limitMs`.
+// answers them in order) and, with `intervalMs`, on a schedule of one every `intervalMs` (sooner
+// never; later when the answers come later), reads the answers by their Content-Length, and
+// reconnects (counted) if the server closes the connection before all are answered. Bounded: it
+// gives up after `limitMs`.
 import { connect, type TLSSocket } from "node:tls";
 
 export interface PipelineOptions {
@@ -17,6 +19,8 @@ export interface PipelineOptions {
   head: string;
   count: number;
   window: number;
+  /** The schedule: request k is not sent before start + k x intervalMs. */
+  intervalMs?: number;
   limitMs?: number;
 }
 
@@ -41,10 +45,13 @@ export function pipelinedGets(o: PipelineOptions): Promise<PipelineResult> {
     let closedAfterAnswer = 0;
     let done = false;
     let socket: TLSSocket;
+    const started = Date.now();
+    let paced: NodeJS.Timeout | undefined;
     const finish = (error?: string) => {
       if (done) return;
       done = true;
       clearTimeout(limit);
+      clearTimeout(paced);
       socket.destroy();
       resolve({ statuses, firstBody: firstBody ?? "", reconnects, closedAfterAnswer, ...(error ? { error } : {}) });
     };
@@ -55,8 +62,14 @@ export function pipelinedGets(o: PipelineOptions): Promise<PipelineResult> {
       let buf = "";
       socket = connect({ host: o.host, port: o.port, localAddress: o.from, servername: o.servername, ca: o.ca, session: o.session } as any);
       const fill = () => {
+        if (done || paced) return;
         let batch = "";
-        while (sent < o.count && sent - answered < o.window) { batch += o.head; sent++; }
+        while (sent < o.count && sent - answered < o.window) {
+          const wait = o.intervalMs ? started + sent * o.intervalMs - Date.now() : 0;
+          if (wait > 0) { paced = setTimeout(() => { paced = undefined; fill(); }, wait); break; }
+          batch += o.head;
+          sent++;
+        }
         if (batch) socket.write(batch);
       };
       socket.once("secureConnect", fill);
@@ -82,6 +95,8 @@ export function pipelinedGets(o: PipelineOptions): Promise<PipelineResult> {
         if (reconnects >= 100) return finish(`the server closed the connection ${reconnects} times`);
         reconnects++;
         if (answered > answeredBefore) closedAfterAnswer++;
+        clearTimeout(paced);
+        paced = undefined;
         open();
       });
     };
