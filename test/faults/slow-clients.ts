@@ -4,13 +4,12 @@
 //   slowConnection(o)      TCP, or TLS with a real handshake (o.tls), then o.script(w) writes; resolves
 //                          with the time from the clock's start (the connect, the end of the handshake,
 //                          or w.mark()) to the server's close, and what the server sent.
-//   clientHello(name)      the bytes of a real ClientHello for `name`, to stall a handshake after it.
 //   tlsSession(o)          a session ticket of a listener, so slow TLS clients resume (cheap handshakes).
 //   dripBytes(text, ms)    a script: one byte of `text` every `ms`, never the whole of it.
 //   ramp(perStep, stepMs)  spreads the starts of a phase's connections: hundreds of TLS handshakes at
 //                          the same instant on 2 cores outlast a 2 s handshake bound by themselves.
 //   summarize(results)     min/max close times, answers, and those still open, for the test's output.
-import { connect as tcpConnect, createServer, type Socket } from "node:net";
+import { connect as tcpConnect, type Socket } from "node:net";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -89,20 +88,6 @@ export function tlsSession(o: { host: string; port: number; from?: string; serve
     s.once("session", (session: Buffer) => { ok(session); s.destroy(); });
     s.once("error", fail);
   });
-}
-
-/** A real ClientHello for `servername`, as Node's TLS client sends it (caught by a plain TCP server). */
-export async function clientHello(servername?: string): Promise<Buffer> {
-  const server = createServer();
-  const caught = new Promise<Buffer>((ok) => server.once("connection", (s) => s.once("data", (b: Buffer) => { ok(b); s.destroy(); })));
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-  const port = (server.address() as { port: number }).port;
-  const client = tlsConnect({ host: "127.0.0.1", port, servername, rejectUnauthorized: false });
-  client.on("error", () => undefined);
-  const hello = await caught;
-  client.destroy();
-  server.close();
-  return hello;
 }
 
 /** One byte of `text` every `everyMs` until the server closes; never the last byte. */

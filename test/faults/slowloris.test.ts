@@ -18,13 +18,13 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { spawnFuzzCove, type FuzzCove } from "../fuzz/support.js";
+import { Rng, clientHello, spawnFuzzCove, type FuzzCove } from "../fuzz/support.js";
 import { ROLE, assignRole, createServicePrincipal } from "../support/arm.js";
 import { basic, https } from "../support/http.js";
 import { HUB_CLIENT, createEndpoint, landingZone, request, within, type Zone } from "../listeners/landing-zone.js";
 import { ask, rawConnect } from "../dns/tcp-client.js";
 import { OCI_ERRORS } from "../../src/data-plane/errors.js";
-import { clientHello, dripBytes, ramp, slowConnection, summarize, tlsSession, type SlowOptions, type SlowResult, type Writer } from "./slow-clients.js";
+import { dripBytes, ramp, slowConnection, summarize, tlsSession, type SlowOptions, type SlowResult, type Writer } from "./slow-clients.js";
 
 const BOUND_MS = 2000;
 /** Node checks request heads on a timer: a quarter of the bound here (src/http/listener.ts). */
@@ -45,7 +45,8 @@ const PE_IP = "127.16.1.4";
 let fc: FuzzCove;
 let zone: Zone;
 let pushToken: string;
-let helloFor: (servername?: string) => Buffer;
+/** A ClientHello (test/fuzz/support.ts builds one, TLS 1.3 with an X25519 share) to stall a handshake after. */
+let hello: Buffer;
 
 interface Target { name: string; host: string; port: number; from: (i: number) => string | undefined; servername?: string; path: string; authority: string; session?: Buffer }
 let targets: Target[];
@@ -75,8 +76,7 @@ before(async () => {
   assert.equal(t.status, 200, t.body.toString());
   pushToken = t.json().access_token;
   const mgmt = new URL(fc.cove.managementUrl);
-  const hellos = new Map([[zone.loginHost, await clientHello(zone.loginHost)], ["", await clientHello()]]);
-  helloFor = (name) => hellos.get(name ?? "")!;
+  hello = clientHello(new Rng(15), zone.loginHost);
   targets = [
     { name: "public registry", host: "127.0.0.1", port: fc.cove.registryPort, from: (i) => `127.232.1.${(i % 50) + 1}`, servername: zone.loginHost, path: "/v2/", authority: `${zone.loginHost}:${fc.cove.registryPort}` },
     { name: "private endpoint", host: PE_IP, port: fc.cove.registryPort, from: (i) => `127.16.1.${(i % 50) + 100}`, servername: zone.loginHost, path: "/v2/", authority: `${zone.loginHost}:${fc.cove.registryPort}` },
@@ -138,9 +138,9 @@ test(`before TLS: ${PER_KIND} silent and stalled-handshake connections per HTTPS
     return Promise.all([
       many(starts, PER_KIND - 2 * third, (i) => conn(i, () => undefined)),
       // Inside the ClientHello: its record announces more bytes than ever come.
-      many(starts, third, (i) => conn(i, (w) => w.write(helloFor(t.servername).subarray(0, 40)))),
+      many(starts, third, (i) => conn(i, (w) => w.write(hello.subarray(0, 40)))),
       // A whole ClientHello, and no answer to the server's reply.
-      many(starts, third, (i) => conn(i, (w) => w.write(helloFor(t.servername)))),
+      many(starts, third, (i) => conn(i, (w) => w.write(hello))),
     ]);
   });
   // DNS over TCP from 20 sources (16 connections per source at most): half drip a 500-byte message
