@@ -28,7 +28,13 @@ import { managementToken } from "../support/arm.js";
 import { https } from "../support/http.js";
 import type { RealRegistry } from "../data-plane/real-registry.js";
 
-export const SEED = process.env.COVE_FUZZ_SEED !== undefined ? Number(process.env.COVE_FUZZ_SEED) >>> 0 : 20250615;
+export const SEED = seedFrom(process.env.COVE_FUZZ_SEED);
+
+function seedFrom(v: string | undefined): number {
+  if (v === undefined || v === "") return 20250615;
+  if (!/^\d{1,10}$/.test(v) || Number(v) > 0xffffffff) throw new Error(`COVE_FUZZ_SEED must be an integer from 0 to 4294967295, not ${JSON.stringify(v)}`);
+  return Number(v);
+}
 
 /** mulberry32: small, fast, and the same on every machine. */
 export class Rng {
