@@ -14,6 +14,7 @@ import type { Socket } from "node:net";
 import type { SecureContext } from "node:tls";
 import type { Logger } from "pino";
 import type { ListenerInfo } from "./types.js";
+import { answerClientError, answerConnect } from "./client-error.js";
 
 export interface TlsMaterial {
   /** The default certificate: a handshake without SNI, or one whose name `sni` does not choose. */
@@ -122,6 +123,9 @@ export async function openListener(o: ListenerOptions): Promise<Listener> {
     else admit(socket);
   });
   server.on("tlsClientError", (err) => log.debug({ err: err.message, listener: info.kind, address: info.address }, "TLS handshake failed"));
+  // A request the HTTP parser refuses, or a CONNECT: the catalogued 400/405/408/413/431, flushed before the close (client-error.ts).
+  server.on("clientError", answerClientError(log, info.kind));
+  server.on("connect", answerConnect(log, info.kind));
 
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
