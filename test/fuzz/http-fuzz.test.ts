@@ -4,9 +4,10 @@
 // injection, Content-Length against Transfer-Encoding, broken chunked bodies, bodies shorter or longer
 // than declared, pipelining, byte mutations), and 1,000 raw TCP streams of garbage and mutated TLS
 // records. Every request is one a user without credentials could send, so the only right answers are
-// refusals: each answer must be a well-formed HTTP response with a 4xx status (1xx interim answers
-// allowed before it), or the connection closed; never a 5xx, never silence beyond a bounded wait. Raw
-// TLS streams get TLS records back (an alert, or a handshake to a hello still valid) or nothing.
+// refusals: well-formed HTTP responses with a 4xx status (1xx interim answers before it) from a route
+// (x-ms-request-id) or from the listeners' framing catalogue (docs/errors.md "HTTP framing", kept
+// equal here; then the close); a whole request must get one, a cut one may get a bare close; never a
+// 5xx, never silence beyond a bounded wait. Raw TLS streams get TLS records or nothing, and a close.
 // TLS sessions are resumed and a connection carries requests as long as the server keeps it, so the
 // suite pays for few full handshakes. The fuzz comes from its own loopback address (127.0.0.77): its
 // failed logins fill that source's login limit, not the one of the normal requests made afterwards.
@@ -170,6 +171,7 @@ function openTls(t: Target, s: Session): Promise<Socket> {
     sock.once("session", (sess: Buffer) => { s.session = sess; });
     sock.once("secureConnect", () => { if (sock.isSessionReused()) s.resumed++; else s.full++; ok(sock); });
     sock.once("error", fail);
+    sock.on("error", () => undefined); // resets after a refusal are expected; exchange() sees the close
   });
 }
 
@@ -177,7 +179,8 @@ function openTls(t: Target, s: Session): Promise<Socket> {
 function exchange(sock: Socket, bytes: Buffer, reuse: boolean, isHead: boolean): Promise<{ out: Buffer; closed: boolean }> {
   return new Promise((ok) => {
     const chunks: Buffer[] = [];
-    const done = (closed: boolean) => { clearTimeout(timer); sock.off("data", onData); ok({ out: Buffer.concat(chunks), closed }); };
+    const done = (closed: boolean) => { clearTimeout(timer); sock.off("data", onData); sock.off("close", onClose); ok({ out: Buffer.concat(chunks), closed }); };
+    const onClose = () => done(true);
     const onData = (c: Buffer) => {
       chunks.push(c);
       if (!reuse) return;
@@ -187,8 +190,7 @@ function exchange(sock: Socket, bytes: Buffer, reuse: boolean, isHead: boolean):
     };
     const timer = setTimeout(() => done(false), WAIT_MS);
     sock.on("data", onData);
-    sock.once("close", () => done(true));
-    sock.on("error", () => undefined);
+    sock.once("close", onClose);
     sock.write(bytes);
     if (!reuse) sock.end();
   });
@@ -236,6 +238,7 @@ test(`both listeners: ${TLS_STREAMS} garbage and mutated TLS records over raw TC
       const t = i % 2 === 0 ? registry : management;
       const bytes = tlsStream(r, t.servername);
       const sock = tcpConnect({ host: "127.0.0.1", port: t.port, localAddress: SOURCE });
+      sock.on("error", () => undefined);
       await new Promise<void>((ok, fail) => { sock.once("connect", ok); sock.once("error", fail); });
       const { out, closed } = await exchange(sock, bytes, false, false);
       sock.destroy();
@@ -283,6 +286,8 @@ test("docs/errors.md 'HTTP framing' table equals the listeners' framing catalogu
 test("after the fuzz: token login and manifest GET, an ARM GET, healthz, RSS bound, nothing written, no error in the log", async () => {
   await checkAfterSuite(fc, {
     rssStartMb: rssStart,
+    // Measured: 187-206 MB at the end from 134. V8 grows its heap lazily: capped at 96 MB
+    // (--max-old-space-size) three times this traffic stayed at 143-157 MB, so it is not retention.
     rssLimitMb: Math.round(rssStart * 1.5 + 50),
     before: before0,
     fingerprint,
