@@ -227,7 +227,7 @@ export async function startDns(s: Settings, state: StateHolder, metrics: Metrics
       maxConnections: cfg.dnsTcpMaxConnections,
       maxConnectionsPerSource: cfg.dnsTcpMaxConnectionsPerSource,
     },
-    rateLimit: { responsesPerSecond: cfg.dnsRateLimit, slip: cfg.dnsRateLimitSlip },
+    rateLimit: { responsesPerSecond: cfg.dnsRateLimit, slip: cfg.dnsRateLimitSlip, vnets: cfg.dnsRateLimitVnets },
     onRateLimit: (action, count) => metrics.dnsRateLimited(action, count),
   });
   try {

@@ -15,6 +15,10 @@
 // worth, so over any interval of T seconds an account sends at most rate * (T + 1) full answers.
 // Over the rate, responses are dropped, except every `slip`-th, which is sent as an empty answer
 // with TC set: a real client behind a forged-looking flood still gets through, over TCP.
+// Sources inside a modelled VNet are exempt by default (vnets: "exempt", as BIND's exempt-clients):
+// a VNet's fabric does not carry forged source addresses (Azure drops them at the host), so the
+// reflection RRL defends against comes from outside, and a build farm in one /24 is not throttled by
+// a limit meant for strangers. "limit" counts them like everyone else.
 // With several UDP threads each holds its own limiter at rate / threads (index.ts), so the sum keeps
 // the bound above; a bucket holds at least one token, or a rate under 1 would send nothing at all.
 
@@ -25,6 +29,8 @@ export interface RateLimitOptions {
   responsesPerSecond: number;
   /** Every slip-th limited response is sent truncated instead of dropped; 0 drops them all, 1 truncates them all. */
   slip: number;
+  /** Sources inside a modelled VNet: "exempt" (the default, as BIND's exempt-clients) or "limit" like any other. */
+  vnets?: "exempt" | "limit";
 }
 
 export type RateLimitAction = "dropped" | "slipped";
@@ -60,6 +66,11 @@ export class ResponseRateLimiter {
 
   get enabled(): boolean {
     return this.opts.responsesPerSecond > 0;
+  }
+
+  /** Whether a source inside a modelled VNet is answered without counting (see the module comment). */
+  get exemptsVnets(): boolean {
+    return this.opts.vnets !== "limit";
   }
 
   /** Accounts held right now (for tests of the memory bound). */

@@ -45,7 +45,7 @@ export class Responder {
     const view = this.cache.view(sourceIp, () => viewOf(snapshot, sourceIp));
     const ra = this.opts.forwarder !== undefined;
     if (parsed.kind === "error") {
-      const v = this.limit(transport, sourceIp, "error");
+      const v = this.limit(transport, view.key, sourceIp, "error");
       if (v === "dropped") return undefined;
       this.count(view.name, parsed.rcode);
       return errorResponse(msg, parsed.questionEnd, parsed.edns, parsed.rcode, ra, v === "slipped");
@@ -60,7 +60,7 @@ export class Responder {
       this.cache.set(key, cached);
     }
     if (cached !== "outside") {
-      const v = this.limit(transport, sourceIp, responseKind(RCODES[cached.rcode].code, cached.ancount, qname, qtype));
+      const v = this.limit(transport, view.key, sourceIp, responseKind(RCODES[cached.rcode].code, cached.ancount, qname, qtype));
       if (v === "dropped") return undefined;
       this.count(view.name, cached.rcode);
       // Slipped: a limit of 0 makes writeResponse send the header and question only, with TC.
@@ -68,14 +68,14 @@ export class Responder {
     }
     const forwarder = this.opts.forwarder;
     if (!forwarder) {
-      const v = this.limit(transport, sourceIp, "error");
+      const v = this.limit(transport, view.key, sourceIp, "error");
       if (v === "dropped") return undefined;
       this.count(view.name, "REFUSED");
       return errorResponse(msg, questionEnd, edns, "REFUSED", ra, v === "slipped");
     }
     return forwarder.forward(msg, questionEnd).then((reply) => {
       if (!reply) {
-        const v = this.limit(transport, sourceIp, "error");
+        const v = this.limit(transport, view.key, sourceIp, "error");
         if (v === "dropped") return undefined;
         this.count(view.name, "SERVFAIL");
         return errorResponse(msg, questionEnd, edns, "SERVFAIL", ra, v === "slipped");
@@ -84,17 +84,19 @@ export class Responder {
         this.count(view.name, rcodeName(reply[3]! & 0x0f));
         return reply;
       }
-      const v = this.limit(transport, sourceIp, responseKind(reply[3]! & 0x0f, reply.readUInt16BE(6), qname, qtype));
+      const v = this.limit(transport, view.key, sourceIp, responseKind(reply[3]! & 0x0f, reply.readUInt16BE(6), qname, qtype));
       if (v === "dropped") return undefined;
       this.count(view.name, rcodeName(reply[3]! & 0x0f));
       return truncateRelayed(reply, questionEnd, edns, v === "slipped" ? 0 : limit);
     });
   }
 
-  /** Response rate limiting: UDP only (a TCP client has proven its address), and only when configured. */
-  private limit(transport: Transport, sourceIp: string, kind: string): Verdict {
+  /** Response rate limiting: UDP only (a TCP client has proven its address), only when configured,
+   *  and not for a source inside a modelled VNet (`vnetKey` not "") unless the limiter says so. */
+  private limit(transport: Transport, vnetKey: string, sourceIp: string, kind: string): Verdict {
     const rrl = this.opts.rateLimit;
     if (transport !== "udp" || rrl === undefined || !rrl.enabled) return "send";
+    if (vnetKey !== "" && rrl.exemptsVnets) return "send";
     const v = rrl.check(sourceIp, kind);
     if (v !== "send") {
       try { this.opts.onRateLimit?.(v); } catch (err) { this.opts.log.warn({ err: (err as Error).message }, "dns onRateLimit hook threw"); }

@@ -2,6 +2,7 @@
 // at most rate x seconds full answers, every second limited one a real truncated answer (dns-packet
 // decodes it) and the rest nothing; a real `dig` in the flooded prefix still gets its answer (it
 // retries over TCP on TC); another /24 is not limited and the same /24 is; TCP is never limited;
+// sources inside a modelled VNet are exempt unless dnsRateLimitVnets is "limit";
 // and `cove serve`'s defaults limit too, counted in GET /metrics. Loopback only; every loop is bounded.
 
 import { after, before, describe, test } from "node:test";
@@ -10,7 +11,7 @@ import dgram from "node:dgram";
 import dnsPacket from "dns-packet";
 import { dig } from "./dig.js";
 import { rawConnect, frame, query, waitFor } from "./tcp-client.js";
-import { LAPTOP, type Running, startDns } from "./scenario.js";
+import { HUB, LAPTOP, SPOKE, type Running, startDns } from "./scenario.js";
 import { startCove, type TestCove } from "../support/cove.js";
 import { managementToken } from "../support/arm.js";
 import { https } from "../support/http.js";
@@ -142,6 +143,31 @@ describe("a flood from one source", () => {
     } finally {
       done = true;
       await running;
+    }
+  });
+});
+
+describe("sources inside a modelled VNet", () => {
+  // The flood of the tests above, at the same rate, from VNet addresses of the same landing zone.
+  test("are exempt by default: 1,000 queries from a linked hub address and 1,000 from an unlinked spoke address are all answered in full", async () => {
+    const before = { ...actions };
+    for (const source of [HUB, SPOKE]) {
+      const f = await flood(dns.port, source, NAME, 1000, 40, 10);
+      assert.deepEqual([f.full.length, f.truncated.length], [1000, 0], `${source}: ${f.full.length} full, ${f.truncated.length} truncated of 1000`);
+    }
+    assert.deepEqual(actions, before, "nothing was dropped or slipped");
+  });
+
+  test("dnsRateLimitVnets \"limit\": the same flood from the hub address is limited like any other source", async () => {
+    const limited = { dropped: 0, slipped: 0 };
+    const strict = await startDns({ rateLimit: { responsesPerSecond: RATE, slip: 2, vnets: "limit" }, onRateLimit: (a) => { limited[a]++; } });
+    try {
+      const f = await flood(strict.port, HUB, NAME, 1000, 40, 10);
+      const seconds = (f.lastReplyAt - f.firstSendAt) / 1000;
+      assert.ok(f.full.length <= Math.ceil(RATE * (seconds + 1)) + 1, `${f.full.length} full answers in ${seconds.toFixed(2)} s`);
+      assert.ok(f.truncated.length > 0 && limited.slipped > 0 && limited.dropped > 0, `truncated ${f.truncated.length}, ${JSON.stringify(limited)}`);
+    } finally {
+      await strict.stop();
     }
   });
 });
