@@ -19,9 +19,7 @@ export class UdpServer {
   async listen(host: string, port: number): Promise<void> {
     // Only when asked: SO_REUSEPORT also lets another process of the same user join the port and
     // receive a share of the queries, so a single-threaded server keeps the port to itself.
-    // Every answer goes back to rinfo.address, an address literal: the identity lookup spares each
-    // send dns.lookup's checks and the process.nextTick it defers a literal's callback by.
-    const socket = dgram.createSocket({ type: isIPv6(host) ? "udp6" : "udp4", reusePort: this.reusePort, lookup: literalLookup as never });
+    const socket = dgram.createSocket({ type: isIPv6(host) ? "udp6" : "udp4", reusePort: this.reusePort });
     socket.on("message", (msg, rinfo) => this.onMessage(socket, msg, rinfo));
     await new Promise<void>((resolve, reject) => {
       socket.once("error", reject);
@@ -64,7 +62,3 @@ export class UdpServer {
   }
 }
 
-/** dgram's lookup for destinations that are always address literals: answered at once, as given. */
-function literalLookup(address: string, _family: unknown, callback: (err: null, address: string, family: number) => void): void {
-  callback(null, address, isIPv6(address) ? 6 : 4);
-}
