@@ -70,7 +70,7 @@ export interface Sampler {
   close(): Promise<void>;
 }
 
-async function machineTicks(): Promise<Sample["machine"]> {
+export async function machineTicks(): Promise<Sample["machine"]> {
   const [user, nice, system, idle, iowait, irq, softirq, steal] = (await readFile("/proc/stat", "utf8")).split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
   return { busy: user! + nice! + system! + irq! + softirq!, idle: idle!, iowait: iowait!, steal: steal! };
 }
