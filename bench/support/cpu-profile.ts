@@ -89,8 +89,14 @@ export async function summariseProfile(path: string, window?: { from: bigint; to
   };
 }
 
-/** The one .cpuprofile a process wrote into `dir` (node --cpu-prof-dir). */
+/**
+ * The main thread's .cpuprofile of the process that wrote into `dir` (node --cpu-prof-dir). Every
+ * thread writes its own (CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile): a DNS worker's is
+ * almost all idle, so the main thread's, thread id 0, is the one that describes the serving.
+ */
 export async function profileIn(dir: string): Promise<string | undefined> {
-  const f = (await readdir(dir).catch(() => [] as string[])).filter((x) => x.endsWith(".cpuprofile"));
-  return f.length ? join(dir, f.sort().at(-1)!) : undefined;
+  const f = (await readdir(dir).catch(() => [] as string[])).filter((x) => x.endsWith(".cpuprofile")).sort();
+  const main = f.filter((x) => x.split(".")[4] === "0");
+  const pick = main.at(-1) ?? f.at(-1);
+  return pick ? join(dir, pick) : undefined;
 }

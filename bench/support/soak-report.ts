@@ -174,6 +174,7 @@ export function reportLines(r: ReportInput): { lines: string[]; errors: number; 
     "RSS follows the V8 heap's total size, which V8 grows and shrinks in steps of tens of MB; the heap's floor (its least use",
     `per ${unit === "minute" ? "minute" : "interval"} after the warm-up) moved ${f(floor.slope, 2)} MB/min (least squares over ${floor.points} points). Open fds ${first.fds} -> ${last.fds},`,
     `threads ${first.threads} -> ${last.threads}, active handles ${f(first.handles, 0)} -> ${f(last.handles, 0)}. ${r.disk}`,
+    `The heap's total by V8 space, after the warm-up -> at the end (MB): ${spaces(afterWarm, last)}.`,
     `Event-loop delay p99 per 5 s interval: median ${f(loops[Math.floor(loops.length / 2)] ?? NaN)} ms, worst ${f(loops[loops.length - 1] ?? NaN)} ms; the load generator's own p99 at most`,
     `${f(most(r.samples, (s) => s.clientLoopP99Ms))} ms. ${stalls(r.samples)}`,
     "",
@@ -183,4 +184,14 @@ export function reportLines(r: ReportInput): { lines: string[]; errors: number; 
     "![Soak: RSS and request rates over time](images/soak.svg)",
   ];
   return { lines, errors, slope: fit.slope, heapFloorSlope: floor.slope, met: errors === 0 && slopeMet };
+}
+
+/** "old 40.1 -> 52.3, new 16.0 -> 32.0, ...": the spaces that hold at least 1 MB at either end. */
+function spaces(a: Sample, b: Sample): string {
+  const names = [...new Set([...Object.keys(a.heapSpacesMB ?? {}), ...Object.keys(b.heapSpacesMB ?? {})])];
+  const parts = names
+    .map((n) => ({ n, x: a.heapSpacesMB?.[n] ?? 0, y: b.heapSpacesMB?.[n] ?? 0 }))
+    .filter((p) => p.x >= 1 || p.y >= 1)
+    .map((p) => `${p.n} ${p.x.toFixed(1)} -> ${p.y.toFixed(1)}`);
+  return parts.length ? parts.join(", ") : "not scraped";
 }

@@ -32,6 +32,8 @@ export interface Sample {
   resources: number;
   heapUsedMB: number;
   heapTotalMB: number;
+  /** The heap's total size by V8 space (new, old, code, large_object, ...), from /metrics. */
+  heapSpacesMB: Record<string, number>;
   /** Memory outside the V8 heap that JS objects hold (Buffers and other ArrayBuffers). */
   externalMB: number;
   loopP99Ms: number;
@@ -63,6 +65,13 @@ async function procStatus(pid: number): Promise<{ rssMB: number; anonMB: number;
 export function metric(text: string, name: string): number {
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+|NaN)$`, "m").exec(text);
   return m ? Number(m[1]) : NaN;
+}
+
+/** cove_nodejs_heap_space_size_total_bytes by its space label (MB). */
+function heapSpaces(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^cove_nodejs_heap_space_size_total_bytes\{space="([a-z_]+)"\} ([0-9.eE+-]+)$/gm)) out[m[1]!] = Number(m[2]) / MB;
+  return out;
 }
 
 export interface Sampler {
@@ -129,6 +138,7 @@ export function sampler(z: SoakLanding, tallies: Tally[], started: number, probe
         resources: metric(text, "cove_nodejs_active_resources_total"),
         heapUsedMB: metric(text, "cove_nodejs_heap_size_used_bytes") / MB,
         heapTotalMB: metric(text, "cove_nodejs_heap_size_total_bytes") / MB,
+        heapSpacesMB: heapSpaces(text),
         externalMB: metric(text, "cove_nodejs_external_memory_bytes") / MB,
         loopP99Ms: metric(text, "cove_nodejs_eventloop_lag_p99_seconds") * 1000,
         loopMaxMs: metric(text, "cove_nodejs_eventloop_lag_max_seconds") * 1000,
