@@ -34,6 +34,9 @@ import { latency, throughput, type Latency, type Target, type Throughput } from 
 import { https } from "../test/support/http.js";
 import { clients, createRegistry, credentialFor, managementToken } from "../test/support/arm.js";
 import { replaceSection } from "./report-section.js";
+import { FIELDS } from "../src/config/schema.js";
+
+const DEFAULT_THREADS = FIELDS.find((x) => x.key === "dnsThreads")!.default as number;
 
 const exec = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_DNS_SECONDS ?? 20);
@@ -282,7 +285,7 @@ async function writeReport(r: { coveRuns: CoveRun[]; peerBefore: Run; peerAfter:
     "| server | queries/s | / dnsmasq | average latency (saturated) | p50 / p99 at the fixed rate | server cores | dnsperf cores | machine busy | completed/sent |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     row("dnsmasq (before Cove)", r.peerBefore),
-    ...r.coveRuns.map((x) => row(`Cove, \`dnsThreads: ${x.threads}\`${x.threads === 1 ? " (default)" : ""}`, x, x.tp.qps / r.peerQps)),
+    ...r.coveRuns.map((x) => row(`Cove, \`dnsThreads: ${x.threads}\`${x.threads === DEFAULT_THREADS ? " (default)" : ""}`, x, x.tp.qps / r.peerQps)),
     row("dnsmasq (after Cove)", r.peerAfter),
     row("fixed-answer Node `dgram` responder (Node's ceiling)", r.fixed, r.fixed.tp.qps / r.peerQps),
     "",

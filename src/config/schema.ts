@@ -85,7 +85,7 @@ export const FIELDS: readonly Field[] = [
   { key: "dnsRateLimit", kind: "number", default: 100, max: 1000000, doc: "UDP responses per second per client prefix (/24, /56) and response kind; over it answers are dropped or slipped. 0: off." },
   { key: "dnsRateLimitSlip", kind: "number", default: 2, max: 10, doc: "Over the rate, every Nth response is sent as an empty truncated (TC) answer so a real client retries over TCP. 0: drop all." },
   { key: "dnsRateLimitVnets", kind: "enum", values: ["exempt", "limit"], default: "exempt", doc: "UDP clients inside a modelled VNet: exempt from response rate limiting (a VNet carries no forged sources; BIND's exempt-clients), or limit them like any other." },
-  { key: "dnsThreads", kind: "number", default: 1, min: 1, max: 16, doc: "UDP sockets answering DNS, one per thread, all on dnsListen (SO_REUSEPORT, Linux); TCP stays on the main thread. 1: the main thread alone. Each socket limits at dnsRateLimit / dnsThreads." },
+  { key: "dnsThreads", kind: "number", default: 2, min: 1, max: 16, doc: "UDP sockets answering DNS, one per thread, all on dnsListen (SO_REUSEPORT, Linux): the main thread's and dnsThreads - 1 workers'; TCP stays on the main thread. 1: the main thread alone. Each socket limits at dnsRateLimit / dnsThreads." },
   { key: "tlsCertFile", kind: "path", doc: "Operator-supplied PEM certificate (chain) for every listener, instead of the local CA's." },
   { key: "tlsKeyFile", kind: "path", doc: "PEM private key for tlsCertFile." },
   { key: "trustedProxies", kind: "ipList", default: [], doc: "Proxy addresses whose X-Forwarded-For is believed. Empty: the socket address is the client address." },

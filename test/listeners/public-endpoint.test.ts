@@ -84,6 +84,8 @@ test("denials are audited with reason, rule and listener", async () => {
 test("/metrics: Prometheus text with requests, denials, DNS queries and bytes; needs a reader of the subscription", async () => {
   // One DNS query from a real client, so the DNS counter has something to show.
   await new Promise<void>((ok) => execFile("dig", ["+time=2", "+tries=1", "-b", ALLOWED, "@127.0.0.1", "-p", String(dnsPort), loginHost, "A"], () => ok()));
+  // A worker thread (dnsThreads defaults to 2) posts its counts every 250 ms (docs/dns.md).
+  await new Promise((ok) => setTimeout(ok, 300));
 
   const anonymous = await https(`${cove.managementUrl}/metrics`, { ca: cove.ca });
   assert.equal(anonymous.status, 401);
