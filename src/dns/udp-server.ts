@@ -61,4 +61,3 @@ export class UdpServer {
     else out.then(send, (err: Error) => this.log.error({ err: err.message }, "dns udp forward failed"));
   }
 }
-
