@@ -115,7 +115,7 @@ export async function writeFleetReport(path: string, r: FleetRun): Promise<void>
       `Profile: a second Cove under \`--cpu-prof\` (and bench/support/fleet-gc-probe.ts), the same image, ${p.clients} clients: batch ${f(p.wall)} s`,
       `(${f(p.unprofiledWall)} s unprofiled in the fastest round above). Cove ${f(p.cpu)} CPU-s by thread: ${threadsLine(p.proc.threads)}`,
       `(node-V8Worker threads run V8's concurrent marking and sweeping); waited for a CPU: ${threadsLine(p.proc.waited)}. ${p.gc.major} major and ${p.gc.minor} minor GCs in the batch`,
-      `(one major per ${f(served / Math.max(1, p.gc.major), 0)} MiB served), ${f(p.gc.pauseMs, 0)} ms of main-thread GC time. The main thread's samples`,
+      `(${p.gc.major > 0 ? `one major per ${f(served / p.gc.major, 0)} MiB served` : `none for the ${f(served, 0)} MiB served`}), ${f(p.gc.pauseMs, 0)} ms of main-thread GC time. The main thread's samples`,
       `(${f(p.summary.totalMs, 0)} ms of wall time, ${f(idle, 0)} ms idle; samples are wall-clock, so on a loaded machine a function the`,
       `scheduler preempted keeps the time it waited) by owner: ${owners}. Top functions (self time): ${top}.`,
     );

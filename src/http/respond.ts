@@ -1,9 +1,11 @@
 // The one adapter that writes a HandlerResult to the socket (house style habit 6). Objects become
-// JSON; Buffers and strings are written with their length; streams are piped with back-pressure.
+// JSON; Buffers and strings are written with their length; streams are piped with back-pressure,
+// except a file's untouched ReadStream, written from two recycled buffers (file-body.ts).
 import type { ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { HandlerResult } from "./types.js";
+import { untouchedFileRange, writeFileRange } from "./file-body.js";
 
 export async function respond(res: ServerResponse, method: string, result: HandlerResult): Promise<void> {
   const headers: Record<string, string | number | string[]> = { ...(result.headers ?? {}) };
@@ -27,7 +29,9 @@ export async function respond(res: ServerResponse, method: string, result: Handl
     return;
   }
   if (stream) {
-    await pipeline(stream, res);
+    const file = untouchedFileRange(stream);
+    if (file) await writeFileRange(res, stream, file);
+    else await pipeline(stream, res);
     return;
   }
   res.end(bytes);
