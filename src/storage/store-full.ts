@@ -5,7 +5,7 @@
 // is logged once at warn when it starts and once at info when a kind of write that was refused
 // succeeds again, not once per refused request. Reads go on as before.
 import { StoreFull, isDomainError } from "../domain/errors.js";
-import type { StoreLog } from "./store-health.js";
+import { onPromises, type StoreLog } from "./store-health.js";
 
 const ERRNO_FULL = new Set(["ENOSPC", "EDQUOT"]);
 /** SQLite's primary result code SQLITE_FULL (extended codes keep it in their low byte). */
@@ -25,27 +25,17 @@ export function noRoomReason(e: unknown): string | undefined {
 export function fullAware<T extends object>(store: T, name: string, log?: StoreLog): T {
   // The methods refused for want of room since the disk filled; empty: not full.
   const refused = new Set<PropertyKey>();
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver);
-      if (typeof v !== "function") return v;
-      return (...args: unknown[]) => {
-        const r = (v as (...a: unknown[]) => unknown).apply(target, args);
-        if (!(r instanceof Promise)) return r;
-        return r.then((value) => {
-          if (refused.has(prop)) {
-            refused.clear();
-            log?.info({ store: name }, `the ${name} has room again: writes are accepted`);
-          }
-          return value;
-        }, (e) => {
-          const reason = noRoomReason(e);
-          if (reason === undefined) throw e;
-          if (refused.size === 0) log?.warn({ store: name, reason }, `the ${name} is full: writes answer 507 until space is freed on the data dir's disk`);
-          refused.add(prop);
-          throw new StoreFull(name, reason);
-        });
-      };
-    },
-  });
+  return onPromises(store, (r, method) => r.then((value) => {
+    if (refused.has(method)) {
+      refused.clear();
+      log?.info({ store: name }, `the ${name} has room again: writes are accepted`);
+    }
+    return value;
+  }, (e) => {
+    const reason = noRoomReason(e);
+    if (reason === undefined) throw e;
+    if (refused.size === 0) log?.warn({ store: name, reason }, `the ${name} is full: writes answer 507 until space is freed on the data dir's disk`);
+    refused.add(method);
+    throw new StoreFull(name, reason);
+  }));
 }

@@ -55,14 +55,24 @@ export class StoreHealth {
  * caller gets the very promise the method returned.
  */
 export function observed<T extends object>(store: T, health: StoreHealth): T {
+  return onPromises(store, (r) => {
+    r.then(() => health.recovered(), (e) => (e instanceof StoreUnavailable ? health.failed(e) : health.recovered()));
+    return r;
+  });
+}
+
+/**
+ * `store` whose every method that returns a promise hands it to `wrap` (with the method's name),
+ * and answers what `wrap` returns; every other member is the store's own.
+ */
+export function onPromises<T extends object>(store: T, wrap: (r: Promise<unknown>, method: PropertyKey) => Promise<unknown>): T {
   return new Proxy(store, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
       if (typeof v !== "function") return v;
       return (...args: unknown[]) => {
         const r = (v as (...a: unknown[]) => unknown).apply(target, args);
-        if (r instanceof Promise) r.then(() => health.recovered(), (e) => (e instanceof StoreUnavailable ? health.failed(e) : health.recovered()));
-        return r;
+        return r instanceof Promise ? wrap(r, prop) : r;
       };
     },
   });
