@@ -9,15 +9,26 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { start, type Credentials } from "../../src/main.js";
 
+/** Ports this process has handed out: once closed, a port can come back from the kernel's next
+ *  listen(0), and two nodes started together were then given the same one (EADDRINUSE). */
+const handedOut = new Set<number>();
+
 export async function freePort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, host, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await new Promise<number>((ok, fail) => {
+      const s = createServer();
+      s.once("error", fail);
+      s.listen(0, host, () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => ok(p));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error("freePort: the kernel kept offering ports this process had already handed out");
 }
 
 export interface TestCove {
