@@ -89,7 +89,7 @@ export const FIELDS: readonly Field[] = [
   { key: "tlsCertFile", kind: "path", doc: "Operator-supplied PEM certificate (chain) for every listener, instead of the local CA's." },
   { key: "tlsKeyFile", kind: "path", doc: "PEM private key for tlsCertFile." },
   { key: "trustedProxies", kind: "ipList", default: [], doc: "Proxy addresses whose X-Forwarded-For is believed. Empty: the socket address is the client address." },
-  { key: "uploadTtlMinutes", kind: "number", default: 1440, doc: "Upload sessions idle longer than this expire and their bytes are reclaimed." },
+  { key: "uploadTtlMinutes", kind: "number", default: 1440, min: 1, max: 525600, doc: "An upload session expires this many minutes after it started, whether or not it is still being written (its client starts again), and its bytes are reclaimed; so are upload bytes with no session once idle as long." },
   { key: "logLevel", kind: "logLevel", default: "info", doc: "Structured JSON log level." },
   { key: "privateEndpointDenyMode", kind: "enum", values: ["drop", "reset"], default: "drop", doc: "A connection refused at a private endpoint IP: drop (held without an answer until the client gives up, Azure's i/o timeout) or reset (closed at once, for fast tests)." },
   { key: "shutdownGraceSeconds", kind: "number", default: 10, doc: "On SIGTERM, how long in-flight requests may run before connections are cut." },

@@ -82,6 +82,15 @@ test("environment values are validated like file values", async () => {
   await assert.rejects(loadConfig({ env: { COVE_REGISTRY_PORT: "0" } }), (e: unknown) => e instanceof ConfigError && e.errors[0].includes("COVE_REGISTRY_PORT"));
 });
 
+test("uploadTtlMinutes is 1 to 525600: 0 would expire every upload as it starts", async () => {
+  for (const bad of ["0", "-5", "525601", "soon"]) {
+    await assert.rejects(loadConfig({ env: { COVE_UPLOAD_TTL_MINUTES: bad } }),
+      (e: unknown) => e instanceof ConfigError && e.errors.some((m) => m.includes("COVE_UPLOAD_TTL_MINUTES")), bad);
+  }
+  assert.equal((await loadConfig({ env: { COVE_UPLOAD_TTL_MINUTES: "1" } })).uploadTtlMinutes, 1);
+  assert.equal((await loadConfig({ env: {} })).uploadTtlMinutes, 1440);
+});
+
 test("unknown flags are errors", async () => {
   await assert.rejects(loadConfig({ env: {}, flags: { registryPrt: "1" } }), /unknown option "registryPrt"/);
 });
