@@ -6,7 +6,7 @@
 // stall) and the workloads' counts; at the end it rewrites the "Soak"
 // section of docs/benchmarks.md (between its soak:begin/end markers) and docs/images/soak.svg
 // (COVE_SOAK_DOCS names another directory for trial runs; COVE_SOAK_SAMPLES=<file> writes every
-// sample as JSON).
+// sample as JSON; COVE_SOAK_NODE_OPTIONS=<flags> starts the server alone with those NODE_OPTIONS).
 // Targets: no errors other than the expected 403 DENIED, and RSS flat after warm-up (least-squares
 // slope over the last 80 % of the run under 1 MB/min). Exit code 1 when either is missed.
 // Loopback only (the landing zone's VNets are 127.113/16 and 127.114/16); every loop stops by

@@ -66,7 +66,11 @@ export async function connectionOf(z: Pick<SoakLanding, "acr">, peName: string):
 export async function soakLanding(dataDir: string): Promise<SoakLanding> {
   const registryPort = await freePort();
   const dnsPort = await freePort();
-  const cove = await spawnCove(dataDir, await freePort(), registryPort, { COVE_LOG_LEVEL: "error", COVE_DNS_LISTEN: `127.0.0.1:${dnsPort}` }, true);
+  const cove = await spawnCove(dataDir, await freePort(), registryPort, {
+    COVE_LOG_LEVEL: "error", COVE_DNS_LISTEN: `127.0.0.1:${dnsPort}`,
+    // V8 flags for the server alone (say --max-semi-space-size=8), not for the soak's own process.
+    ...(process.env.COVE_SOAK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.COVE_SOAK_NODE_OPTIONS } : {}),
+  }, true);
   try {
     return await build(cove, registryPort, dnsPort);
   } catch (e) {
