@@ -23,6 +23,7 @@ import { ACCESS_TOKEN_TTL } from "./identity-provider.js";
 import { readForm } from "../auth/token-request-body.js";
 import type { LoginThrottle } from "../auth/login-throttle.js";
 import type { AuditSink } from "../audit/event.js";
+import { isDomainError } from "../domain/errors.js";
 
 export interface IdentityErrorEntry {
   status: number;
@@ -43,6 +44,9 @@ export const IDENTITY_ERRORS = {
     status: 429, aadsts: 50053,
     message: "The application is temporarily locked because of too many sign-in attempts with an incorrect client id or secret.",
   },
+  // Cove's: no token is issued while its issue cannot be audited because the data dir's disk is
+  // full (the domain's StoreFull). Entra's number for a failure to issue; 507 as on every surface.
+  server_error: { status: 507, aadsts: 50000, message: "There was an error issuing a token: the service's storage is full. Retry once space is freed." },
 } as const satisfies Record<string, IdentityErrorEntry>;
 
 export type IdentityErrorCode = keyof typeof IDENTITY_ERRORS;
@@ -169,7 +173,13 @@ export function createIdentityRoutes(idp: LocalIdentityProvider, opts: IdentityR
     }
     const issuer = flavour === "adfs" ? `${base}/adfs` : `${base}/${idp.tenantId}/v2.0`;
     const accessToken = await idp.issueAccessToken(principal, scope, ACCESS_TOKEN_TTL, issuer);
-    await opts.audit?.({ kind: "identity.token", outcome: "issued", clientId: principal.clientId, principalId: principal.id, clientIp: ctx.clientIp, requestId: ctx.requestId });
+    try {
+      // Fail closed: a token whose issue is not in the audit log is not handed out.
+      await opts.audit?.({ kind: "identity.token", outcome: "issued", clientId: principal.clientId, principalId: principal.id, clientIp: ctx.clientIp, requestId: ctx.requestId });
+    } catch (e) {
+      if (isDomainError(e) && e.code === "StoreFull") return identityError("server_error", ctx);
+      throw e;
+    }
     const expires = ACCESS_TOKEN_TTL - 1;
     return json({ token_type: "Bearer", expires_in: expires, ext_expires_in: expires, access_token: accessToken }, 200, NO_STORE);
   }

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ARM_ERRORS, armError, armErrorResult } from "../../src/control-plane/arm/errors.js";
-import { BlobNotFound, DomainError } from "../../src/domain/errors.js";
+import { BlobNotFound, DomainError, StoreFull } from "../../src/domain/errors.js";
 import { readDoc, tableUnder } from "../support/doc-table.js";
 
 function docRows(): Map<string, { status: number; message: string }> {
@@ -42,4 +42,13 @@ test("the mapper keeps catalogued codes and hides everything else", () => {
     assert.equal(m.body.error.code, "InternalServerError");
     assert.ok(!m.body.error.message.includes("secret"));
   }
+});
+
+test("a full disk under a store is 507 InsufficientStorage naming the store, not a logged 500", () => {
+  const r = armErrorResult(new StoreFull("metadata store", "SQLITE_FULL at /secret/dir"));
+  assert.equal(r.status, 507);
+  assert.equal(r.internal, false);
+  assert.equal(r.body.error.code, "InsufficientStorage");
+  assert.match(r.body.error.message, /metadata store is full: nothing was changed/);
+  assert.ok(!r.body.error.message.includes("secret"), "the store's reason stays out of the body");
 });

@@ -8,7 +8,10 @@
 // 507 UNAVAILABLE, the server stays up, reads of what was pushed keep working, nothing half-written
 // is visible (a refused blob is BLOB_UNKNOWN, a refused manifest MANIFEST_UNKNOWN, no upload file
 // is left behind, every blob file hashes to its name, a refused PATCH leaves the upload where it
-// stood); the full disk is logged once per store, not per request. Then the tmpfs is grown (mount
+// stood). The management API on the same disk: an ARM write SQLite finds no room for is 507
+// InsufficientStorage, the refused resource group is not there, and no new token is issued (its issue
+// could not be audited: the identity provider's catalogued 507). The full disk is logged once
+// per store, not per request, and nothing at error level. Then the tmpfs is grown (mount
 // -o remount through nsenter): writes resume without a restart, the chunked upload resumes, and
 // after a restart the metadata holds everything acknowledged.
 // Needs root (mount); skipped with a message otherwise. CI runs as root.
@@ -25,6 +28,7 @@ import {
   startFaultServer, startSession, OCI_MANIFEST, type FaultServer,
 } from "./fault-server.js";
 import type { HttpResult } from "../support/http.js";
+import { clients, credentialFor } from "../support/arm.js";
 
 const MIB = 1 << 20;
 const SIZE_MIB = 24;
@@ -100,6 +104,12 @@ test("a full disk at the data dir: catalogued errors, reads keep working, writes
     const loc = String(session.headers.location);
     assert.equal((await patchChunk(reg, loc, 0, chunked.subarray(0, MIB))).status, 202);
 
+    // The management client, with its token, while there is room.
+    const { resources } = clients(reg.cove);
+    const groupTags = (i: number) => Object.fromEntries(Array.from({ length: 40 }, (_, k) => [`k${k}-${"x".repeat(494)}`, `${i}-${"v".repeat(240)}`]));
+    const groups = ["full-arm-base"];
+    await resources.resourceGroups.createOrUpdate(groups[0]!, { location: "westeurope", tags: groupTags(0) });
+
     // 2. Push 3 MiB blobs until one is refused (bounded: the tmpfs holds fewer than SIZE_MIB / 3 of them).
     let refused: { bytes: Buffer; r: HttpResult } | undefined;
     const pushed: string[] = [];
@@ -131,6 +141,30 @@ test("a full disk at the data dir: catalogued errors, reads keep working, writes
       stores.add(r.json().errors[0].detail.store);
     }
     const sessionOnFull = refusals[2][1].status === 202 ? [String(refusals[2][1].headers.location).split("/").pop()!] : [];
+
+    // 3b. The management API on the same full disk: resource groups of about 30 KB each (40 tags)
+    //     through the SDK until SQLite finds no room (its WAL may hold some first; bounded at 12 MB).
+    //     The client's token was issued while there was room (step 1), as a running client's is.
+    let armRefused: { name: string; e: { statusCode?: number; code?: string; message?: string } } | undefined;
+    for (let i = 0; i < 400 && !armRefused; i++) {
+      const name = `full-arm-${i}`;
+      try {
+        await resources.resourceGroups.createOrUpdate(name, { location: "westeurope", tags: groupTags(i + 1) });
+        groups.push(name);
+      } catch (e) {
+        armRefused = { name, e: e as { statusCode?: number; code?: string; message?: string } };
+      }
+    }
+    assert.ok(armRefused, "a full disk refused no ARM write of 12 MB");
+    console.log(`# ARM write on a full disk after ${groups.length} groups: ${armRefused.e.statusCode} ${armRefused.e.code}: ${armRefused.e.message}`);
+    assert.deepEqual([armRefused.e.statusCode, armRefused.e.code], [507, "InsufficientStorage"], `an ARM write on a full disk: ${armRefused.e.message}`);
+    assert.match(String(armRefused.e.message), /metadata store is full: nothing was changed/);
+    stores.add("metadata store");
+    const notThere = await resources.resourceGroups.get(armRefused.name).then(() => "found", (e: { statusCode?: number }) => e.statusCode);
+    assert.equal(notThere, 404, "the refused resource group is not visible");
+    // A new token cannot be audited, so it is not issued: the identity provider's catalogued 507.
+    const fresh = await credentialFor(reg.cove).getToken(`${reg.cove.managementUrl}/.default`).then(() => "issued", (e: Error) => e.message);
+    assert.match(fresh, /AADSTS50000: There was an error issuing a token: the service's storage is full/, `a token on a full disk: ${fresh}`);
 
     // 4. The server is up, reads work, and nothing half-written is visible.
     assert.equal(fs.server.child.exitCode, null, "cove serve is still running");
@@ -168,6 +202,8 @@ test("a full disk at the data dir: catalogued errors, reads keep working, writes
     const put = await putManifest(reg, "full/base", "v2", base);
     assert.equal(put.status, 201, `the manifest PUT succeeds once there is room: ${answer(put)}`);
     assert.equal((await startSession(reg, "full/chunked")).status, 202);
+    await resources.resourceGroups.createOrUpdate(armRefused.name, { location: "westeurope", tags: groupTags(-1) });
+    groups.push(armRefused.name);
     assert.equal(fs.server.child.pid, pid, "the same cove serve process");
     for (const [repo, b] of [["full/fill", refused.bytes], ["full/chunked", chunked]] as const) {
       const r = await reg.call("GET", `/v2/${repo}/blobs/${sha256(b)}`);
@@ -186,6 +222,11 @@ test("a full disk at the data dir: catalogued errors, reads keep working, writes
     await readBack("after a restart");
     const tags = await reg.call("GET", "/v2/full/base/tags/list");
     assert.deepEqual(tags.json().tags, ["v1", "v2"]);
+    const listed = new Map<string, Record<string, string> | undefined>();
+    for await (const g of resources.resourceGroups.list()) if (g.name?.startsWith("full-arm-")) listed.set(g.name, g.tags);
+    assert.deepEqual([...listed.keys()].sort(), [...groups].sort(), "every acknowledged resource group, and only those, after a restart");
+    assert.deepEqual(listed.get(groups[0]!), groupTags(0), "a group written before the disk filled is whole");
+    assert.ok(await credentialFor(reg.cove).getToken(`${reg.cove.managementUrl}/.default`), "tokens are issued again");
     console.log(`# ${pushed.length} blobs of 3 MiB fit on ${SIZE_MIB} MiB; every refusal answered 507 UNAVAILABLE; writes resumed after the remount, reads never stopped`);
   } finally {
     await fs?.kill();

@@ -180,6 +180,9 @@ export const ARM_ERRORS = {
   // Cove's own: a storage engine behind Cove (PostgreSQL, Azure Blob Storage) is down or refusing
   // (the domain's StoreUnavailable). ARM's code for a 503 that clients retry; the Azure SDKs do.
   ServiceUnavailable: { status: 503, message: "The service is temporarily unavailable: its {store} cannot be reached. Please retry the request later." },
+  // Cove's own: the data dir's disk is full (the domain's StoreFull, embedded stores). RFC 4918's
+  // 507: not an outage to retry at once, so no Retry-After; nothing of the write was kept.
+  InsufficientStorage: { status: 507, message: "The service's {store} is full: nothing was changed. Retry the request once space is freed." },
   // --- anything else ---
   InternalServerError: { status: 500, message: "The server encountered an internal error. Please retry the request." },
 } as const satisfies Record<string, ArmCatalogueEntry>;
@@ -218,11 +221,12 @@ export interface ArmErrorResult {
  * the caller logs it. Never leaks a stack or an internal message to the client.
  */
 export function armErrorResult(e: unknown): ArmErrorResult & { internal: boolean } {
-  // The one storage error the management API answers as such: an outage is a 503 to retry, not a
-  // bug to log. The store's own reason stays out of the body, like every internal message.
-  if (isDomainError(e) && e.code === "StoreUnavailable") {
+  // The storage errors the management API answers as such: an outage is a 503 to retry, a full
+  // disk a 507, neither a bug to log. The store's own reason stays out of the body, like every
+  // internal message.
+  if (isDomainError(e) && (e.code === "StoreUnavailable" || e.code === "StoreFull")) {
     const store = (e.detail as { store?: unknown } | undefined)?.store;
-    e = armError("ServiceUnavailable", { store: typeof store === "string" ? store : "storage" });
+    e = armError(e.code === "StoreFull" ? "InsufficientStorage" : "ServiceUnavailable", { store: typeof store === "string" ? store : "storage" });
   }
   if (isDomainError(e) && Object.hasOwn(ARM_ERRORS, e.code)) {
     const entry = ARM_ERRORS[e.code as ArmErrorCode];

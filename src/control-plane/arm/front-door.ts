@@ -93,7 +93,10 @@ export function createManagementApi(deps: ManagementApiDeps): ManagementApi {
       const before = beforeDigests.has(ctx) ? beforeDigests.get(ctx)! : after;
       await appendAudit(deps.meta, { kind: "control-plane", action, resourceId, actor: ctx.principal.id, requestId: ctx.requestId, status, before, after });
     } catch (err) {
-      deps.log.error({ requestId: ctx.requestId, err: (err as Error).message }, "audit append failed");
+      // A refused request on a full disk (its 507 included) changed nothing, and the full disk is
+      // already logged once at warn; a change whose record is lost stays an error.
+      const refusedOnFull = status >= 400 && isDomainError(err) && err.code === "StoreFull";
+      deps.log[refusedOnFull ? "warn" : "error"]({ requestId: ctx.requestId, status, err: (err as Error).message }, "audit append failed");
     }
   }
 
