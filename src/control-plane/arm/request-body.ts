@@ -2,6 +2,7 @@
 // Content-Length alone), and always an object at the top level. Every failure is a catalogued error,
 // raised before any state is touched.
 
+import { isUtf8 } from "node:buffer";
 import type { RequestContext } from "../../http/types.js";
 import { armError } from "./errors.js";
 import { depthExceededAt, MAX_JSON_DEPTH } from "./strict-json.js";
@@ -17,7 +18,12 @@ export async function readJsonBody(ctx: RequestContext, limit = MAX_BODY_BYTES):
   const declared = Number(ctx.headers["content-length"] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw armError("RequestEntityTooLarge", { limit });
 
-  const text = (await readCapped(ctx, limit)).toString("utf8").replace(/^\uFEFF/, "");
+  const bytes = await readCapped(ctx, limit);
+  // JSON is UTF-8 (RFC 8259 8.1): bytes that are not would be stored as U+FFFD, silently changed.
+  if (!isUtf8(bytes)) {
+    throw armError("InvalidRequestContent", { reason: "The request body is not valid UTF-8." });
+  }
+  const text = bytes.toString("utf8").replace(/^\uFEFF/, "");
   if (text.trim() === "") throw armError("InvalidRequestContent", { reason: "The request body is empty." });
   // Before the parse: a 100,000-deep `tags` value once reached a recursive reader and a RangeError (500).
   const deep = depthExceededAt(text);
@@ -60,3 +66,4 @@ function readCapped(ctx: RequestContext, limit: number): Promise<Buffer> {
     ctx.req.once("close", () => settle(() => reject(new Error("the request body ended before it was complete"))));
   });
 }
+
