@@ -399,6 +399,7 @@ export async function openListeners(s: Settings, deps: PipelineDeps, tls: Server
   const { cfg, log } = s;
   const handshakeTimeoutMs = cfg.tlsHandshakeTimeoutSeconds * 1000;
   const headersTimeoutMs = cfg.headersTimeoutSeconds * 1000;
+  const keepAliveTimeoutMs = cfg.keepAliveTimeoutSeconds * 1000;
   const denied = deps.network!.denied;
   const fixed: Listener[] = [];
   // After a wave of thousands of connections, their memory is collected (connection-waves.ts).
@@ -417,6 +418,7 @@ export async function openListeners(s: Settings, deps: PipelineDeps, tls: Server
     onConnection: (socket, info) => { metrics.trackConnection(listenerLabel(info), socket); waves.track(socket); },
     handshakeTimeoutMs,
     headersTimeoutMs,
+    keepAliveTimeoutMs,
     ...(lab ? { prepare: (snapshot: NetworkSnapshot) => lab.sync(snapshot) } : {}),
   });
   closers.push("listeners", () => closeGracefully(fixed, pl, cfg.shutdownGraceSeconds, () => denied.closeAll()));
@@ -425,7 +427,7 @@ export async function openListeners(s: Settings, deps: PipelineDeps, tls: Server
     { kind: "management", address: cfg.managementListen.host, port: cfg.managementListen.port },
     { kind: "registry", via: "public", address: cfg.publicAddress, port: cfg.registryPort },
   ] as ListenerInfo[]) {
-    fixed.push(await openListener({ info, material: tls.material, onRequest: createRequestHandler(deps, info), log, onConnection: track(info), handshakeTimeoutMs, headersTimeoutMs }));
+    fixed.push(await openListener({ info, material: tls.material, onRequest: createRequestHandler(deps, info), log, onConnection: track(info), handshakeTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs }));
   }
   planes.privateListeners = pl;
   closers.push("private listeners follow the view", state.subscribe(() => pl.reconcile()));

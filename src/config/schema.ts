@@ -26,6 +26,7 @@ export interface CoveConfig {
   bodyProgressMinBytes: number;
   tlsHandshakeTimeoutSeconds: number;
   headersTimeoutSeconds: number;
+  keepAliveTimeoutSeconds: number;
   dnsTcpQueryTimeoutSeconds: number;
   dnsTcpMaxConnections: number;
   dnsTcpMaxConnectionsPerSource: number;
@@ -79,6 +80,7 @@ export const FIELDS: readonly Field[] = [
   { key: "bodyProgressMinBytes", kind: "number", default: 1024, min: 1, max: 1000000000, doc: "Bytes a request body must deliver per bodyProgressTimeoutSeconds interval." },
   { key: "tlsHandshakeTimeoutSeconds", kind: "number", default: 10, min: 1, max: 600, doc: "A connection must send its first byte within this many seconds, and finish its TLS handshake within as many again, or it is closed." },
   { key: "headersTimeoutSeconds", kind: "number", default: 30, min: 1, max: 600, doc: "A request's head (request line and headers) must arrive whole within this many seconds of its first byte (of the TLS handshake's end, for a connection's first request), or it is answered 408 and the connection closed, on every HTTPS listener." },
+  { key: "keepAliveTimeoutSeconds", kind: "number", default: 30, min: 1, max: 3600, doc: "An idle keep-alive connection is closed after this many seconds without a request, on every HTTPS listener. Behind a load balancer or proxy, set it above the proxy's own idle timeout, so the proxy never sends a request on a connection Cove is closing." },
   { key: "dnsTcpQueryTimeoutSeconds", kind: "number", default: 5, min: 1, max: 120, doc: "A DNS message over TCP must arrive whole within this many seconds of its first byte, or the connection is closed." },
   { key: "dnsTcpMaxConnections", kind: "number", default: 128, min: 1, max: 100000, doc: "Open DNS TCP connections at most; when full, the oldest idle (else slowest) connection makes room for a newcomer." },
   { key: "dnsTcpMaxConnectionsPerSource", kind: "number", default: 16, min: 1, max: 100000, doc: "Open DNS TCP connections per source address at most; the newest beyond it is closed." },

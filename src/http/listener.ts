@@ -49,6 +49,8 @@ export interface ListenerOptions {
    * headersTimeoutSeconds). Past it Node answers 408 and closes the connection. Default 30 s.
    */
   headersTimeoutMs?: number;
+  /** How long an idle keep-alive connection is kept between requests (config keepAliveTimeoutSeconds). Default 30 s. */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface Listener {
@@ -82,7 +84,7 @@ export async function openListener(o: ListenerOptions): Promise<Listener> {
   // dripped a byte at a time hold its connection up to a minute): a quarter of the bound, 1 s at most.
   const server = createServer({
     cert: o.material.cert, key: o.material.key, SNICallback: (name, cb) => cb(null, current.sni?.(name)),
-    requestTimeout: 0, headersTimeout, keepAliveTimeout: 30_000, handshakeTimeout,
+    requestTimeout: 0, headersTimeout, keepAliveTimeout: o.keepAliveTimeoutMs ?? 30_000, handshakeTimeout,
     connectionsCheckingInterval: Math.max(250, Math.min(1000, headersTimeout / 4)),
   }, o.onRequest);
   const internal = server.listeners("connection");

@@ -42,6 +42,8 @@ export interface PrivateListenersOptions {
   handshakeTimeoutMs?: number;
   /** See ListenerOptions.headersTimeoutMs. */
   headersTimeoutMs?: number;
+  /** See ListenerOptions.keepAliveTimeoutMs. */
+  keepAliveTimeoutMs?: number;
   /**
    * Runs first in every reconcile with the snapshot it is for: the lab puts the endpoint IPs on its
    * device here (src/lab/controller.ts), so they exist when they are bound. A failure is logged;
@@ -163,7 +165,7 @@ export class PrivateListeners {
       const info: ListenerInfo = { kind: "registry", via: "private", address: ip, port: this.o.port };
       try {
         const l = await openListener({
-          info, material: this.o.material(), onRequest: this.o.onRequest(info), log: this.o.log, gate: this.gate, handshakeTimeoutMs: this.o.handshakeTimeoutMs, headersTimeoutMs: this.o.headersTimeoutMs,
+          info, material: this.o.material(), onRequest: this.o.onRequest(info), log: this.o.log, gate: this.gate, handshakeTimeoutMs: this.o.handshakeTimeoutMs, headersTimeoutMs: this.o.headersTimeoutMs, keepAliveTimeoutMs: this.o.keepAliveTimeoutMs,
           onConnection: this.o.onConnection ? (s) => this.o.onConnection!(s, info) : undefined,
         });
         if (this.closed || !wanted.has(ip)) { await l.close(true); return; }
