@@ -55,6 +55,11 @@ export function isStorageError(e: unknown): e is StorageError {
   return e instanceof StorageError;
 }
 
+/** True when `e` is the domain's StoreFull: a write refused for want of room at the data dir. */
+export function isStoreFull(e: unknown): e is StorageError {
+  return e instanceof StorageError && e.code === "StoreFull";
+}
+
 /** No committed blob has this digest. */
 export class BlobNotFound extends StorageError {
   constructor(digest: string) {

@@ -23,7 +23,7 @@ import { ACCESS_TOKEN_TTL } from "./identity-provider.js";
 import { readForm } from "../auth/token-request-body.js";
 import type { LoginThrottle } from "../auth/login-throttle.js";
 import type { AuditSink } from "../audit/event.js";
-import { isDomainError } from "../domain/errors.js";
+import { isStoreFull } from "../domain/errors.js";
 
 export interface IdentityErrorEntry {
   status: number;
@@ -177,7 +177,7 @@ export function createIdentityRoutes(idp: LocalIdentityProvider, opts: IdentityR
       // Fail closed: a token whose issue is not in the audit log is not handed out.
       await opts.audit?.({ kind: "identity.token", outcome: "issued", clientId: principal.clientId, principalId: principal.id, clientIp: ctx.clientIp, requestId: ctx.requestId });
     } catch (e) {
-      if (isDomainError(e) && e.code === "StoreFull") return identityError("server_error", ctx);
+      if (isStoreFull(e)) return identityError("server_error", ctx);
       throw e;
     }
     const expires = ACCESS_TOKEN_TTL - 1;

@@ -22,7 +22,7 @@ import type { ArmCall, ArmResult, ManagementApiDeps } from "./types.js";
 import { checkApiVersion } from "./api-versions.js";
 import { demand } from "./authorize.js";
 import { armError, armErrorResult } from "./errors.js";
-import { isDomainError } from "../../domain/errors.js";
+import { isDomainError, isStoreFull } from "../../domain/errors.js";
 import { readJsonBody } from "./request-body.js";
 import { matchRoute, pathSegments, type Route } from "./router.js";
 import { KNOWN_NAMESPACES, ROUTES } from "./routes.js";
@@ -95,7 +95,7 @@ export function createManagementApi(deps: ManagementApiDeps): ManagementApi {
     } catch (err) {
       // A refused request on a full disk (its 507 included) changed nothing, and the full disk is
       // already logged once at warn; a change whose record is lost stays an error.
-      const refusedOnFull = status >= 400 && isDomainError(err) && err.code === "StoreFull";
+      const refusedOnFull = status >= 400 && isStoreFull(err);
       deps.log[refusedOnFull ? "warn" : "error"]({ requestId: ctx.requestId, status, err: (err as Error).message }, "audit append failed");
     }
   }

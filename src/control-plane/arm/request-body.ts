@@ -66,4 +66,3 @@ function readCapped(ctx: RequestContext, limit: number): Promise<Buffer> {
     ctx.req.once("close", () => settle(() => reject(new Error("the request body ended before it was complete"))));
   });
 }
-
