@@ -7,7 +7,7 @@
 // cell per field (an object as an empty cell, an array as its length) so the columns stay where a
 // script expects them; table shows first-level scalars. Booleans are True/False, null is empty.
 import jmespath from "jmespath";
-import YAML from "yaml";
+import { yaml } from "../config/yaml.js";
 import { usageError } from "./errors.js";
 
 export const OUTPUT_FORMATS = ["json", "jsonc", "table", "tsv", "yaml", "none"] as const;
@@ -67,7 +67,7 @@ export function formatOutput(value: unknown, format: OutputFormat, opts: { query
     case "jsonc":
       return colorJson(JSON.stringify(sortKeys(data), null, 2)) + "\n";
     case "yaml":
-      return YAML.stringify(sortKeys(data));
+      return yaml().stringify(sortKeys(data));
     case "table": {
       const transformed = opts.table !== undefined && opts.query === undefined;
       if (transformed) data = Array.isArray(data) ? data.map(opts.table!) : opts.table!(data);

@@ -2,7 +2,7 @@
 // source) named, all at once, so `cove config verify` can list them together.
 import { readFile } from "node:fs/promises";
 import { isIP, isIPv4 } from "node:net";
-import { parse as parseYaml } from "yaml";
+import { yaml } from "./yaml.js";
 import { FIELDS, envName, type CoveConfig, type Field } from "./schema.js";
 
 export class ConfigError extends Error {
@@ -80,7 +80,7 @@ export async function readConfigFile(path: string): Promise<{ values: Record<str
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text, { maxAliasCount: 50 });
+    doc = yaml().parse(text, { maxAliasCount: 50 });
   } catch (e) {
     return { values: {}, errors: [`${path}: not valid YAML/JSON: ${(e as Error).message.split("\n")[0]}`] };
   }

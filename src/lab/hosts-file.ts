@@ -3,7 +3,7 @@
 // here, by the CLI before anything is sent and by the server again; whether the subnets and
 // addresses exist is the server's question (plan.ts), since only it holds the current model.
 import { isIPv4 } from "node:net";
-import { parse as parseYaml } from "yaml";
+import { yaml } from "../config/yaml.js";
 import { LabError } from "./errors.js";
 import { HOST_NAME, INTERNET, RESERVED_HOST_NAMES } from "./names.js";
 
@@ -50,7 +50,7 @@ export function parseHostsFile(text: string): HostSpec[] {
   if (Buffer.byteLength(text) > MAX_HOSTS_FILE_BYTES) throw bad(`The hosts file is larger than ${MAX_HOSTS_FILE_BYTES} bytes.`);
   let doc: unknown;
   try {
-    doc = parseYaml(text, { maxAliasCount: 20 });
+    doc = yaml().parse(text, { maxAliasCount: 20 });
   } catch (e) {
     throw bad(`The hosts file is not valid YAML or JSON: ${(e as Error).message.split("\n")[0]}`);
   }

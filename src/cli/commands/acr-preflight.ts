@@ -3,7 +3,6 @@
 // --json (one object at the end, for pipelines). Exit 0 when the path works, 5 (CHECK_FAILED) with one
 // root cause, 3 when the registry or the subnet does not exist.
 import { writeFile } from "node:fs/promises";
-import ora from "ora";
 import type { CommandSpec, GroupSpec } from "../command.js";
 import { EXIT_CHECK_FAILED, EXIT_NOT_FOUND, EXIT_OK, type ExitCode } from "../exit-codes.js";
 import { parseHostPort, parseIp, parseNonEmpty, parseRegistryName } from "../flags.js";
@@ -51,7 +50,8 @@ const preflight: CommandSpec = {
     const out = ctx.io.stdout as { isTTY?: boolean; columns?: number };
     const tty = out.isTTY === true && (out.columns ?? 0) > 0 && !opts.json;
     const stream = !opts.json;
-    const spinner = tty ? ora({ stream: ctx.io.stdout as NodeJS.WritableStream, text: `Preflight of ${opts.name}`, discardStdin: false }).start() : undefined;
+    // ora (and the 20 modules it brings) is loaded only for a terminal.
+    const spinner = tty ? (await import("ora")).default({ stream: ctx.io.stdout as NodeJS.WritableStream, text: `Preflight of ${opts.name}`, discardStdin: false }).start() : undefined;
     let announced = false;
     const onStep = (step: StepResult) => {
       if (!stream) return;

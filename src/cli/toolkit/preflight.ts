@@ -14,7 +14,9 @@ import { collectInventory } from "./collect.js";
 import { PolicyChecker, type CheckedFix } from "./policy-blocks.js";
 import { describeNetwork, dnsServerFor, resolveSource } from "./sources.js";
 import { observeLive, type StepResult } from "./live/observe.js";
-import { credentialFor, type Session } from "../session.js";
+// session.ts itself (with the Azure SDKs it loads) is imported only once a session is made, so
+// building the parser, --help and usage errors do not load them.
+import type { Session } from "../session.js";
 import { usageError } from "../errors.js";
 import { readRecordHistory } from "./record-history.js";
 import type { RecordHistory } from "../../network-policy/reachability/record-history.js";
@@ -111,6 +113,7 @@ async function identityOf(s: Session, o: PreflightOptions, env: Record<string, s
   if (!o.secretEnv) throw usageError("--as needs --secret-env VAR: the name of the environment variable that holds the secret (never the secret itself).");
   const secret = env[o.secretEnv];
   if (!secret) throw usageError(`The environment variable ${o.secretEnv} (given with --secret-env) is not set.`);
+  const { credentialFor } = await import("../session.js");
   return { login: { kind: "aad", credential: credentialFor(s.profile, o.as, secret), tenantId: s.profile.tenantId }, appId: o.as };
 }
 
