@@ -9,7 +9,8 @@
 // exits as the child did. This file itself must therefore parse on old Node versions too.
 import { spawn } from "node:child_process";
 import { readFileSync, realpathSync } from "node:fs";
-import { dirname } from "node:path";
+import * as nodeModule from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { projectNode as findProjectNode, requiredMajor, runningTooOld } from "../scripts/project-node.js";
 
@@ -23,6 +24,11 @@ const reexeced = process.env[REEXEC_GUARD] !== undefined;
 delete process.env[REEXEC_GUARD];
 
 if (!runningTooOld(root)) {
+  // V8's compiled code for the modules a command loads (about 900 with the Azure SDKs), kept on
+  // disk: it took about 0.1 to 0.25 CPU-seconds off each command here. The cache sits beside the code
+  // it was compiled from and has the same owner, never in a directory another user could write to
+  // first; where it cannot be written, Node runs without it. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+  nodeModule.enableCompileCache?.(join(root, "node_modules", ".cache", "cove-compile-cache"));
   const { main } = await import("../dist/src/cli/index.js");
   await main();
 } else {
