@@ -1,10 +1,11 @@
 // Runs every compiled test (dist/**/*.test.js) with Node's own test runner, whose closing
-// summary CI reads. Files run one at a time in each of two lanes: the end-to-end tests start
-// servers and real clients and this machine has two cores. The lab lane (test/lab/, test/az/, and the browser tests of test/web/) runs
-// beside the main one: its files spend most of their time waiting on namespaces, timeouts that are
-// the point of the test, and az's Python start, all inside network namespaces of their own, and they
-// take turns among themselves through the lab's lock. Its report is printed after the main lane's,
-// then a quiet phase runs the page's render budget alone (see QUIET), and one summary sums them all; the exit code is non-zero when any of them failed. The runner is the project's Node.js (scripts/project-node.js)
+// summary CI reads. Files run one at a time in each of three lanes that run side by side (see
+// LANES): the end-to-end tests start servers and real clients, this machine has two cores, and most
+// files spend much of their time waiting (on namespaces, on timeouts that are the point of the test,
+// on az's Python start), so a CI run measured the whole suite at 129 % of two cores with two lanes.
+// The first lane is shown as it runs; the others' reports follow it. Then a quiet phase runs the
+// page's render budget alone (see QUIET), and one summary sums them all; the exit code is non-zero
+// when any of them failed. The runner is the project's Node.js (scripts/project-node.js)
 // even when an older `node` started this script, so `node scripts/run-tests.js` on a machine whose
 // own node is older tests what `npm test` tests.
 import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -41,63 +42,76 @@ if (runningTooOld(root)) {
     process.exit(1);
   }
 }
-// The browser tests (test/web/) join it: Chromium waits on the page more than it computes, and the
-// main lane is the longer one. So do the scale-out tests (test/e2e/scale-out-*): their three nodes mostly
-// wait on PostgreSQL and Azurite, and on outages that last as long as the test says.
-// The image test (test/image/) too: buildah and skopeo spend its time copying and compressing files.
-// And the PostgreSQL and Azure Blob tests (test/e2e/postgres-*, azure-blob-*, test/conformance/pg-*, azure-*):
-// they wait on the database and the emulator, and on the outages they stage; with them the two lanes
-// end within about a minute of each other (main 1493 s and lab 1200 s in a CI run before they moved).
-// The policy case study (test/policy/case-study) too: 60 of its 62 s wait for an exemption to expire
-// (main 1573 s and lab 1320 s in a CI run before it moved).
-const LAB_LANE = /dist\/test\/(lab|az|web|image)\/|dist\/test\/e2e\/(scale-out-|azure-blob-|postgres-|geo-replication-azure)|dist\/test\/conformance\/(pg-|azure-)|dist\/test\/policy\/case-study\.test\.js$/;
+// Three lanes, balanced on the files' wall times in a CI run (about 2,100 s for the rest, 1,350 for
+// the lab's and 1,390 for the toolkit's; one run of the whole suite took 35:51 in two lanes, at 129 %
+// of the two cores). The lab lane (test/lab/, test/az/): its files run clients inside network
+// namespaces and take turns among themselves through the lab's lock. The toolkit lane: test/toolkit/
+// (the operator's commands, each a real `cove` process), the browser tests of test/web/ (Chromium
+// waits on the page more than it computes), the image test (buildah and skopeo copying files), the
+// scale-out, PostgreSQL and Azure Blob tests (three nodes waiting on PostgreSQL and Azurite, and on
+// outages that last as long as the test says), and the policy case study (60 of its 62 s wait for an
+// exemption to expire). Every other file is in the main lane.
+const LAB_LANE = /dist\/test\/(lab|az)\//;
+const TOOLKIT_LANE = /dist\/test\/(toolkit|web|image)\/|dist\/test\/e2e\/(scale-out-|azure-blob-|postgres-|geo-replication-azure)|dist\/test\/conformance\/(pg-|azure-)|dist\/test\/policy\/case-study\.test\.js$/;
 // The page's render budget (test/web/budget.test.ts) is a wall-clock figure a user reads on a machine
 // that is doing nothing else: beside the main lane it shared two cores with a Cove, a PostgreSQL or a
 // fuzzer, and one CI run measured 1038 ms where a quiet machine measures about 500. It runs by itself
-// after both lanes, so it still fails when the page is slow, but not when the tests around it are busy.
+// after the lanes, so it still fails when the page is slow, but not when the tests around it are busy.
 const QUIET = /dist\/test\/web\/budget\.test\.js$/;
 const quiet = files.filter((f) => QUIET.test(f));
 const rest = files.filter((f) => !QUIET.test(f));
-const lab = rest.filter((f) => LAB_LANE.test(f));
-const main = rest.filter((f) => !LAB_LANE.test(f));
-const args = ["--test", "--test-concurrency=1", "--test-reporter=spec"];
-if (lab.length === 0 || main.length === 0) {
+const lanes = [
+  { name: "main", files: rest.filter((f) => !LAB_LANE.test(f) && !TOOLKIT_LANE.test(f)) },
+  { name: "lab", files: rest.filter((f) => LAB_LANE.test(f)) },
+  { name: "toolkit", files: rest.filter((f) => TOOLKIT_LANE.test(f) && !LAB_LANE.test(f)) },
+].filter((l) => l.files.length > 0);
+// A test that hangs fails after 15 minutes with its name, instead of holding its lane until CI's own
+// limit ends the run with nothing said (the slowest test takes about 2.5 minutes here). Tests that
+// set their own timeout keep it.
+const args = ["--test", "--test-concurrency=1", "--test-reporter=spec", "--test-timeout=900000"];
+if (lanes.length + (quiet.length > 0 ? 1 : 0) <= 1) {
   const r = spawnSync(runtime, [...args, ...files], { stdio: "inherit" });
   process.exit(r.status ?? 1);
 }
 const started = Date.now();
-const logDir = mkdtempSync(join(tmpdir(), "cove-lab-lane-"));
-const labLog = join(logDir, "lab-lane.log");
-const out = openSync(labLog, "w");
-const labLane = spawn(runtime, [...args, ...lab], { stdio: ["ignore", out, out] });
-const labDone = new Promise((done) => labLane.once("exit", (code, sig) => done(code ?? (sig ? 1 : 1))));
-// The main lane is shown as it runs; its summary is kept to add to the lab lane's.
-let mainTail = "";
-const mainCode = await new Promise((done) => {
-  const m = spawn(runtime, [...args, ...main], { stdio: ["ignore", "pipe", "inherit"] });
-  m.stdout.on("data", (d) => { process.stdout.write(d); mainTail = (mainTail + d.toString()).slice(-4096); });
+const logDir = mkdtempSync(join(tmpdir(), "cove-test-lanes-"));
+// Every lane after the first writes to a file, shown once the first lane has finished.
+const background = lanes.slice(1).map((lane) => {
+  const log = join(logDir, `${lane.name}-lane.log`);
+  const out = openSync(log, "w");
+  const child = spawn(runtime, [...args, ...lane.files], { stdio: ["ignore", out, out] });
+  const done = new Promise((ok) => child.once("exit", (code, sig) => { closeSync(out); ok(code ?? (sig ? 1 : 1)); }));
+  return { lane, log, done };
+});
+// The first lane is shown as it runs; its summary is kept to add to the others'.
+const first = lanes[0] ?? { name: "main", files: [] };
+let firstTail = "";
+const firstCode = first.files.length === 0 ? 0 : await new Promise((done) => {
+  const m = spawn(runtime, [...args, ...first.files], { stdio: ["ignore", "pipe", "inherit"] });
+  m.stdout.on("data", (d) => { process.stdout.write(d); firstTail = (firstTail + d.toString()).slice(-4096); });
   m.once("close", (code) => done(code ?? 1));
 });
-const labCode = await labDone;
-closeSync(out);
-const text = readFileSync(labLog, "utf8");
-process.stdout.write(`\n# lab lane (${lab.length} files, ran beside the main lane)\n`);
-process.stdout.write(text);
+const results = [{ name: first.name, code: firstCode, text: firstTail }];
+for (const b of background) {
+  const code = await b.done;
+  const text = readFileSync(b.log, "utf8");
+  process.stdout.write(`\n# ${b.lane.name} lane (${b.lane.files.length} files, ran beside the ${first.name} lane)\n`);
+  process.stdout.write(text);
+  results.push({ name: b.lane.name, code, text });
+}
 rmSync(logDir, { recursive: true, force: true });
-let quietTail = "";
-let quietCode = 0;
 if (quiet.length > 0) {
-  process.stdout.write(`\n# quiet phase (${quiet.length} file, after both lanes)\n`);
+  process.stdout.write(`\n# quiet phase (${quiet.length} file, after the lanes)\n`);
   const q = spawnSync(runtime, [...args, ...quiet], { stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 * 1024 * 1024 });
-  quietTail = q.stdout?.toString() ?? "";
-  process.stdout.write(quietTail);
-  quietCode = q.status ?? 1;
+  const text = q.stdout?.toString() ?? "";
+  process.stdout.write(text);
+  results.push({ name: "quiet", code: q.status ?? 1, text });
 }
 // One closing summary for every lane, in the runner's own format, last: what CI reads.
-const count = (lane, what) => Number((new RegExp(`^ℹ ${what} (\\d+)`, "m").exec(lane) ?? [0, 0])[1]);
-process.stdout.write(`\n# all lanes (main exit ${mainCode}, lab exit ${labCode}, quiet exit ${quietCode})\n`);
+const count = (text, what) => Number((new RegExp(`^ℹ ${what} (\\d+)`, "m").exec(text) ?? [0, 0])[1]);
+process.stdout.write(`\n# all lanes (${results.map((r) => `${r.name} exit ${r.code}`).join(", ")})\n`);
 for (const what of ["tests", "suites", "pass", "fail", "cancelled", "skipped", "todo"]) {
-  process.stdout.write(`ℹ ${what} ${count(mainTail, what) + count(text, what) + count(quietTail, what)}\n`);
+  process.stdout.write(`ℹ ${what} ${results.reduce((n, r) => n + count(r.text, what), 0)}\n`);
 }
 process.stdout.write(`ℹ duration_ms ${Date.now() - started}\n`);
-process.exit(mainCode !== 0 ? mainCode : labCode !== 0 ? labCode : quietCode);
+process.exit(results.find((r) => r.code !== 0)?.code ?? 0);
