@@ -14,14 +14,16 @@ const CAUSES = [
   "ENDPOINT_DISCONNECTED", "SKU_UNSUPPORTED", "REGISTRY_NOT_FOUND",
 ];
 
-test("the landing-zone demo has preflight name every failure mode and its fix, runs the fix as printed, then passes", { timeout: 180_000 }, async () => {
+test("the landing-zone demo has preflight name every failure mode and its fix, runs the fix as printed, then passes", { timeout: 450_000 }, async () => {
   const started = Date.now();
   const out = await new Promise<{ code: number | null; text: string }>((ok) => {
     const c = spawn(process.execPath, ["dist/examples/landing-zone/demo.js"], { stdio: ["ignore", "pipe", "pipe"] });
     let text = "";
     c.stdout.on("data", (d) => (text += d));
     c.stderr.on("data", (d) => (text += d));
-    const timer = setTimeout(() => c.kill("SIGKILL"), 170_000);
+    // The demo's time is not what this test checks: it took 105 to 165 s here, and a CI run on a
+    // busier machine was killed at the old 170 s. A demo that hangs is still stopped, and the test fails.
+    const timer = setTimeout(() => c.kill("SIGKILL"), 420_000);
     c.on("close", (code) => { clearTimeout(timer); ok({ code, text }); });
   });
   assert.equal(out.code, 0, out.text);

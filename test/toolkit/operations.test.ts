@@ -153,7 +153,7 @@ test("the runbook has the four case studies, each logging in with COVE_DATA_DIR 
 
 describe("docs/operations.md, run as written against a real Cove", { concurrency: true }, () => {
   for (const c of CASES) {
-    test(`${c}: every block exits as the runbook says and prints what it shows`, { timeout: 300_000 }, async () => {
+    test(`${c}: every block exits as the runbook says and prints what it shows`, { timeout: 600_000 }, async () => {
       await runCase(c, blocks.filter((b) => b.caseName === c));
     });
   }
