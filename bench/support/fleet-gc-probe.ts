@@ -4,14 +4,17 @@
 // difference is the batch's. (--trace-gc is not allowed in NODE_OPTIONS; a PerformanceObserver is.)
 // The file is written in place, padded to a fixed length: truncating it each time (writeFileSync) made
 // ext4 flush it on close, a synchronous disk wait on the main thread of the very process being profiled.
+// Only the main thread counts: Node preloads --import into worker threads too (Cove's DNS threads), and
+// each would write its own totals over the main thread's.
 import { openSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { PerformanceObserver, constants } from "node:perf_hooks";
+import { isMainThread } from "node:worker_threads";
 
 export interface GcTotals { major: number; minor: number; incremental: number; weak: number; pauseMs: number }
 
 const out = process.env.FLEET_GC_PROBE_OUT;
-if (out) {
+if (out && isMainThread) {
   const t: GcTotals = { major: 0, minor: 0, incremental: 0, weak: 0, pauseMs: 0 };
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
