@@ -8,13 +8,16 @@
 //           CPU, syscalls and peak RSS (VmHWM, reset before each batch).
 //   small   FLEET_SMALL (200) distinct small images pushed one after another by skopeo: images/s.
 //   blob    a FLEET_BLOB_MIB (1024) MiB blob pushed by a Node client, against this machine's ceiling
-//           min(sha256 rate, fsync'd write rate) measured in the same run; target at least 0.8.
-//   profile unless FLEET_PROFILE=0, a second Cove under --cpu-prof through one FLEET_PROFILE_CLIENTS (8)
-//           batch; FLEET_PROFILE_DIR keeps its .cpuprofile.
+//           min(sha256 rate, fsync'd write rate) measured in the same run; target at least 0.8. Cove's
+//           CPU by thread and the client's during it, and the same client into a TLS sink that
+//           discards (bench/support/discard-sink.ts): what the client and TLS alone reach here.
+//   profile unless FLEET_PROFILE=0, a second Cove under --cpu-prof through one batch of
+//           FLEET_PROFILE_CLIENTS, by default the size whose aggregate ratio was the lowest (the
+//           worst miss); FLEET_PROFILE_DIR keeps its .cpuprofile.
 // Pulled copies go to /dev/shm when it has room (so the clients' writes do not meet the disk's dirty
 // limits), else to the work directory. Loopback only; every process and directory is removed at the
 // end, also on failure or Ctrl-C. Rewrites the "fleet" section of docs/benchmarks.md (or COVE_BENCH_REPORT's).
-import { execFile, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, rm, statfs } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -23,12 +26,12 @@ import { promisify } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { peakRssMiB, resetPeakRss, startCoveRegistry, startPeerRegistry, type CoveRegistry } from "./support/registry-servers.js";
 import { GeneratedBlob, layoutImage, smallImages } from "./support/fleet-images.js";
-import { pullBatch, pushBlob, pushSmall, type FleetTarget } from "./support/fleet-clients.js";
+import { pullBatch, pushBlob, pushSmall, pushToSink, type FleetTarget } from "./support/fleet-clients.js";
 import { procDelta, sampleProc } from "./support/fleet-threads.js";
 import { clientsCpu, cpuOf } from "./support/proc-cpu.js";
 import { profileIn, summariseProfile } from "./support/cpu-profile.js";
 import { readGcTotals } from "./support/fleet-gc-probe.js";
-import { best, writeFleetReport, type Batch, type FleetRun, type Server } from "./support/fleet-report.js";
+import { best, profileSize, writeFleetReport, type Batch, type FleetRun, type Server } from "./support/fleet-report.js";
 
 const exec = promisify(execFile);
 const env = process.env;
@@ -38,7 +41,7 @@ const ROUNDS = Number(env.FLEET_ROUNDS ?? 2);
 const SMALL = Number(env.FLEET_SMALL ?? 200);
 const BLOB_MIB = Number(env.FLEET_BLOB_MIB ?? 1024);
 const PROFILE = env.FLEET_PROFILE !== "0";
-const PROFILE_CLIENTS = Number(env.FLEET_PROFILE_CLIENTS ?? 8);
+const PROFILE_CLIENTS = env.FLEET_PROFILE_CLIENTS ? Number(env.FLEET_PROFILE_CLIENTS) : undefined;
 const REPO = "bench/fleet";
 
 const children = new Set<ChildProcess>();
@@ -53,7 +56,7 @@ function coveTarget(c: CoveRegistry): FleetTarget {
 
 /** Where N copies of the image can go: tmpfs when it holds the largest batch with room to spare. */
 async function pullRoot(work: string, bytes: number): Promise<string> {
-  const need = Math.max(...CLIENTS, PROFILE ? PROFILE_CLIENTS : 0) * bytes * 1.25 + (1 << 30);
+  const need = Math.max(...CLIENTS, PROFILE ? (PROFILE_CLIENTS ?? 0) : 0) * bytes * 1.25 + (1 << 30);
   const s = await statfs("/dev/shm").catch(() => undefined);
   return s && s.bavail * s.bsize > need ? await mkdtemp("/dev/shm/cove-fleet-") : join(work, "pulls");
 }
@@ -130,24 +133,30 @@ async function main(): Promise<void> {
     const writeRates = [await blob.writeRate(join(work, "ceiling.bin"))];
     await resetPeakRss(cove.pid);
     const c0 = await cpuOf(cove.pid);
+    const t0 = await sampleProc(cove.pid);
+    const u0 = process.cpuUsage();
     const coveSeconds = await pushBlob(cove, "bench/blob", blob, digest);
+    const clientCpu = cpuSeconds(process.cpuUsage(u0));
+    const coveThreads = procDelta(t0, await sampleProc(cove.pid));
     const coveCpu = (await cpuOf(cove.pid)) - c0;
     const covePeakRssMiB = await peakRssMiB(cove.pid);
     writeRates.push(await blob.writeRate(join(work, "ceiling.bin")));
     const peerSeconds = await pushBlob(peer, "bench/blob", blob, digest);
+    const sink = await sinkPush(work, peerReg.ca, blob);
 
     let profile: FleetRun["profile"];
     if (PROFILE) {
       peerReg.child.kill("SIGKILL");
       coveReg.cove.child.kill("SIGKILL");
-      profile = await profileBatch(work, image, pulls, layerSizes, imageBytes, best(batches, PROFILE_CLIENTS, "cove")?.wall ?? NaN);
+      const n = PROFILE_CLIENTS ?? profileSize(batches);
+      profile = await profileBatch(work, image, pulls, layerSizes, imageBytes, n, best(batches, n, "cove")?.wall ?? NaN);
     }
     const run: FleetRun = {
       measuredAt: new Date().toISOString(), node: process.version, wallSeconds: (performance.now() - started) / 1000,
       loadAverage: { start: loadStart, end: loadavg()[0]! }, imageMiB: IMAGE_MIB, imageBytes,
       pullTo: pulls.startsWith("/dev/shm/") ? "tmpfs" : "the work directory's disk", rounds: ROUNDS, batches,
       small: { count: small.tags.length, bytesEach: small.bytesEach, seconds: { peer: sum(halves.peer), cove: sum(halves.cove) }, halves },
-      blob: { mib: BLOB_MIB, shaBytesPerSecond, writeRates, coveSeconds, peerSeconds, coveCpu, covePeakRssMiB },
+      blob: { mib: BLOB_MIB, shaBytesPerSecond, writeRates, coveSeconds, peerSeconds, coveCpu, covePeakRssMiB, coveThreads, clientCpu, sink },
       profile,
     };
     console.log(JSON.stringify(run, null, 2));
@@ -157,9 +166,32 @@ async function main(): Promise<void> {
   }
 }
 
+const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
+
+/** The blob into bench/support/discard-sink.ts (the peer's certificate), with the sink's and the client's CPU. */
+async function sinkPush(work: string, ca: string, blob: GeneratedBlob): Promise<FleetRun["blob"]["sink"]> {
+  const script = new URL("./support/discard-sink.js", import.meta.url).pathname;
+  const child = spawn(process.execPath, [script, join(work, "peer.crt"), join(work, "peer.key")], { stdio: ["pipe", "pipe", "inherit"] });
+  children.add(child);
+  try {
+    const port = await new Promise<number>((ok, fail) => {
+      let out = "";
+      child.stdout!.on("data", (d: Buffer) => { out += d; if (out.includes("\n")) ok(Number(out.trim())); });
+      child.once("exit", (code) => fail(new Error(`the discard sink exited with ${code} before it listened`)));
+    });
+    const s0 = await cpuOf(child.pid!);
+    const u0 = process.cpuUsage();
+    const seconds = await pushToSink(`https://127.0.0.1:${port}`, ca, blob);
+    return { seconds, clientCpu: cpuSeconds(process.cpuUsage(u0)), sinkCpu: (await cpuOf(child.pid!)) - s0 };
+  } finally {
+    child.kill("SIGKILL");
+    children.delete(child);
+  }
+}
+
 /** One batch through a fresh Cove under --cpu-prof; the summary keeps the batch's samples. */
-async function profileBatch(work: string, image: string, pulls: string, layerSizes: number[], bytes: number, unprofiledWall: number): Promise<NonNullable<FleetRun["profile"]>> {
-  console.error(`fleet bench: profiling Cove under a ${PROFILE_CLIENTS}-client pull`);
+async function profileBatch(work: string, image: string, pulls: string, layerSizes: number[], bytes: number, clients: number, unprofiledWall: number): Promise<NonNullable<FleetRun["profile"]>> {
+  console.error(`fleet bench: profiling Cove under a ${clients}-client pull`);
   const dir = join(work, "profile");
   const gcFile = join(work, "gc.json");
   const probe = new URL("./support/fleet-gc-probe.js", import.meta.url).href;
@@ -171,7 +203,7 @@ async function profileBatch(work: string, image: string, pulls: string, layerSiz
   const p0 = await sampleProc(t.pid);
   const g0 = await readGcTotals(gcFile);
   const from = process.hrtime.bigint();
-  const b = await pullBatch(t, PROFILE_CLIENTS, t.ref(REPO, "v1"), join(pulls, "profile"), layerSizes, bytes);
+  const b = await pullBatch(t, clients, t.ref(REPO, "v1"), join(pulls, "profile"), layerSizes, bytes);
   const to = process.hrtime.bigint();
   const proc = procDelta(p0, await sampleProc(t.pid));
   const cpu = (await cpuOf(t.pid)) - c0;
@@ -190,7 +222,7 @@ async function profileBatch(work: string, image: string, pulls: string, layerSiz
     await copyFile(file, join(env.FLEET_PROFILE_DIR, "cove-fleet-pull.cpuprofile"));
   }
   await rm(join(pulls, "profile"), { recursive: true, force: true });
-  return { clients: PROFILE_CLIENTS, wall: b.wall, cpu, proc, gc, summary: await summariseProfile(file, { from, to }, undefined, 15), unprofiledWall };
+  return { clients, wall: b.wall, cpu, proc, gc, summary: await summariseProfile(file, { from, to }, undefined, 15), unprofiledWall };
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

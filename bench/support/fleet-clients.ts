@@ -115,3 +115,16 @@ export async function pushBlob(t: FleetTarget, repo: string, blob: GeneratedBlob
   }
   return seconds;
 }
+
+/** The same client's PUT of the blob into the discard sink (bench/support/discard-sink.ts): seconds. */
+export async function pushToSink(base: string, ca: string, blob: GeneratedBlob): Promise<number> {
+  const t0 = now();
+  const put = await https(`${base}/discard`, {
+    ca, method: "PUT", body: blob.stream(),
+    headers: { "content-type": "application/octet-stream", "content-length": String(blob.size) },
+  });
+  if (put.status !== 201 || Number(put.body.toString()) !== blob.size) {
+    throw new Error(`the discard sink answered ${put.status} "${put.body.toString().slice(0, 100)}", expected 201 and ${blob.size}`);
+  }
+  return now() - t0;
+}

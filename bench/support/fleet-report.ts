@@ -14,6 +14,10 @@ export interface FleetRun {
   blob: {
     mib: number; shaBytesPerSecond: number; writeRates: number[]; coveSeconds: number; peerSeconds: number;
     coveCpu: number; covePeakRssMiB: number;
+    /** Cove's threads during its push, and this (the client's) process's CPU seconds. */
+    coveThreads: ProcSample; clientCpu: number;
+    /** The same client's push into bench/support/discard-sink.ts. */
+    sink: { seconds: number; clientCpu: number; sinkCpu: number };
   };
   profile?: {
     clients: number; wall: number; cpu: number; proc: ProcSample; summary: ProfileSummary; unprofiledWall: number;
@@ -33,6 +37,13 @@ export function best(batches: Batch[], clients: number, server: Server): Batch |
 }
 
 const aggregate = (b: Batch) => (b.clients * b.bytesEach) / b.wall / MB;
+
+/** The batch size whose Cove / peer aggregate ratio is the lowest: the one to profile. */
+export function profileSize(batches: Batch[]): number {
+  const sizes = [...new Set(batches.map((b) => b.clients))];
+  const ratio = (n: number) => aggregate(best(batches, n, "cove")!) / aggregate(best(batches, n, "peer")!);
+  return sizes.sort((a, b) => ratio(a) - ratio(b))[0] ?? 8;
+}
 const slowest = (b: Batch) => Math.max(...b.times);
 
 function threadsLine(t: Record<string, number>): string {
@@ -66,6 +77,7 @@ export async function writeFleetReport(path: string, r: FleetRun): Promise<void>
   const blobBytes = r.blob.mib * 2 ** 20;
   const coveRate = blobBytes / r.blob.coveSeconds;
   const fraction = coveRate / ceiling;
+  const sinkRate = blobBytes / r.blob.sink.seconds;
   const lines = [
     "## Fleet pull: N nodes pull one image at once",
     "",
@@ -93,7 +105,11 @@ export async function writeFleetReport(path: string, r: FleetRun): Promise<void>
     `peer, Cove, Cove, peer (${r.small.halves.peer.map((s) => f(s)).join(" + ")} s and ${r.small.halves.cove.map((s) => f(s)).join(" + ")} s); every skopeo logs in afresh on Cove.`,
     `Ceiling of the ${r.blob.mib} MiB push = min(sha256 of the same bytes in memory, 1 MiB updates: ${f(r.blob.shaBytesPerSecond / MB, 0)} MB/s; fsync'd`,
     `sequential write of them next to Cove's data dir, 1 MiB writes and one fdatasync, the better of ${r.blob.writeRates.length}: ${r.blob.writeRates.map((w) => f(w / MB, 0)).join(", ")} MB/s),`,
-    `measured in the same run. During the push Cove used ${f(r.blob.coveCpu)} CPU-s, peak RSS ${f(r.blob.covePeakRssMiB, 0)} MiB. The same upload to`,
+    `measured in the same run. During the push Cove used ${f(r.blob.coveCpu)} CPU-s, peak RSS ${f(r.blob.covePeakRssMiB, 0)} MiB; by thread:`,
+    `${threadsLine(r.blob.coveThreads.threads)}; waited for a CPU: ${threadsLine(r.blob.coveThreads.waited)}. The client (this bench's`,
+    `process) used ${f(r.blob.clientCpu)} CPU-s. The same client into a TLS sink that reads and discards (bench/support/discard-sink.ts, one Node`,
+    `process: no hash, no disk, no registry): ${f(r.blob.sink.seconds)} s, ${f(sinkRate / MB, 0)} MB/s, ${f(sinkRate / ceiling)} of the ceiling, with the sink using ${f(r.blob.sink.sinkCpu)} CPU-s`,
+    `and the client ${f(r.blob.sink.clientCpu)}: ${sinkRate / ceiling < 0.8 ? "below the target before Cove does any work of its own" : "what TLS and the client leave for Cove's own work"}. The same upload to`,
     `docker-registry (which does not fsync): ${f(r.blob.peerSeconds)} s, ${f(blobBytes / r.blob.peerSeconds / MB, 0)} MB/s.`,
     "",
     "The servers' threads in the fastest rounds (bench/support/fleet-threads.ts): CPU seconds by thread kind, the seconds those",
