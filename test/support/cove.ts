@@ -1,35 +1,16 @@
 // Starts a real Cove for end-to-end tests: real TLS listeners on loopback, a fresh data dir,
-// ports picked free by the kernel. In-process by default (fast); `spawnCove` runs `cove serve` as a
+// free ports (ports.ts). In-process by default (fast); `spawnCove` runs `cove serve` as a
 // child process for the tests that must kill it.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { start, type Credentials } from "../../src/main.js";
 
-/** Ports this process has handed out: once closed, a port can come back from the kernel's next
- *  listen(0), and two nodes started together were then given the same one (EADDRINUSE). */
-const handedOut = new Set<number>();
+import { freePort } from "./ports.js";
 
-export async function freePort(host = "127.0.0.1"): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await new Promise<number>((ok, fail) => {
-      const s = createServer();
-      s.once("error", fail);
-      s.listen(0, host, () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => ok(p));
-      });
-    });
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-  throw new Error("freePort: the kernel kept offering ports this process had already handed out");
-}
+export { freePort };
 
 export interface TestCove {
   dataDir: string;
@@ -42,8 +23,8 @@ export interface TestCove {
 }
 
 export async function startCove(extra: Record<string, string> = {}): Promise<TestCove> {
-  // A port found free can be taken before Cove binds it (freePort's ports come from the ephemeral
-  // range, which every outgoing connection on the machine also draws from): try again with new ports.
+  // A port found free can still be taken before Cove binds it, by a program that is not a test
+  // (ports.ts keeps tests and outgoing connections off it): try again with new ports.
   for (let attempt = 1; ; attempt++) {
     try {
       return await startCoveOnce(extra);
