@@ -5,14 +5,12 @@ import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freePort } from "./ports.js";
+import { claimsDir, freePort } from "./ports.js";
 
 const exec = promisify(execFile);
 const ports = new URL("./ports.js", import.meta.url).href;
-const claimsDir = join(tmpdir(), `cove-test-ports-${process.getuid?.() ?? "user"}`);
 const ephemeralStart = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
 
 test("ports come from below the ephemeral range, free to bind, and are claimed until the process exits", async () => {

@@ -22,19 +22,26 @@ const STALE_CLAIM_MS = 10 * 60_000;
 /** Ports this process has handed out: a port once closed can come back from the kernel's next listen(0). */
 const handedOut = new Set<number>();
 const claims: string[] = [];
-const claimsDir = join(tmpdir(), `cove-test-ports-${process.getuid?.() ?? "user"}`);
+/** Where the claims are: one file per port, named by it, holding the owner's pid (exported for its test). */
+export const claimsDir = join(tmpdir(), `cove-test-ports-${process.getuid?.() ?? "user"}`);
+let claimsDirMade = false;
 process.once("exit", () => {
   for (const f of claims) {
     try { unlinkSync(f); } catch { /* already gone */ }
   }
 });
 
+let ephemeral: number | undefined;
+/** The first port of the kernel's ephemeral range, read once; 0 when unknown. */
 function ephemeralStart(): number {
-  try {
-    return Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
-  } catch {
-    return 0;
+  if (ephemeral === undefined) {
+    try {
+      ephemeral = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 0;
+    } catch {
+      ephemeral = 0;
+    }
   }
+  return ephemeral;
 }
 
 function alive(pid: number): boolean {
@@ -48,7 +55,10 @@ function alive(pid: number): boolean {
 
 /** True when this process now holds the claim on `port` (exported for its test). */
 export function claimPort(port: number): boolean {
-  mkdirSync(claimsDir, { recursive: true, mode: 0o700 });
+  if (!claimsDirMade) {
+    mkdirSync(claimsDir, { recursive: true, mode: 0o700 });
+    claimsDirMade = true;
+  }
   const file = join(claimsDir, String(port));
   for (let tries = 0; tries < 2; tries++) {
     try {
